@@ -1,0 +1,55 @@
+# kartlegg: two commands for a fresh machine are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SEED ?= 42
+PYTEST_ARGS ?=
+
+.PHONY: install demo serve test test-fast bench lint format clean
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	touch $@
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+kartlegg/static/vendor/.built: frontend/node_modules/.installed frontend/build.mjs
+	cd frontend && npm run --silent build
+	touch $@
+
+install: $(VENV)/.installed kartlegg/static/vendor/.built
+
+demo: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_reference
+	$(PY) manage.py setup_demo --seed $(SEED)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=frontend >/dev/null 2>&1 || true
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+bench: install
+	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy kartlegg
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) frontend/node_modules kartlegg/static/vendor staticfiles

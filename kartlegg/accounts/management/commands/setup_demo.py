@@ -1,0 +1,76 @@
+"""Prepare the demo: demo users (one per role) and, when the collection app is installed, synthetic answers.
+Idempotent: running it again resets the demo passwords and leaves everything else as it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from kartlegg.accounts.models import Role, UnitAssignment, User
+
+DEMO_PASSWORD = "demo-kartlegg-2024"  # noqa: S105 - printed on purpose; demo only
+DEMO_USERS: list[dict[str, Any]] = [
+    {
+        "username": "analytiker",
+        "role": Role.ANALYST,
+        "first_name": "Anne",
+        "last_name": "Analytiker",
+        "is_staff": True,
+        "is_superuser": True,
+    },
+    {
+        "username": "respondent",
+        "role": Role.RESPONDENT,
+        "first_name": "Rolf",
+        "last_name": "Respondent",
+        "units": ["4601"],
+    },
+    {
+        "username": "bydel",
+        "role": Role.RESPONDENT,
+        "first_name": "Berit",
+        "last_name": "Bydel",
+        "units": ["030101"],
+    },
+    {
+        "username": "fylke",
+        "role": Role.REVIEWER,
+        "first_name": "Frida",
+        "last_name": "Fylkesleser",
+        "county_code": "46",
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Creates the demo users and synthetic demo data, and prints the demo logins."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--seed", type=int, default=42)
+
+    def handle(self, *args: Any, seed: int, **options: Any) -> None:
+        with transaction.atomic():
+            for spec in DEMO_USERS:
+                spec = dict(spec)
+                units = spec.pop("units", [])
+                user, _ = User.objects.update_or_create(
+                    username=spec.pop("username"),
+                    defaults={**spec, "email": "", "is_active": True},
+                )
+                user.email = f"{user.username}@demo.kartlegg.invalid"
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                for code in units:
+                    UnitAssignment.objects.get_or_create(user=user, unit_code=code)
+        if "make_demo_data" in get_commands():
+            call_command("make_demo_data", "--seed", str(seed), stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("\nDemo-innlogginger (Syntetiske demodata):"))
+        for spec in DEMO_USERS:
+            detail = ", ".join(spec.get("units", [])) or spec.get("county_code", "") or "alle enheter"
+            self.stdout.write(
+                f"  {spec['username']:<12} / {DEMO_PASSWORD}   ({spec['role'].label}: {detail})"
+            )
+        self.stdout.write("Åpne http://127.0.0.1:8000/\n")

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from kartlegg.api import api
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("konto/", include("kartlegg.accounts.urls")),
+    path("geografi/", include("kartlegg.geography.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

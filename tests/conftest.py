@@ -1,0 +1,35 @@
+"""Test set-up shared by every test file.
+
+The real reference data (../shared/data) is loaded once per session into the test database, because every
+feature lives on the real unit structure. Tests that need other geography load their own small fixtures
+inside their own transaction, which is rolled back afterwards.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.KARTLEGG_DEMO_MODE = True
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    reference = Path(settings.KARTLEGG_REFERENCE_DIR)
+    if not (reference / "klass").is_dir():
+        pytest.exit(
+            f"The reference data is missing: {reference}. Put ../shared beside the clone.", returncode=2
+        )
+    with django_db_blocker.unblock():
+        call_command("load_reference", "--dir", str(reference), "--quiet")
