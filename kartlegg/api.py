@@ -7,6 +7,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kartlegg.geography.api import router as geography_router
+from kartlegg.responses.api import router as responses_router
+from kartlegg.surveys.api import router as surveys_router
 
 api = NinjaAPI(
     title="kartlegg API",
@@ -41,3 +43,5 @@ def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 
 api.add_router("/", geography_router)
+api.add_router("/", surveys_router)
+api.add_router("/", responses_router)

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "kartlegg.lib",
     "kartlegg.accounts",
     "kartlegg.geography",
+    "kartlegg.surveys",
+    "kartlegg.responses",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("konto/", include("kartlegg.accounts.urls")),
     path("geografi/", include("kartlegg.geography.urls")),
+    path("skjema/", include("kartlegg.surveys.urls")),
+    path("innsamling/", include("kartlegg.responses.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
