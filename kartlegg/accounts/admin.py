@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditEvent, UnitAssignment, User
+from .models import ApiToken, AuditEvent, UnitAssignment, User
 
 
 class UnitAssignmentInline(admin.TabularInline):
@@ -33,5 +33,17 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "created", "last_used", "revoked"]
+    list_filter = ["revoked"]
+    fields = ["user", "name", "prefix", "created", "last_used", "revoked"]
+    readonly_fields = ["user", "name", "prefix", "created", "last_used"]
+
+    # Tokens are created with `manage.py create_api_token`, which shows the key once; the admin only revokes.
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

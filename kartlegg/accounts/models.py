@@ -128,3 +128,22 @@ def audit(
         new_value=None if new is None else str(new),
         detail=detail,
     )
+
+
+class ApiToken(models.Model):
+    """A bearer token for machine clients. Only a SHA-256 hash is stored; the plain token is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("navn"), max_length=100)
+    prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("API-nøkkel")
+        verbose_name_plural = _("API-nøkler")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -36,6 +36,15 @@ class Municipality(models.Model):
     code = models.CharField(max_length=4)
     name = models.CharField(max_length=100)
     county_code = models.CharField(max_length=2)
+    # Oslo spans four HF areas through its bydeler, so its own region fields stay blank.
+    rhf_code = models.CharField(max_length=10, blank=True)
+    rhf_name = models.CharField(max_length=100, blank=True)
+    hf_code = models.CharField(max_length=10, blank=True)
+    hf_name = models.CharField(max_length=100, blank=True)
+    size_group = models.CharField(max_length=40, blank=True)
+    population_total = models.PositiveIntegerField(default=0)
+    population_0_17 = models.PositiveIntegerField(default=0)
+    population_18_plus = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year", "code"], name="unique_municipality_year")]
