@@ -17,7 +17,7 @@ from typing import Any
 Point = tuple[float, float]
 
 MAP_WIDTH = 500.0
-DEFAULT_TOLERANCE = 0.6  # in output units; 500 units across Norway is about 1 km per unit
+DEFAULT_TOLERANCE = 0.8  # output units (about a pixel); one unit is about 3 km of Norway
 REFERENCE_LATITUDE = 65.0
 _SCALE = 10  # coordinates are written to one decimal
 
@@ -172,7 +172,10 @@ def _path(polygons: Sequence[Sequence[Sequence[int]]], arcs: Sequence[Sequence[P
 def _tenths(value: int) -> str:
     whole, tenth = divmod(abs(value), _SCALE)
     sign = "-" if value < 0 else ""
-    return f"{sign}{whole}.{tenth}" if tenth else f"{sign}{whole}"
+    if not tenth:
+        return f"{sign}{whole}"
+    # SVG accepts ".5" for 0.5; most steps are below one unit, so this saves a byte on most numbers.
+    return f"{sign}{whole if whole else ''}.{tenth}"
 
 
 def _fmt(value: float) -> str:
