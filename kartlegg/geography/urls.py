@@ -1,4 +1,6 @@
 from django.urls import path
 
+from . import views
+
 app_name = "geography"
-urlpatterns: list = [path("", lambda r: None, name="units")]
+urlpatterns = [path("", views.units, name="units")]
