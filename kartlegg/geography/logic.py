@@ -139,11 +139,15 @@ class PopulationBands:
 
 def population_bands(by_age: Mapping[int, int]) -> PopulationBands:
     """Total, 0–17 and 18+ (the bands per-capita figures use)."""
-    return PopulationBands(
-        total=population_in_band(by_age, 0, None),
-        age_0_17=population_in_band(by_age, 0, ADULT_AGE - 1),
-        age_18_plus=population_in_band(by_age, ADULT_AGE, None),
-    )
+    children = adults = 0
+    for age, population in by_age.items():
+        if age < 0 or population < 0:
+            raise GeographyError(f"Negativ alder eller folketall: {age}: {population}.")
+        if age < ADULT_AGE:
+            children += population
+        else:
+            adults += population
+    return PopulationBands(total=children + adults, age_0_17=children, age_18_plus=adults)
 
 
 # --- harmonisation --------------------------------------------------------------------------------------------------
@@ -184,6 +188,7 @@ class ChangeIndex:
     """
 
     def __init__(self, changes: Iterable[Change], valid_codes: Mapping[int, Collection[str]] | None = None) -> None:
+        self.valid_codes: dict[int, set[str]] = {y: set(codes) for y, codes in (valid_codes or {}).items()}
         groups: dict[date, list[Change]] = defaultdict(list)
         for change in changes:
             if not isinstance(change.occurred, date):
@@ -242,6 +247,9 @@ def harmonise(
         if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100:
             raise GeographyError(f"Ugyldig år: {year!r}.")
     index = changes if isinstance(changes, ChangeIndex) else ChangeIndex(changes, valid_codes)
+    known = index.valid_codes.get(from_year)
+    if known and not is_bydel_code(code) and code not in known:
+        raise GeographyError(f"Kommunenummer {code} fantes ikke i {from_year}.")
     population = population_by_code_of_to_year or {}
     estimated = [False]
     if from_year <= to_year:
@@ -278,7 +286,9 @@ def _walk(
             return _walk(targets[0], next_year, to_year, index, population, estimated, forward)
         estimated[0] = True
         resolved = [_walk(t, next_year, to_year, index, population, estimated, forward) for t in targets]
-        sizes = [sum(w * population.get(c, 0) for c, w in r.items()) for r in resolved]
+        # A part's size is the to_year population of the units it became (the brief's "new units' population
+        # shares"); if a part later merged with others, the merged unit's whole population stands for it.
+        sizes = [sum(population.get(c, 0) for c in r) for r in resolved]
         total = sum(sizes)
         shares = [s / total for s in sizes] if total > 0 else [1 / len(targets)] * len(targets)
         result: dict[str, float] = defaultdict(float)

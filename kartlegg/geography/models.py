@@ -97,8 +97,8 @@ class Population(models.Model):
     population = models.PositiveIntegerField()
 
     class Meta:
+        # The unique index also serves look-ups by (year, code) and (year); a second index only slows the load.
         constraints = [models.UniqueConstraint(fields=["year", "code", "age"], name="unique_population_cell")]
-        indexes = [models.Index(fields=["year", "code"])]
 
 
 class CodeChange(models.Model):
@@ -111,9 +111,7 @@ class CodeChange(models.Model):
     occurred = models.DateField(db_index=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["old_code", "new_code", "occurred"], name="unique_code_change")
-        ]
+        constraints = [models.UniqueConstraint(fields=["old_code", "new_code", "occurred"], name="unique_code_change")]
         ordering = ["occurred", "old_code", "new_code"]
 
 
