@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "kartlegg.geography",
     "kartlegg.surveys",
     "kartlegg.responses",
+    "kartlegg.analytics",
 ]
 
 MIDDLEWARE = [
