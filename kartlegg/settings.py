@@ -171,6 +171,9 @@ def _default_reference_dir() -> Path:
 KARTLEGG_REFERENCE_DIR = Path(os.environ.get("KARTLEGG_REFERENCE_DIR", str(_default_reference_dir())))
 # Marks every page and export as built on invented data.
 KARTLEGG_DEMO_MODE = env_bool("KARTLEGG_DEMO_MODE", True)
+# How long an invitation link stays valid, and on which days before the deadline reminders go out.
+KARTLEGG_INVITATION_DAYS = int(os.environ.get("KARTLEGG_INVITATION_DAYS", "30"))
+KARTLEGG_REMINDER_DAYS = tuple(int(x) for x in env_list("KARTLEGG_REMINDER_DAYS", "7,2,0"))
 # Size groups by total population: the lower bounds of each group.
 KARTLEGG_SIZE_GROUPS = [int(x) for x in env_list("KARTLEGG_SIZE_GROUPS", "0,5000,10000,20000,50000")]
 

@@ -18,7 +18,7 @@ from tests.browser import browser, chromium_browser, live_url  # noqa: F401
 from tests.factories import make_analyst, make_respondent, make_reviewer
 from tests.fixtures.collection.factory import AKERSHUS, ASKER, BAERUM, BERGEN, VESTLAND, make_round
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.fixtures.collection.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def login(user: Any) -> Client:

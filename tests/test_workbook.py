@@ -20,7 +20,7 @@ from tests.browser import browser, chromium_browser, live_url  # noqa: F401
 from tests.factories import PASSWORD, make_analyst, make_respondent, make_reviewer
 from tests.fixtures.collection.factory import AKERSHUS, ASKER, BAERUM, BERGEN, make_round, response_of
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.fixtures.collection.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

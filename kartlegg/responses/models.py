@@ -110,6 +110,8 @@ class Answer(models.Model):
     value_text = models.TextField(null=True, blank=True)
     value_num = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
     comment = models.TextField(blank=True)
+    # The response version that last wrote this answer: a stale save conflicts only on answers written since.
+    version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -182,9 +184,7 @@ class ReminderLog(models.Model):
     )
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["round", "unit", "kind", "day"], name="unique_reminder_per_day")
-        ]
+        constraints = [models.UniqueConstraint(fields=["round", "unit", "kind", "day"], name="unique_reminder_per_day")]
         ordering = ["-sent_at"]
         verbose_name = _("påminnelse")
         verbose_name_plural = _("påminnelser")

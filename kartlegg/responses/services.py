@@ -1,0 +1,469 @@
+"""Collection services: the permission gate, saving answers with optimistic locking and an audit trail, submitting
+and reopening. Every channel (form, API, import, admin) goes through these functions, so the rules live here once.
+
+Last year's answers (previous_values, prefill_from_previous) live in services_previous.py; rounds and reminders in
+services_rounds.py. They are re-exported here so callers import from one place.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kartlegg.accounts.models import AuditEvent, Channel, audit
+from kartlegg.accounts.permissions import Access, check_unit_access, require_analyst
+from kartlegg.surveys import engine
+
+from .models import Answer, Response, ResponseStatus, Round
+
+# The engine limits text further; this only spares it from parsing megabytes sent by a misbehaving client.
+MAX_TEXT_LENGTH = 100_000
+ALREADY_SUBMITTED = "Skjemaet er allerede sendt inn."
+
+
+class NotWritable(PermissionDenied):
+    """The response cannot be changed now (locked or closed round, or submitted). The message says why, in bokmål."""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    variable: str
+    stored: Any
+    submitted: Any
+
+
+class StaleVersion(Exception):
+    """Someone saved since the caller's version. Carries both values for every variable that was written since that
+    version and whose submitted value differs from the stored one (possibly none), so the user can choose."""
+
+    def __init__(self, current_version: int, conflicts: dict[str, Conflict]) -> None:
+        super().__init__(f"Utdatert versjon (lagret versjon er {current_version}).")
+        self.current_version = current_version
+        self.conflicts = conflicts
+
+    @property
+    def stored_values(self) -> dict[str, Any]:
+        return {code: c.stored for code, c in self.conflicts.items()}
+
+    @property
+    def submitted_values(self) -> dict[str, Any]:
+        return {code: c.submitted for code, c in self.conflicts.items()}
+
+
+@dataclass
+class SaveResult:
+    version: int
+    values: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+    validation: engine.ValidationResult | None = None
+    changed: list[str] = field(default_factory=list)
+    batch: str = ""
+    comments: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class SubmitResult:
+    submitted: bool
+    already: bool = False
+    validation: engine.ValidationResult | None = None
+    message: str = ""
+
+
+# --- the gate ---------------------------------------------------------------------------------------------------------
+
+
+def get_response_for_user(user: Any, round_id: int, unit_code: str, access: Access = Access.VIEW) -> Response:
+    """THE way every view, download and API endpoint reaches a response. 404 when it does not exist, 403
+    (PermissionDenied) when this user may not see it, or may not change it when access is EDIT."""
+    try:
+        response = Response.objects.select_related("round__version", "unit").get(
+            round_id=round_id, unit__code=unit_code
+        )
+    except (Response.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("Fant ikke svaret.")) from None
+    check_unit_access(user, response.unit.code, response.unit.county_code, access)
+    return response
+
+
+def responses_for_user(user: Any, round_obj: Round) -> Any:
+    """The responses of a round this user may see (analysts all, reviewers their county, respondents their units)."""
+    qs = Response.objects.filter(round=round_obj).select_related("unit")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if user.is_analyst:
+        return qs
+    if user.is_reviewer:
+        return qs.filter(unit__county_code=user.county_code)
+    if user.is_respondent:
+        return qs.filter(unit__code__in=user.unit_codes())
+    return qs.none()
+
+
+def writable_reason(response: Response, user: Any, channel: str = Channel.FORM) -> str:
+    """Why this response cannot be changed now, or "" when it can."""
+    round_obj = response.round
+    if round_obj.is_locked:
+        return _("Runden er låst. Svarene kan ikke endres.")
+    privileged = bool(getattr(user, "is_analyst", False)) or channel in (Channel.IMPORT, Channel.SYSTEM)
+    if privileged:
+        return ""
+    now = timezone.now()
+    if now < round_obj.opens_at:
+        return _("Runden er ikke åpnet ennå.")
+    if not round_obj.is_open(now):
+        return _("Runden er stengt. Kontakt oss hvis dere må endre svarene.")
+    if response.status == ResponseStatus.SUBMITTED:
+        return _("Skjemaet er sendt inn. Kontakt oss hvis dere må endre svarene.")
+    return ""
+
+
+# --- reading ----------------------------------------------------------------------------------------------------------
+
+
+def comment_codes(defn: Any) -> set[str]:
+    """Where a comment may be stored: every variable, and a whole grid (a warning about a grid total is explained
+    once, not cell by cell)."""
+    return set(engine.value_codes(defn)) | {q.code for q in defn.questions.values() if q.is_grid}
+
+
+def stored_values(response: Response, defn: Any | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """(values, comments) as python values, for every stored variable the questionnaire knows."""
+    defn = defn or response.round.version.definition()
+    known = comment_codes(defn)
+    values: dict[str, Any] = {}
+    comments: dict[str, str] = {}
+    for variable, text, comment in response.answers.values_list("variable", "value_text", "comment"):
+        if variable not in known:
+            continue
+        if text is not None or variable not in defn.questions or not defn.questions[variable].is_grid:
+            values[variable] = engine.load_value(defn, variable, text)
+        if comment:
+            comments[variable] = comment
+    return values, comments
+
+
+def validation_context(response: Response) -> dict[str, Any]:
+    """The read-only variables rules may use (_population_total…), from the unit's reference data."""
+    unit = response.unit
+    return {
+        "_population_total": Decimal(unit.population_total) if unit.population_total else None,
+        "_population_0_17": Decimal(unit.population_0_17) if unit.population_0_17 else None,
+        "_population_18_plus": Decimal(unit.population_18_plus) if unit.population_18_plus else None,
+        "_year": Decimal(response.round.year),
+    }
+
+
+def validate_values(
+    response: Response, values: dict[str, Any], comments: dict[str, str], defn: Any | None = None
+) -> engine.ValidationResult:
+    defn = defn or response.round.version.definition()
+    return engine.validate(defn, values, comments, validation_context(response))
+
+
+def validate_response(response: Response) -> engine.ValidationResult:
+    defn = response.round.version.definition()
+    values, comments = stored_values(response, defn)
+    return validate_values(response, values, comments, defn)
+
+
+# --- saving -----------------------------------------------------------------------------------------------------------
+
+
+def parse_values(defn: Any, raw_values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Parse every raw value; returns (parsed, errors by variable). Unknown codes are errors, not ignored."""
+    known = set(engine.value_codes(defn))
+    parsed: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for code, raw in raw_values.items():
+        if code not in known:
+            errors[code] = _("Ukjent variabel: %(code)s.") % {"code": code}
+            continue
+        if isinstance(raw, str) and len(raw) > MAX_TEXT_LENGTH:
+            errors[code] = _("Teksten er for lang (høyst %(n)s tegn).") % {
+                "n": f"{MAX_TEXT_LENGTH:,}".replace(",", " ")
+            }
+            continue
+        try:
+            value = engine.parse_answer(defn, code, raw)
+        except engine.AnswerError as exc:
+            errors[code] = str(getattr(exc, "message", "") or exc)
+            continue
+        parsed[code] = value
+    return parsed, errors
+
+
+def save_values(
+    response: Response,
+    raw_values: Mapping[str, Any],
+    comments: Mapping[str, str] | None = None,
+    expected_version: int | None = None,
+    user: Any = None,
+    channel: str = Channel.FORM,
+) -> SaveResult:
+    """Parse and store answers, all or nothing.
+
+    A bad value stores nothing and SaveResult.errors names every bad variable. A stale expected_version raises
+    StaleVersion (None skips the check, for imports). Only values that really change are written and audited.
+    """
+    defn = response.round.version.definition()
+    parsed, errors = parse_values(defn, raw_values)
+    known = comment_codes(defn)
+    for code, text in (comments or {}).items():
+        if code not in known:
+            errors[code] = _("Ukjent variabel: %(code)s.") % {"code": code}
+        elif len(text or "") > MAX_TEXT_LENGTH:
+            errors[code] = _("Kommentaren er for lang.")
+    if errors:
+        return SaveResult(version=response.version, values={}, errors=errors)
+    return store_parsed(response, parsed, comments, expected_version, user, channel, defn=defn)
+
+
+def store_parsed(
+    response: Response,
+    values: Mapping[str, Any],
+    comments: Mapping[str, str] | None = None,
+    expected_version: int | None = None,
+    user: Any = None,
+    channel: str = Channel.FORM,
+    *,
+    defn: Any | None = None,
+    batch: str = "",
+    action: str = "answer.changed",
+) -> SaveResult:
+    """Store already parsed values (see save_values). Used directly by prefill and undo, whose values are typed."""
+    defn = defn or response.round.version.definition()
+    comments = {code: (text or "").strip() for code, text in (comments or {}).items()}
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().select_related("round", "unit").get(pk=response.pk)
+        reason = writable_reason(locked, user, channel)
+        if reason:
+            raise NotWritable(reason)
+        answers = {a.variable: a for a in locked.answers.all()}
+        wanted = set(values)
+        current = {code: engine.load_value(defn, code, a.value_text) for code, a in answers.items() if code in wanted}
+        if expected_version is not None and expected_version != locked.version:
+            # Only answers someone wrote after the caller's version can conflict, and only if the values differ.
+            newer = {code for code, a in answers.items() if a.version > expected_version}
+            conflicts = {
+                code: Conflict(code, current.get(code), value)
+                for code, value in values.items()
+                if code in newer and current.get(code) != value
+            }
+            for code, text in comments.items():
+                stored_comment = answers[code].comment if code in answers else ""
+                if code in newer and stored_comment != text and code not in conflicts:
+                    conflicts[f"{code}#comment"] = Conflict(code, stored_comment, text)
+            raise StaleVersion(locked.version, conflicts)
+
+        now = timezone.now()
+        actor = user if getattr(user, "is_authenticated", False) else None
+        changed: list[str] = []
+        events: list[AuditEvent] = []
+        to_create: list[Answer] = []
+        to_update: list[Answer] = []
+
+        def event(kind: str, code: str, old: str | None, new: str | None) -> AuditEvent:
+            return AuditEvent(
+                user=actor,
+                action=kind,
+                channel=channel,
+                object_type=locked._meta.label_lower,
+                object_id=str(locked.pk),
+                unit_code=locked.unit.code,
+                variable=code,
+                old_value=old,
+                new_value=new,
+                detail={"round": locked.round_id, "batch": batch} if batch else {"round": locked.round_id},
+            )
+
+        for code in sorted(set(values) | set(comments)):
+            answer = answers.get(code)
+            is_new = answer is None
+            if answer is None:
+                answer = Answer(response=locked, variable=code)
+            touched = False
+            if code in values and (is_new or current.get(code) != values[code]):
+                old_text = answer.value_text
+                new_text = engine.dump_value(values[code])
+                if not (is_new and new_text is None):
+                    answer.value_text = new_text
+                    answer.value_num = _numeric(values[code])
+                    events.append(event(action, code, old_text, new_text))
+                    touched = True
+            if code in comments and comments[code] != answer.comment:
+                events.append(event("answer.comment", code, answer.comment or None, comments[code] or None))
+                answer.comment = comments[code]
+                touched = True
+            if not touched:
+                continue
+            answer.updated_by = actor
+            answer.updated_at = now
+            answer.version = locked.version + 1
+            changed.append(code)
+            (to_create if is_new else to_update).append(answer)
+
+        if changed:
+            Answer.objects.bulk_create(to_create)
+            Answer.objects.bulk_update(
+                to_update, ["value_text", "value_num", "comment", "updated_by", "updated_at", "version"]
+            )
+            AuditEvent.objects.bulk_create(events)
+            locked.version += 1
+            if locked.status == ResponseStatus.NOT_STARTED:
+                locked.status = ResponseStatus.DRAFT
+            locked.save(update_fields=["version", "status", "updated_at"])
+        all_values, all_comments = stored_values(locked, defn)
+        validation = validate_values(locked, all_values, all_comments, defn)
+    response.version, response.status = locked.version, locked.status
+    return SaveResult(
+        version=locked.version,
+        values=all_values,
+        validation=validation,
+        changed=changed,
+        batch=batch,
+        comments=all_comments,
+    )
+
+
+def _numeric(value: Any) -> Decimal | None:
+    """The number statistics aggregate: the value itself, 1/0 for yes/no, nothing for text and choices."""
+    if isinstance(value, bool):
+        return Decimal(int(value))
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.000001"))
+    if isinstance(value, int):
+        return Decimal(value)
+    return None
+
+
+def new_batch() -> str:
+    return uuid.uuid4().hex
+
+
+def undo_batch(response: Response, batch: str, user: Any, channel: str = Channel.FORM) -> SaveResult:
+    """Put back the values a batch (e.g. a prefill) replaced, as long as nobody changed them since."""
+    defn = response.round.version.definition()
+    events = AuditEvent.objects.filter(
+        object_type=response._meta.label_lower,
+        object_id=str(response.pk),
+        action="answer.prefilled",
+        detail__batch=batch,
+    )
+    current, _comments = stored_values(response, defn)
+    restore: dict[str, Any] = {}
+    for ev in events:
+        if engine.dump_value(current.get(ev.variable)) == ev.new_value:
+            restore[ev.variable] = engine.load_value(defn, ev.variable, ev.old_value)
+    return store_parsed(response, restore, None, None, user, channel, defn=defn, batch=new_batch())
+
+
+# --- submitting and reopening -----------------------------------------------------------------------------------------
+
+
+def submit(response: Response, user: Any, channel: str = Channel.FORM) -> SubmitResult:
+    """Errors block; every warning needs a comment on one of its variables. Submitting twice is harmless."""
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().select_related("round__version", "unit").get(pk=response.pk)
+        if locked.status == ResponseStatus.SUBMITTED:
+            return SubmitResult(submitted=True, already=True, message=_("Skjemaet er allerede sendt inn."))
+        reason = writable_reason(locked, user, channel)
+        if reason:
+            raise NotWritable(reason)
+        validation = validate_response(locked)
+        if validation.errors or validation.unexplained_warnings:
+            return SubmitResult(
+                submitted=False,
+                validation=validation,
+                message=_("Skjemaet kan ikke sendes inn før feilene er rettet og advarslene forklart."),
+            )
+        locked.status = ResponseStatus.SUBMITTED
+        locked.submitted_at = timezone.now()
+        locked.submitted_by = user if getattr(user, "is_authenticated", False) else None
+        locked.version += 1
+        locked.save(update_fields=["status", "submitted_at", "submitted_by", "version", "updated_at"])
+        audit(
+            "response.submitted",
+            user=user,
+            channel=channel,
+            obj=locked,
+            unit_code=locked.unit.code,
+            round=locked.round_id,
+            warnings=len(validation.warnings),
+        )
+    response.status, response.version = locked.status, locked.version
+    response.submitted_at, response.submitted_by = locked.submitted_at, locked.submitted_by
+    return SubmitResult(submitted=True, validation=validation, message=_("Skjemaet er sendt inn."))
+
+
+def reopen(response: Response, user: Any, reason: str = "", channel: str = Channel.FORM) -> bool:
+    """Analysts reopen a submitted response so the unit can correct it. Returns False when it was not submitted."""
+    require_analyst(user)
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().select_related("round", "unit").get(pk=response.pk)
+        if locked.round.is_locked:
+            raise NotWritable(_("Runden er låst. Svarene kan ikke endres."))
+        if locked.status != ResponseStatus.SUBMITTED:
+            return False
+        locked.status = ResponseStatus.REOPENED
+        locked.reopened_at = timezone.now()
+        locked.reopened_by = user
+        locked.version += 1
+        locked.save(update_fields=["status", "reopened_at", "reopened_by", "version", "updated_at"])
+        audit(
+            "response.reopened",
+            user=user,
+            channel=channel,
+            obj=locked,
+            unit_code=locked.unit.code,
+            round=locked.round_id,
+            reason=reason,
+        )
+    response.status, response.version = locked.status, locked.version
+    return True
+
+
+# Re-exports, so that callers use `from kartlegg.responses import services`.
+from .services_previous import PreviousAnswers, prefill_from_previous, previous_values  # noqa: E402
+from .services_rounds import lock_round, open_round, round_status_counts  # noqa: E402
+
+__all__ = [
+    "ALREADY_SUBMITTED",
+    "Conflict",
+    "NotWritable",
+    "PreviousAnswers",
+    "SaveResult",
+    "StaleVersion",
+    "SubmitResult",
+    "comment_codes",
+    "get_response_for_user",
+    "lock_round",
+    "new_batch",
+    "open_round",
+    "prefill_from_previous",
+    "previous_values",
+    "reopen",
+    "responses_for_user",
+    "round_status_counts",
+    "save_values",
+    "store_parsed",
+    "stored_values",
+    "submit",
+    "undo_batch",
+    "validate_response",
+    "validate_values",
+    "validation_context",
+    "writable_reason",
+]
