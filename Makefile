@@ -24,6 +24,7 @@ kartlegg/static/vendor/.built: frontend/node_modules/.installed frontend/build.m
 	touch $@
 
 install: $(VENV)/.installed kartlegg/static/vendor/.built
+	$(PY) manage.py collectstatic --no-input -v0
 
 demo: install
 	$(PY) manage.py migrate --no-input
