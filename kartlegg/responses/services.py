@@ -8,7 +8,7 @@ services_rounds.py. They are re-exported here so callers import from one place.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,6 +23,7 @@ from kartlegg.accounts.models import AuditEvent, Channel, audit
 from kartlegg.accounts.permissions import Access, check_unit_access, require_analyst
 from kartlegg.surveys import engine
 
+from . import writes
 from .models import Answer, Response, ResponseStatus, Round
 
 # The engine limits text further; this only spares it from parsing megabytes sent by a misbehaving client.
@@ -142,10 +143,15 @@ def comment_codes(defn: Any) -> set[str]:
 def stored_values(response: Response, defn: Any | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """(values, comments) as python values, for every stored variable the questionnaire knows."""
     defn = defn or response.round.version.definition()
+    return values_from_rows(defn, response.answers.values_list("variable", "value_text", "comment"))
+
+
+def values_from_rows(defn: Any, rows: Iterable[tuple[str, str | None, str]]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(values, comments) from (variable, value_text, comment) rows, skipping variables the questionnaire lacks."""
     known = comment_codes(defn)
     values: dict[str, Any] = {}
     comments: dict[str, str] = {}
-    for variable, text, comment in response.answers.values_list("variable", "value_text", "comment"):
+    for variable, text, comment in rows:
         if variable not in known:
             continue
         if text is not None or variable not in defn.questions or not defn.questions[variable].is_grid:
@@ -316,16 +322,18 @@ def store_parsed(
             (to_create if is_new else to_update).append(answer)
 
         if changed:
-            Answer.objects.bulk_create(to_create)
-            Answer.objects.bulk_update(
-                to_update, ["value_text", "value_num", "comment", "updated_by", "updated_at", "version"]
-            )
-            AuditEvent.objects.bulk_create(events)
+            # One upsert for new and changed answers and one insert for their audit rows (see writes.py).
+            writes.upsert_answers(to_create + to_update)
+            for answer in to_create:
+                answers[answer.variable] = answer
+            writes.insert_audit(events, now)
             locked.version += 1
             if locked.status == ResponseStatus.NOT_STARTED:
                 locked.status = ResponseStatus.DRAFT
             locked.save(update_fields=["version", "status", "updated_at"])
-        all_values, all_comments = stored_values(locked, defn)
+        all_values, all_comments = values_from_rows(
+            defn, ((a.variable, a.value_text, a.comment) for a in answers.values())
+        )
         validation = validate_values(locked, all_values, all_comments, defn)
     response.version, response.status = locked.version, locked.status
     return SaveResult(
