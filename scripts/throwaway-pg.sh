@@ -9,7 +9,8 @@ if [ "$cmd" = stop ]; then
   rm -rf "$dir"
   exit 0
 fi
-port=${PGPORT_THROWAWAY:-54329}
+# A free port unless one is asked for, so two clusters (a developer's and a benchmark's) never meet.
+port=${PGPORT_THROWAWAY:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -1)")
 dir=$(mktemp -d /tmp/kartlegg-pg.XXXXXX)
 chown postgres "$dir"
@@ -24,7 +25,11 @@ full_page_writes = off
 max_connections = 400
 shared_buffers = 256MB
 CONF
-runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+if ! runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null; then
+  cat "$dir/server.log" >&2
+  rm -rf "$dir"
+  exit 1
+fi
 runuser -u postgres -- "$bin/createdb" -h 127.0.0.1 -p "$port" kartlegg
 echo "PGDIR=$dir"
 echo "DATABASE_URL=postgres://postgres@127.0.0.1:$port/kartlegg"
