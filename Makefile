@@ -29,7 +29,7 @@ install: $(VENV)/.installed kartlegg/static/vendor/.built
 demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_reference
-	$(PY) manage.py setup_demo --seed $(SEED)
+	SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py setup_demo --seed $(SEED)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=frontend >/dev/null 2>&1 || true
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -50,9 +50,7 @@ class User(AbstractUser):
 class UnitAssignment(models.Model):
     """Binds a respondent to a reporting unit (municipality or Oslo bydel) by its code."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unit_assignments"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unit_assignments")
     unit_code = models.CharField(_("enhetskode"), max_length=6, db_index=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

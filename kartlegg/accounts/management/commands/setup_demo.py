@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -50,8 +51,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--years", default="2017-2024", help="Years of demo rounds, e.g. 2017-2024")
 
-    def handle(self, *args: Any, seed: int, **options: Any) -> None:
+    def handle(self, *args: Any, seed: int, years: str, **options: Any) -> None:
         with transaction.atomic():
             for spec in DEMO_USERS:
                 spec = dict(spec)
@@ -66,11 +68,9 @@ class Command(BaseCommand):
                 for code in units:
                     UnitAssignment.objects.get_or_create(user=user, unit_code=code)
         if "make_demo_data" in get_commands():
-            call_command("make_demo_data", "--seed", str(seed), stdout=self.stdout)
+            call_command("make_demo_data", "--seed", str(seed), "--years", years, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("\nDemo-innlogginger (Syntetiske demodata):"))
         for spec in DEMO_USERS:
             detail = ", ".join(spec.get("units", [])) or spec.get("county_code", "") or "alle enheter"
-            self.stdout.write(
-                f"  {spec['username']:<12} / {DEMO_PASSWORD}   ({spec['role'].label}: {detail})"
-            )
-        self.stdout.write("Åpne http://127.0.0.1:8000/\n")
+            self.stdout.write(f"  {spec['username']:<12} / {DEMO_PASSWORD}   ({spec['role'].label}: {detail})")
+        self.stdout.write(f"Åpne {settings.SITE_URL}/\n")
