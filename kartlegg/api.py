@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kartlegg.geography.api import router as geography_router
+from kartlegg.quality.api import router as quality_router
 from kartlegg.responses.api import router as responses_router
 from kartlegg.surveys.api import router as surveys_router
 
@@ -45,3 +46,4 @@ def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 api.add_router("/", geography_router)
 api.add_router("/", surveys_router)
 api.add_router("/", responses_router)
+api.add_router("/", quality_router)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "kartlegg.surveys",
     "kartlegg.responses",
     "kartlegg.analytics",
+    "kartlegg.quality",
 ]
 
 MIDDLEWARE = [

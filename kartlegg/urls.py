@@ -11,6 +11,7 @@ urlpatterns = [
     path("geografi/", include("kartlegg.geography.urls")),
     path("skjema/", include("kartlegg.surveys.urls")),
     path("innsamling/", include("kartlegg.responses.urls")),
+    path("kvalitet/", include("kartlegg.quality.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -62,7 +62,9 @@ class PdfDocument(FPDF):
         self.cell(0, 5, printable(self.doc_title), new_x="LMARGIN", new_y="NEXT")
         if settings.KARTLEGG_DEMO_MODE:
             self.set_text_color(176, 0, 0)
-            self.cell(0, 5, "Syntetiske demodata – tallene for enkeltenheter er oppdiktet", new_x="LMARGIN", new_y="NEXT")
+            self.cell(
+                0, 5, "Syntetiske demodata – tallene for enkeltenheter er oppdiktet", new_x="LMARGIN", new_y="NEXT"
+            )
         self.set_text_color(0, 0, 0)
         self.ln(3)
 
