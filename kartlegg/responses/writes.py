@@ -33,10 +33,23 @@ _AUDIT_COLUMNS = (
 )  # fmt: skip
 
 
-def _insert_sql(table: str, columns: Sequence[str]) -> str:
+# Rows per statement: one multi-row INSERT is one round trip, where executemany is one per row (psycopg measured
+# 0.5 ms each on loopback). 200 rows × 11 columns stays far below SQLite's and PostgreSQL's parameter limits.
+CHUNK = 200
+
+
+def _insert_sql(table: str, columns: Sequence[str], rows: int, suffix: str = "") -> str:
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
-    return f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+    group = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return f"INSERT INTO {quote(table)} ({names}) VALUES {', '.join([group] * rows)}{suffix}"  # noqa: S608
+
+
+def _insert(table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], suffix: str = "") -> None:
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            cursor.execute(_insert_sql(table, columns, len(chunk), suffix), [v for row in chunk for v in row])
 
 
 def upsert_answers(answers: Sequence[Answer]) -> None:
@@ -45,10 +58,7 @@ def upsert_answers(answers: Sequence[Answer]) -> None:
         return
     quote = connection.ops.quote_name
     updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _ANSWER_COLUMNS[2:])
-    sql = (
-        _insert_sql(Answer._meta.db_table, _ANSWER_COLUMNS)
-        + f" ON CONFLICT ({quote('response_id')}, {quote('variable')}) DO UPDATE SET {updates}"
-    )
+    suffix = f" ON CONFLICT ({quote('response_id')}, {quote('variable')}) DO UPDATE SET {updates}"
     ops = connection.ops
     rows = [
         (
@@ -63,8 +73,7 @@ def upsert_answers(answers: Sequence[Answer]) -> None:
         )
         for a in answers
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    _insert(Answer._meta.db_table, _ANSWER_COLUMNS, rows, suffix)
 
 
 def insert_audit(events: Sequence[AuditEvent], at: Any) -> None:
@@ -88,5 +97,4 @@ def insert_audit(events: Sequence[AuditEvent], at: Any) -> None:
         )
         for e in events
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(_insert_sql(AuditEvent._meta.db_table, _AUDIT_COLUMNS), rows)
+    _insert(AuditEvent._meta.db_table, _AUDIT_COLUMNS, rows)
