@@ -40,7 +40,7 @@ test-fast: install
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 bench: install
-	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in benchmarks/[!_]*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 lint: install
 	$(VENV)/bin/ruff check .
