@@ -40,7 +40,7 @@ test-fast: install
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 bench: install
-	@for script in benchmarks/[!_]*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@status=0; for script in benchmarks/[!_]*.py; do echo "== $$script"; $(PY) $$script || status=1; done; exit $$status
 
 lint: install
 	$(VENV)/bin/ruff check .
