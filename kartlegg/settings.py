@@ -119,6 +119,42 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
+# Optional log-in for respondents through ID-porten (OpenID Connect, code flow with PKCE); off by default and not
+# needed for the demo. docs/idporten.md explains every setting. The OIDC_* names are those mozilla-django-oidc reads;
+# they are always defined (harmless when off) so that the views can answer 404 instead of failing on a missing name.
+KARTLEGG_IDPORTEN_ENABLED = env_bool("KARTLEGG_IDPORTEN_ENABLED", False)
+# Key for the hash of the national identity number; defaults to SECRET_KEY. Changing it orphans every link between
+# an ID-porten person and an account, so set it explicitly before SECRET_KEY is ever rotated.
+KARTLEGG_IDPORTEN_PID_KEY = os.environ.get("KARTLEGG_IDPORTEN_PID_KEY", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+# Production values from https://idporten.no/.well-known/openid-configuration (test environment: docs/idporten.md).
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "https://idporten.no")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "https://login.idporten.no/authorize")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "https://idporten.no/token")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "https://idporten.no/userinfo")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "https://idporten.no/jwks.json")
+OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "https://login.idporten.no/logout")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid profile"
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": os.environ.get("OIDC_ACR_VALUES", "idporten-loa-substantial")}
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:idporten_callback"
+OIDC_TOKEN_USE_BASIC_AUTH = env_bool("OIDC_TOKEN_USE_BASIC_AUTH", False)
+# The id_token holds the identity number in clear text; keeping it in the session (for id_token_hint at logout)
+# is therefore opt-in.
+OIDC_STORE_ID_TOKEN = env_bool("OIDC_STORE_ID_TOKEN", False)
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))
+if KARTLEGG_IDPORTEN_ENABLED:
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    # After axes (so lock-outs apply first), before ModelBackend.
+    AUTHENTICATION_BACKENDS.insert(1, "kartlegg.accounts.idporten.IdportenBackend")
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("KARTLEGG_IDPORTEN_ENABLED needs OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET.")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))

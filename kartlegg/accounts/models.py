@@ -21,6 +21,11 @@ class User(AbstractUser):
     # A county reviewer (Statsforvalteren) reads the units of this county, by the county code of the year shown.
     county_code = models.CharField(_("fylke"), max_length=2, blank=True)
     phone = models.CharField(_("telefon"), max_length=40, blank=True)
+    # A keyed hash (HMAC-SHA256) of the national identity number ID-porten sends as `pid`, so that the same person
+    # finds the same account again; the number itself is never stored. Null for accounts that never used ID-porten.
+    idporten_subject = models.CharField(
+        _("ID-porten-nøkkel"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("bruker")

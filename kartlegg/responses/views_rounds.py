@@ -8,17 +8,19 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kartlegg.accounts import idporten
 from kartlegg.accounts.permissions import is_staff_reader, require_analyst
 from kartlegg.geography.models import County
 
 from . import invitations, services
 from .forms import InviteForm, OpenRoundForm, RemindForm
-from .models import Response, ResponseStatus, Round
+from .models import Invitation, Response, ResponseStatus, Round
 from .services_rounds import RoundError
 
 
@@ -177,6 +179,8 @@ def round_remind(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_GET
 def follow_invitation(request: HttpRequest, token: str) -> HttpResponse:
     """Log the holder of a valid link in as a respondent for the invited unit, and open the form."""
+    if idporten.enabled():
+        return _follow_invitation_idporten(request, token)
     try:
         invitation, user = invitations.redeem(token)
     except invitations.InvitationInvalid as exc:
@@ -189,3 +193,33 @@ def follow_invitation(request: HttpRequest, token: str) -> HttpResponse:
     else:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect("responses:form", invitation.round_id, invitation.unit.code)
+
+
+def _follow_invitation_idporten(request: HttpRequest, token: str) -> HttpResponse:
+    """With ID-porten on, the link no longer logs anyone in: it names the form. The holder is sent to ID-porten with
+    the link as the place to come back to (kept in the session meanwhile), and on return the invitation binds the
+    person who logged in there, not the account of the e-mail address."""
+    try:
+        invitation = invitations.find_invitation(token)
+    except invitations.InvitationInvalid as exc:
+        return _invalid_link(request, exc)
+    current: Any = request.user
+    if current.is_authenticated and current.is_analyst:
+        messages.info(request, _("Du er allerede logget inn som analytiker; lenken ble ikke brukt til innlogging."))
+        return redirect("responses:form", invitation.round_id, invitation.unit.code)
+    if not idporten.logged_in_with_idporten(request):
+        return redirect(idporten.login_url(request.get_full_path()))
+    try:
+        with transaction.atomic():
+            # redeem() binds the invitation's user when one is set; setting it to the person who logged in makes the
+            # link bind them.
+            Invitation.objects.filter(pk=invitation.pk).update(user=current)
+            invitation, _user = invitations.redeem(token)
+    except invitations.InvitationInvalid as exc:
+        return _invalid_link(request, exc)
+    return redirect("responses:form", invitation.round_id, invitation.unit.code)
+
+
+def _invalid_link(request: HttpRequest, exc: invitations.InvitationInvalid) -> HttpResponse:
+    status = 410 if exc.reason == "expired" else 404
+    return render(request, "responses/invitation_invalid.html", {"reason": exc.reason}, status=status)
