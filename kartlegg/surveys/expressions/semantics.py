@@ -278,60 +278,107 @@ def evaluate(node: Node, lookup: ValueLookup) -> Any:
     """Evaluate a (checked) tree. Returns Decimal, bool, str, date, list or None (blank)."""
     with decimal.localcontext(_CONTEXT):
         try:
-            return _eval(node, lookup)
+            return _closure(node)(lookup)
         except (decimal.InvalidOperation, decimal.Overflow):
             return None
 
 
-def _eval(node: Node, lookup: ValueLookup) -> Any:
+# A tree is turned into nested closures once and kept: validation evaluates the same rules on every save, and
+# closures skip the isinstance dispatch an interpreter repeats for each node each time. Keyed by id() with the
+# node kept alongside, so a recycled id can never return another tree's closure.
+_CLOSURES: dict[int, tuple[Node, Callable[[ValueLookup], Any]]] = {}
+_MAX_CLOSURES = 20_000
+
+
+def _closure(node: Node) -> Callable[[ValueLookup], Any]:
+    entry = _CLOSURES.get(id(node))
+    if entry is not None and entry[0] is node:
+        return entry[1]
+    fn = _compile(node)
+    if len(_CLOSURES) >= _MAX_CLOSURES:
+        _CLOSURES.clear()
+    _CLOSURES[id(node)] = (node, fn)
+    return fn
+
+
+def _compile(node: Node) -> Callable[[ValueLookup], Any]:  # noqa: C901 - one branch per node type
     if isinstance(node, Literal):
-        return node.value
+        constant = node.value
+        return lambda lookup: constant
     if isinstance(node, Var):
-        value = lookup(node.name)
-        if isinstance(value, list | tuple):
-            return [_num(v) for v in value]
-        return _num(value)
+        name = node.name
+
+        def var(lookup: ValueLookup) -> Any:
+            value = lookup(name)
+            if isinstance(value, list | tuple):
+                return [_num(v) for v in value]
+            return _num(value)
+
+        return var
     if isinstance(node, Unary):
+        operand = _compile(node.operand)
         if node.op == "not":
-            return not truthy(_eval(node.operand, lookup))
-        value = _eval(node.operand, lookup)
-        if value is None:
-            return None
-        _expect_number(value, node)
-        return -value
-    if isinstance(node, Binary):
-        if node.op == "and":
-            return truthy(_eval(node.left, lookup)) and truthy(_eval(node.right, lookup))
-        if node.op == "or":
-            return truthy(_eval(node.left, lookup)) or truthy(_eval(node.right, lookup))
-        left = _eval(node.left, lookup)
-        right = _eval(node.right, lookup)
-        if node.op in "+-*/":
-            if left is None or right is None:
+            return lambda lookup: not truthy(operand(lookup))
+
+        def negate(lookup: ValueLookup) -> Any:
+            value = operand(lookup)
+            if value is None:
                 return None
-            _expect_number(left, node)
-            _expect_number(right, node)
-            if node.op == "+":
-                return left + right
-            if node.op == "-":
-                return left - right
-            if node.op == "*":
-                return left * right
-            return None if right == 0 else left / right
-        return _compare(node.op, left, right, node)
+            _expect_number(value, node)
+            return -value
+
+        return negate
+    if isinstance(node, Binary):
+        return _compile_binary(node, _compile(node.left), _compile(node.right))
     if isinstance(node, InList):
-        value = _eval(node.operand, lookup)
-        if value is None:
-            return False
-        found = any(value == option and isinstance(value, bool) == isinstance(option, bool) for option in node.options)
-        return not found if node.negated else found
+        operand = _compile(node.operand)
+        options, negated = node.options, node.negated
+
+        def in_list(lookup: ValueLookup) -> bool:
+            value = operand(lookup)
+            if value is None:
+                return False
+            found = any(value == option and isinstance(value, bool) == isinstance(option, bool) for option in options)
+            return not found if negated else found
+
+        return in_list
     if isinstance(node, Call):
-        fn = FUNCTIONS[node.name]
-        args = [_eval(arg, lookup) for arg in node.args]
-        if fn.flatten:
-            args = _flat(args)
-        return fn.impl(args)
+        function = FUNCTIONS[node.name]
+        args = [_compile(arg) for arg in node.args]
+        flatten = function.flatten
+
+        def call(lookup: ValueLookup) -> Any:
+            values = [arg(lookup) for arg in args]
+            return function.impl(_flat(values) if flatten else values)
+
+        return call
     raise EvaluationError("Ukjent uttrykk")  # pragma: no cover
+
+
+def _compile_binary(node: Binary, left: Callable[[ValueLookup], Any], right: Callable[[ValueLookup], Any]) -> Any:
+    op = node.op
+    if op == "and":
+        return lambda lookup: truthy(left(lookup)) and truthy(right(lookup))
+    if op == "or":
+        return lambda lookup: truthy(left(lookup)) or truthy(right(lookup))
+    if op in "+-*/":
+
+        def arithmetic(lookup: ValueLookup) -> Any:
+            a, b = left(lookup), right(lookup)
+            if a is None or b is None:
+                return None
+            _expect_number(a, node)
+            _expect_number(b, node)
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
+            return None if b == 0 else a / b
+
+        return arithmetic
+    return lambda lookup: _compare(op, left(lookup), right(lookup), node)
 
 
 def _expect_number(value: Any, node: Node) -> None:
