@@ -28,8 +28,6 @@ def pytest_configure(config: pytest.Config) -> None:
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     reference = Path(settings.KARTLEGG_REFERENCE_DIR)
     if not (reference / "klass").is_dir():
-        pytest.exit(
-            f"The reference data is missing: {reference}. Put ../shared beside the clone.", returncode=2
-        )
+        pytest.exit(f"The reference data is missing: {reference}. Put ../shared beside the clone.", returncode=2)
     with django_db_blocker.unblock():
         call_command("load_reference", "--dir", str(reference), "--quiet")

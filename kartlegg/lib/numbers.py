@@ -48,9 +48,7 @@ def format_change(value: float | Decimal | None, decimals: int = 1, space: str =
     return text
 
 
-def parse_decimal(
-    text: str | int | float | Decimal | None, max_decimals: int | None = None
-) -> Decimal | None:
+def parse_decimal(text: str | int | float | Decimal | None, max_decimals: int | None = None) -> Decimal | None:
     """Read a number as a Norwegian user types it. Blank is None (not 0).
 
     Accepts `2,5`, `2.5`, `1 234,5` (any kind of space), and a leading minus or Unicode minus.
