@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from kartlegg.analytics.api import router as analytics_router
 from kartlegg.geography.api import router as geography_router
 from kartlegg.quality.api import router as quality_router
 from kartlegg.responses.api import router as responses_router
@@ -47,3 +48,4 @@ api.add_router("/", geography_router)
 api.add_router("/", surveys_router)
 api.add_router("/", responses_router)
 api.add_router("/", quality_router)
+api.add_router("/", analytics_router)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("skjema/", include("kartlegg.surveys.urls")),
     path("innsamling/", include("kartlegg.responses.urls")),
     path("kvalitet/", include("kartlegg.quality.urls")),
+    path("statistikk/", include("kartlegg.analytics.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,217 @@
+"""Open statistics API: what is available, and one variable as JSON-stat 2.0 (or CSV).
+
+Public once a year is published (analysts, with a token or a session, see every year). Parameters are strict: an
+unknown parameter, a reversed year range or a structure that is not a loaded year is a 400 naming the parameter;
+an unknown variable is a 404 naming it. Missing and suppressed figures are null with a status, never 0. Figures
+come from the stored aggregates; a slice nobody has asked for before is computed on the spot and stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from kartlegg.accounts.tokens import user_for_token
+from kartlegg.analytics import jsonstat, services, services_access
+from kartlegg.analytics import levels as lv
+from kartlegg.analytics.imputation import RULES
+from kartlegg.analytics.measures import AnalyticsError
+from kartlegg.analytics.services_catalogue import ALIASES, MEASURE_LABELS
+from kartlegg.analytics.services_params import Defaults, ParamError, clean, parse_request
+from kartlegg.analytics.services_read import LEVEL_CHOICES, SOURCE, build_table, data_stamp, structure_years
+
+router = Router(tags=["statistikk"])
+
+ALLOWED = ("level", "years", "measure", "structure", "format", "imputation")
+FORMATS = ("jsonstat", "csv")
+CACHE_SECONDS = 600
+
+
+class CodeLabel(Schema):
+    code: str
+    label: str
+
+
+class VariableOut(Schema):
+    code: str
+    label: str
+    kind: str
+    section: str
+    unit: str
+    years: list[int]
+    breaks: list[int]
+    measures: list[str]
+    default_measure: str
+    alias_of: str | None = None
+
+
+class CatalogueOut(Schema):
+    source: str
+    years: list[int]
+    published_years: list[int]
+    structures: list[int]
+    default_structure: int | None
+    levels: list[CodeLabel]
+    measures: list[CodeLabel]
+    imputation_rules: list[str]
+    default_imputation: str
+    variables: list[VariableOut]
+
+
+class ErrorOut(Schema):
+    error: str
+    details: list[dict] | None = None
+
+
+def _user(request: HttpRequest) -> Any:
+    """The caller: a bearer token's user, else the session's (anonymous for the public)."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = user_for_token(header[7:].strip())
+        if user is None:
+            raise HttpError(401, "Ugyldig API-nøkkel.")
+        return user
+    return getattr(request, "user", None)
+
+
+@router.get(
+    "/statistics",
+    response={200: CatalogueOut},
+    summary="Available statistics",
+    description=(
+        "Every statistics variable (the headline årsverk series, the questionnaire's numbers, yes/no questions, "
+        "grid cells and grid row/column totals), with its years, series breaks and measures; the levels, measures, "
+        "loaded structure years and imputation rules. " + SOURCE + "."
+    ),
+)
+def catalogue(request: HttpRequest) -> CatalogueOut:
+    rounds = services.annual_rounds()
+    cat = services.catalogue(rounds)
+    loaded = services.loaded_years()
+    variables = [
+        VariableOut(
+            code=v.code,
+            label=v.label,
+            kind=v.kind,
+            section=v.section,
+            unit=v.unit,
+            years=v.years,
+            breaks=list(v.breaks),
+            measures=list(v.measures),
+            default_measure=v.default_measure,
+        )
+        for v in cat.variables.values()
+    ]
+    for alias, (base, measure) in ALIASES.items():
+        if base in cat.variables:
+            v = cat.variables[base]
+            variables.append(
+                VariableOut(
+                    code=alias,
+                    label=f"{v.label} ({MEASURE_LABELS[measure].lower()})",
+                    kind=v.kind,
+                    section=v.section,
+                    unit=v.unit,
+                    years=v.years,
+                    breaks=list(v.breaks),
+                    measures=[measure],
+                    default_measure=measure,
+                    alias_of=base,
+                )
+            )
+    return CatalogueOut(
+        source=SOURCE,
+        years=cat.years,
+        published_years=sorted(services_access.published_years() & set(cat.years)),
+        structures=loaded,
+        default_structure=loaded[-1] if loaded else None,
+        levels=[CodeLabel(code=c, label=lv.LEVEL_LABELS[c]) for c in LEVEL_CHOICES],
+        measures=[CodeLabel(code=c, label=label) for c, label in MEASURE_LABELS.items()],
+        imputation_rules=list(RULES),
+        default_imputation=services.default_rule(),
+        variables=variables,
+    )
+
+
+@router.get(
+    "/statistics/{variable}",
+    response={200: dict, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="One statistics variable as JSON-stat 2.0 or CSV",
+    description=(
+        "Query parameters (all optional): `level` (nation, county, rhf, hf, dps, size_group, municipality, unit; "
+        "default nation), `years` (`2017-2024`, `2023` or `2017,2020`; default all), `measure` (sum, per_capita, "
+        "change, change_percent, median, share; default the variable's own), `structure` (a loaded year to "
+        "harmonise to, default the newest, or `own` for each year's own units and counties), `imputation` "
+        "(carry_forward or none), `format` (jsonstat, the default, or csv). JSON-stat 2.0 as SSB's PxWebApi "
+        "writes it; missing (`..`) and suppressed (`:`) figures are null with a status, imputed (`i`) and "
+        "estimated (`e`) figures keep their value and carry a status. " + SOURCE + "."
+    ),
+)
+def variable_data(
+    request: HttpRequest,
+    variable: str,
+    level: str | None = None,
+    years: str | None = None,
+    measure: str | None = None,
+    structure: str | None = None,
+    imputation: str | None = None,
+    format: str | None = None,  # noqa: A002 - the public parameter name
+) -> Any:
+    unknown = sorted(set(request.GET) - set(ALLOWED))
+    if unknown:
+        names = ", ".join(repr(name[:40]) for name in unknown[:5])
+        raise HttpError(400, f"{names}: ukjent parameter; gyldige er {', '.join(ALLOWED)}.")
+    for name in ALLOWED:
+        if len(request.GET.getlist(name)) > 1:
+            raise HttpError(400, f"{name}: oppgi parameteren én gang.")
+    kind = clean(format) or "jsonstat"
+    if kind not in FORMATS:
+        raise HttpError(400, f"format: ukjent format {kind[:20]!r}; gyldige er {', '.join(FORMATS)}.")
+    rounds = services.annual_rounds()
+    if not rounds:
+        raise HttpError(404, "Ingen statistikk ennå: det finnes ingen årlige runder.")
+    cat = services.catalogue(rounds)
+    query = {"level": level, "years": years, "measure": measure, "structure": structure, "imputation": imputation}
+    defaults = Defaults(level=lv.NATION, rule=services.default_rule(), loaded=structure_years())
+    try:
+        stat = parse_request(cat, variable, query, defaults)
+    except ParamError as error:
+        raise HttpError(error.status, f"{error.param}: {error.message}.") from None
+    visible = services_access.visible_years(_user(request), list(stat.years))
+    if not visible:
+        raise HttpError(403, f"years: {', '.join(map(str, stat.years))} er ikke publisert ennå.")
+    stat = type(stat)(**{**stat.__dict__, "years": tuple(visible)})
+    published = services_access.published_years()
+    key = _cache_key(request, visible, published)
+    cached = cache.get(key)
+    if cached is None:
+        try:
+            services.ensure(stat.variable, stat.rule, stat.structure, stat.level, visible)
+            table = build_table(stat, [y for y in visible if y not in published])
+            cube = table.cube()
+        except (AnalyticsError, services.StatisticsError) as error:
+            raise HttpError(400, str(error)) from None
+        if kind == "csv":
+            cached = (jsonstat.to_csv(cube), "text/csv; charset=utf-8", f'attachment; filename="{cube.id}.csv"')
+        else:
+            cached = (jsonstat.dumps(cube).encode("utf-8"), "application/json; charset=utf-8", "")
+        # The key holds the data stamp as it was after a cold slice was computed, so the next request hits.
+        cache.set(_cache_key(request, visible, published), cached, CACHE_SECONDS)
+    content, content_type, disposition = cached
+    response = HttpResponse(content, content_type=content_type)
+    if disposition:
+        response["Content-Disposition"] = disposition
+    return response
+
+
+def _cache_key(request: HttpRequest, visible: list[int], published: set[int]) -> str:
+    """A rendered answer is reused until aggregates are written again (data_stamp), a year is published, or the
+    question differs; the data are the same for every caller who may see the same years."""
+    query = sorted((k, v) for k in request.GET for v in request.GET.getlist(k))
+    text = f"{request.path}|{query}|{visible}|{sorted(published)}|{data_stamp()}"
+    return "statistics-api:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

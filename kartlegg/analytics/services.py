@@ -1,0 +1,393 @@
+"""The statistics app's entry points: compute and store aggregates (all of them, one round's, or what one changed
+response touches), and make sure a requested slice is there (computed on the fly and stored when cold).
+
+Reading for pages and the API is in services_read; who may see what (publication, embargo) in services_access.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kartlegg.analytics.imputation import CARRY_FORWARD, RULES
+from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate
+from kartlegg.analytics.services_catalogue import HEADLINE, HEADLINE_TAGS, Catalogue, Variable, build_catalogue
+from kartlegg.analytics.services_compute import ALL_LEVELS, GROUP_LEVELS, UNIT_LEVELS, Context, Row, compute_rows
+from kartlegg.analytics.services_extract import (
+    Geography,
+    YearValues,
+    annual_rounds,
+    load_geography,
+    read_year,
+)
+from kartlegg.geography import services as geography
+from kartlegg.responses.models import Answer, Response, Round
+
+INSERT_BATCH = 5_000
+
+
+class StatisticsError(ValueError):
+    """A computation that cannot be done as asked; the message says why (bokmål)."""
+
+
+def default_rule() -> str:
+    rule = getattr(settings, "KARTLEGG_IMPUTATION", CARRY_FORWARD)
+    if rule not in RULES:
+        raise StatisticsError(f"KARTLEGG_IMPUTATION={rule!r} er ukjent; gyldige er {', '.join(RULES)}.")
+    return rule
+
+
+def loaded_years() -> list[int]:
+    return geography.available_years()
+
+
+def default_structure() -> int:
+    years = loaded_years()
+    if not years:
+        raise StatisticsError("Referansedata mangler: kjør «manage.py load_reference».")
+    return years[-1]
+
+
+# --- the catalogue, cached per process until a round or version changes ------------------------------------------
+
+_catalogue_lock = threading.Lock()
+_catalogue_cache: dict[tuple[Any, ...], Catalogue] = {}
+
+
+def catalogue(rounds: dict[int, Round] | None = None) -> Catalogue:
+    rounds = annual_rounds() if rounds is None else rounds
+    key = tuple((y, r.pk, r.version_id, r.version.imported_at.isoformat()) for y, r in sorted(rounds.items()))
+    with _catalogue_lock:
+        found = _catalogue_cache.get(key)
+    if found is not None:
+        return found
+    built = build_catalogue({year: r.definition() for year, r in rounds.items()})
+    with _catalogue_lock:
+        _catalogue_cache.clear()
+        _catalogue_cache[key] = built
+    return built
+
+
+# --- computing and storing ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What one computation covers. `years` are the years written; all years are read (imputation needs them)."""
+
+    variables: list[Variable]
+    years: list[int]
+    structures: list[int]
+    rule: str
+    # (variable, structure) → the levels to store; () leaves that structure alone for the variable
+    levels: Callable[[Variable, int], Sequence[str]] | None = None
+
+    def levels_for(self, variable: Variable, structure: int) -> Sequence[str]:
+        return (self.levels or default_levels)(variable, structure)
+
+
+@dataclass
+class Result:
+    rows: int = 0
+    variables: int = 0
+    years: list[int] = field(default_factory=list)
+    structures: list[int] = field(default_factory=list)
+    data_versions: dict[int, str] = field(default_factory=dict)
+
+
+def _codes_to_read(cat: Catalogue, variables: Sequence[Variable], year: int) -> set[str] | None:
+    """The stored codes these variables need in `year` (None: everything, when all variables are computed)."""
+    if len(variables) == len(cat.variables):
+        return None
+    codes: set[str] = set()
+    for variable in variables:
+        code = variable.codes.get(year)
+        if code is None:
+            continue
+        if variable.kind == HEADLINE:
+            for tag in HEADLINE_TAGS[variable.code]:
+                codes.update(cat.tag_cells.get(year, {}).get(tag, ()))
+        elif variable.tag or variable.derived:
+            codes.update(cat.grid_of(variable, year))
+        else:
+            codes.add(code)
+    return codes
+
+
+def read_data(
+    rounds: dict[int, Round], cat: Catalogue, variables: Sequence[Variable], years: Iterable[int]
+) -> dict[int, YearValues]:
+    """One streaming query per round, for the codes the variables need."""
+    return {year: read_year(rounds[year], _codes_to_read(cat, variables, year)) for year in sorted(years)}
+
+
+AGGREGATE_COLUMNS = (
+    "variable", "rule", "structure", "level", "region", "year", "value", "rate", "median", "status", "n", "n_units",
+    "n_imputed", "source_code", "data_version", "computed_at",
+)  # fmt: skip
+
+
+def _insert(rows: Iterable[Row], rule: str, versions: dict[int, str]) -> int:
+    """Write rows straight to the table: COPY on PostgreSQL, executemany (5 000 at a time) on SQLite. bulk_create
+    would build a model instance and prepare every field of hundreds of thousands of rows one by one, and on
+    PostgreSQL an INSERT per row is a round trip per row; these values are already plain and typed."""
+    meta = Aggregate._meta
+    names = [meta.get_field(c).column or c for c in AGGREGATE_COLUMNS]  # type: ignore[union-attr]
+    quoted = ", ".join(connection.ops.quote_name(name) for name in names)
+    table = connection.ops.quote_name(meta.db_table)
+    moment = timezone.now()
+    stamp = moment if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(moment)
+
+    def values() -> Iterator[tuple[Any, ...]]:
+        for r in rows:
+            yield (
+                r.variable, rule, r.structure, r.level, r.region, r.year, r.value, r.rate, r.median, r.status,
+                r.n, r.n_units, r.n_imputed, r.source_code, versions.get(r.year, LIVE), stamp,
+            )  # fmt: skip
+
+    sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608
+
+    def write(cursor: Any, batch: list[tuple[Any, ...]]) -> None:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+                for row in batch:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(sql, batch)
+
+    # Rows are written a batch at a time, each batch its own COPY: computing the next rows may query the database
+    # (the geography is read lazily), which a connection in the middle of a COPY cannot do.
+    count = 0
+    batch: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for row in values():
+            batch.append(row)
+            if len(batch) >= INSERT_BATCH:
+                write(cursor, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            write(cursor, batch)
+            count += len(batch)
+    return count
+
+
+def default_levels(variable: Variable, structure: int) -> Sequence[str]:
+    """What a full computation stores: every level of the headline series in both structures; the group levels of
+    the other variables, harmonised only. The rest (their unit level, their old-county series) is stored the first
+    time someone asks for it (ensure)."""
+    if variable.kind == HEADLINE:
+        return ALL_LEVELS
+    return GROUP_LEVELS if structure != AS_REPORTED else ()
+
+
+def every_level(variable: Variable, structure: int) -> Sequence[str]:
+    return ALL_LEVELS
+
+
+def run(
+    plan: Plan,
+    rounds: dict[int, Round],
+    cat: Catalogue,
+    geo: Geography | None = None,
+    progress: Callable[[Variable], None] | None = None,
+    data: dict[int, YearValues] | None = None,
+    replace: bool = False,
+) -> Result:
+    """Compute the plan and replace its slices (variable × year × structure) in one transaction; `replace` clears
+    every stored row of the plan's years and structures first (a computation from scratch)."""
+    result = Result(variables=len(plan.variables), years=list(plan.years), structures=list(plan.structures))
+    if not plan.variables or not plan.years:
+        return result
+    data_years = sorted(rounds)
+    geo = geo or load_geography(data_years + [s for s in plan.structures if s != AS_REPORTED])
+    missing = [s for s in plan.structures if s != AS_REPORTED and s not in geo.units]
+    if missing:
+        raise StatisticsError(f"Strukturåret {missing[0]} har ingen enheter i referansedataene.")
+    collecting = gc.isenabled()
+    # The computation makes millions of short-lived lists and tuples and no reference cycles; Python's cyclic
+    # collector would rescan the growing heap again and again (a quarter of the time at 100×), so it rests meanwhile.
+    gc.disable()
+    try:
+        if data is None:
+            data = read_data(rounds, cat, plan.variables, [y for y in data_years if y in geo.units])
+        result.data_versions = {y: d.data_version for y, d in data.items()}
+        ctx = Context(cat, geo, data, plan.rule)
+        rows = compute_rows(ctx, plan.variables, plan.structures, plan.years, plan.levels_for, progress)
+        result.rows = _store(plan, cat, rows, replace, result.data_versions)
+    finally:
+        if collecting:
+            gc.enable()
+    return result
+
+
+def _store(plan: Plan, cat: Catalogue, rows: Iterable[Row], replace: bool, versions: dict[int, str]) -> int:
+    everything = replace and len(plan.variables) == len(cat.variables)
+    with transaction.atomic():
+        if everything:
+            # From scratch: every structure of these years goes, including slices stored on request since.
+            Aggregate.objects.filter(rule=plan.rule, year__in=plan.years).delete()
+        for structure in [] if everything else plan.structures:
+            chosen = plan.variables if replace else [v for v in plan.variables if plan.levels_for(v, structure)]
+            stale = Aggregate.objects.filter(rule=plan.rule, structure=structure, year__in=plan.years)
+            stale.filter(variable__in=[v.code for v in chosen]).delete()
+        return _insert(rows, plan.rule, versions)
+
+
+def compute(
+    variables: Sequence[str] | None = None,
+    years: Sequence[int] | None = None,
+    structure: int | None = None,
+    rule: str | None = None,
+    all_levels: bool = False,
+    progress: Callable[[Variable], None] | None = None,
+    history: bool = True,
+) -> Result:
+    """Compute and store aggregates from scratch: every variable and year by default, harmonised to `structure`
+    (the newest loaded year by default), and the headline series as reported too (default_levels; all_levels
+    stores every level of every variable in both). Idempotent: the slices are deleted and written again, including
+    those stored on request since (they would be stale). history=False reads only `years` (nothing is carried
+    forward from earlier years; the benchmarks use it to time one year alone)."""
+    rounds = annual_rounds()
+    if not history and years is not None:
+        rounds = {y: r for y, r in rounds.items() if y in set(years)}
+    if not rounds:
+        return Result()
+    cat = catalogue(rounds)
+    chosen = list(cat.variables.values())
+    if variables is not None:
+        unknown = [v for v in variables if v not in cat.variables]
+        if unknown:
+            raise StatisticsError(f"Ukjent variabel: {', '.join(unknown[:5])}.")
+        chosen = [cat.variables[v] for v in variables]
+    structure = default_structure() if structure is None else structure
+    if structure not in loaded_years():
+        raise StatisticsError(f"Strukturåret {structure} er ikke et lastet år.")
+    rule = rule or default_rule()
+    if rule not in RULES:
+        raise StatisticsError(f"Ukjent imputeringsregel {rule!r}; gyldige er {', '.join(RULES)}.")
+    chosen_years = sorted(rounds) if years is None else sorted(set(years) & set(rounds))
+    plan = Plan(chosen, chosen_years, [structure, AS_REPORTED], rule, every_level if all_levels else None)
+    return run(plan, rounds, cat, progress=progress, replace=True)
+
+
+def stored_levels(rule: str, variables: Sequence[Variable]) -> dict[tuple[str, int], list[str]]:
+    """{(variable, structure): levels} that have stored rows: an update rewrites exactly what is there."""
+    found: dict[tuple[str, int], list[str]] = {}
+    rows = (
+        Aggregate.objects.filter(rule=rule, variable__in=[v.code for v in variables])
+        .values_list("variable", "structure", "level")
+        .distinct()
+    )
+    for code, structure, level in rows:
+        found.setdefault((code, structure), []).append(level)
+    return {key: [lvl for lvl in ALL_LEVELS if lvl in levels] for key, levels in found.items()}
+
+
+def _update_plan(rule: str, variables: Sequence[Variable], years: list[int]) -> Plan | None:
+    stored = stored_levels(rule, variables)
+    if not stored:
+        return None
+    structures = sorted({structure for _, structure in stored})
+    keep = [v for v in variables if any((v.code, s) in stored for s in structures)]
+
+    def levels(variable: Variable, structure: int) -> Sequence[str]:
+        return stored.get((variable.code, structure), ())
+
+    return Plan(keep, years, structures, rule, levels)
+
+
+def recompute_for_round(round_obj: Round, rule: str | None = None) -> Result:
+    """After a round is locked or corrected: its year and every later year (their imputation may rest on it), for
+    whatever is stored."""
+    rule = rule or default_rule()
+    rounds = annual_rounds()
+    if rounds.get(round_obj.year) is None or rounds[round_obj.year].pk != round_obj.pk:
+        return Result()  # not the round the statistics use for that year
+    cat = catalogue(rounds)
+    plan = _update_plan(rule, list(cat.variables.values()), [y for y in sorted(rounds) if y >= round_obj.year])
+    return Result() if plan is None else run(plan, rounds, cat)
+
+
+def affected_years(
+    geo: Geography, data: dict[int, YearValues], cat: Catalogue, unit: str, year: int, variables: Sequence[Variable]
+) -> list[int]:
+    """The changed year, and each later year in which the unit (or what it became) still had not reported again:
+    those years carry its figure forward. Only imputed variables carry anything forward."""
+    years = [year]
+    if not any(v.kind == HEADLINE or v.tag for v in variables):
+        return years
+    following = sorted(y for y in data if y > year)
+    forward = geo.forward_mappings(sorted(data))
+    codes = {unit}
+    for later in following:
+        if later in forward:
+            moves = forward[later]  # only the codes that changed; the others keep theirs
+            codes = {part for code in codes for part in (moves[code].codes if code in moves else [code])}
+        tags = cat.tag_cells.get(later, {})
+        reported = data[later].answered([c for cells in tags.values() for c in cells])
+        silent = {code for code in codes if code not in reported}
+        if not silent:
+            break
+        years.append(later)
+        codes = silent
+    return years
+
+
+def recompute_for_response(response: Response, rule: str | None = None) -> Result:
+    """After one unit's answers changed: recompute the variables it answers, for its year and the later years whose
+    imputation rests on it, for whatever is stored of them. Reads only those variables."""
+    rule = rule or default_rule()
+    rounds = annual_rounds()
+    round_obj = rounds.get(response.round.year)
+    if round_obj is None or round_obj.pk != response.round_id:
+        return Result()
+    cat = catalogue(rounds)
+    codes = set(Answer.objects.filter(response=response).values_list("variable", flat=True))
+    plan = _update_plan(rule, cat.for_codes(round_obj.year, codes), [])
+    if plan is None or not plan.variables:
+        return Result()  # nothing stored yet: the first full computation will include it
+    geo = load_geography(sorted(rounds) + [s for s in plan.structures if s != AS_REPORTED])
+    data = read_data(rounds, cat, plan.variables, [y for y in sorted(rounds) if y in geo.units])
+    plan.years = affected_years(geo, data, cat, response.unit.code, round_obj.year, plan.variables)
+    return run(plan, rounds, cat, geo, data=data)
+
+
+# --- cold slices ---------------------------------------------------------------------------------------------------
+
+
+def is_warm(variable: Variable, rule: str, structure: int, level: str, years: Iterable[int]) -> bool:
+    """Whether every requested year of the variable has stored rows at this level (a computed slice always writes
+    every group, missing ones as ".."), so one stored year proves the slice is there."""
+    wanted = sorted(set(years) & set(variable.codes))
+    if not wanted:
+        return True
+    stored = set(
+        Aggregate.objects.filter(variable=variable.code, rule=rule, structure=structure, level=level, year__in=wanted)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    return stored >= set(wanted)
+
+
+def ensure(variable: Variable, rule: str, structure: int, level: str, years: Iterable[int]) -> bool:
+    """Compute and store the variable (every year, this structure, every level) if the slice is cold. Returns
+    whether it computed."""
+    if is_warm(variable, rule, structure, level, years):
+        return False
+    rounds = annual_rounds()
+    cat = catalogue(rounds)
+    run(Plan([variable], sorted(set(rounds) & set(variable.codes)), [structure], rule, every_level), rounds, cat)
+    return True
+
+
+def iter_levels() -> Iterator[str]:
+    yield from GROUP_LEVELS
+    yield from UNIT_LEVELS

@@ -1,0 +1,486 @@
+"""Aggregates from plain data: every variable, level, region and year, as reported and harmonised to one structure
+year. Pure (no ORM): the inputs are the catalogue, each year's values (services_extract.YearValues) and the
+geography, so the whole computation can be checked on hand-made data.
+
+The headline series go through headline.headline_series (imputation, then harmonisation, then the levels). Other
+variables go through the same core functions one by one: imputation.impute for årsverk cells and grid totals (a unit
+that left the whole grid blank did not report; a blank cell of a grid that was answered is 0), series.harmonise_year
+for additive figures, and a grouping of the units per level that is built once per year and reused for every
+variable, because the same few hundred units are grouped some 200 times a year.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from itertools import compress
+from operator import is_not
+from typing import Any
+
+from kartlegg.analytics import headline
+from kartlegg.analytics.imputation import impute
+from kartlegg.analytics.levels import (
+    COUNTY,
+    DPS,
+    HF,
+    MUNICIPALITY,
+    NATION,
+    RHF,
+    SIZE_GROUP,
+    UNIT,
+    UnitRecord,
+    group_of,
+)
+from kartlegg.analytics.measures import ESTIMATED, IMPUTED, MISSING, RATES, STATUS_SYMBOLS
+from kartlegg.analytics.models import AS_REPORTED
+from kartlegg.analytics.series import check_mapping, harmonise_population, restate_units
+from kartlegg.analytics.services_catalogue import HEADLINE, HEADLINE_TARGET, Catalogue, Variable
+from kartlegg.geography.logic import Harmonised
+
+# Levels precomputed for every variable; the unit and municipality levels are precomputed for the headline series
+# and stored on first request for the others (they are the raw data, and as many rows as there are units).
+GROUP_LEVELS = (NATION, COUNTY, RHF, HF, DPS, SIZE_GROUP)
+UNIT_LEVELS = (MUNICIPALITY, UNIT)
+ALL_LEVELS = GROUP_LEVELS + UNIT_LEVELS
+_SUM_CODES = {headline.ADULTS: "A", headline.CHILDREN: "C"}
+# Rows store the symbol of a cell's status, as published: "" ok, ".." missing, "e" estimated, "i" imputed.
+_present = partial(is_not, None)
+_MISSING, _ESTIMATED, _IMPUTED = STATUS_SYMBOLS[MISSING], STATUS_SYMBOLS[ESTIMATED], STATUS_SYMBOLS[IMPUTED]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    variable: str
+    level: str
+    region: str
+    year: int
+    value: float | None
+    rate: float | None
+    median: float | None
+    status: str
+    n: int
+    n_units: int
+    n_imputed: int
+    source_code: str
+    structure: int
+
+
+# --- frames: the units of one year in one structure, grouped once ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """One level of a frame: the unit positions ordered by group, where each group starts and ends in that order,
+    the group codes, and each population band in the same order."""
+
+    order: list[int]
+    bounds: list[tuple[int, int]]
+    names: list[str]
+    bands: dict[str, list[int]]
+
+
+@dataclass
+class Frame:
+    """The units of one year in one structure, grouped once per level and reused for every variable."""
+
+    codes: list[str]
+    position: dict[str, int]
+    groups: dict[str, Grouped]
+
+    def members(self, level: str) -> dict[str, list[str]]:
+        grouped = self.groups[level]
+        return {
+            name: [self.codes[p] for p in grouped.order[a:b]]
+            for name, (a, b) in zip(grouped.names, grouped.bounds, strict=True)
+        }
+
+
+def make_frame(units: Sequence[UnitRecord], levels: Iterable[str]) -> Frame:
+    codes = [u.code for u in units]
+    bands = {target: [getattr(u.population, spec.band) for u in units] for target, spec in RATES.items()}
+    groups = {}
+    for level in levels:
+        found = [group_of(unit, level) for unit in units]
+        order = sorted((p for p, g in enumerate(found) if g is not None), key=lambda p: (found[p], p))
+        names: list[str] = []
+        bounds: list[tuple[int, int]] = []
+        for i, p in enumerate(order):
+            if not names or found[p] != names[-1]:
+                names.append(found[p])  # type: ignore[arg-type]
+                bounds.append((i, i))
+            bounds[-1] = (bounds[-1][0], i + 1)
+        ordered = {target: [band[p] for p in order] for target, band in bands.items()}
+        groups[level] = Grouped(order, bounds, names, ordered)
+    return Frame(codes, {c: i for i, c in enumerate(codes)}, groups)
+
+
+@dataclass(frozen=True)
+class HarmonisePlan:
+    """A year's mapping onto the structure year, checked once and laid out per new code, so that carrying the ~200
+    variables of a year across does not re-check the same mapping 200 times. Same rule as series.harmonise_year:
+    a new code is the weighted sum of its old codes, missing when any of them is, estimated when any is a split."""
+
+    single: list[tuple[str, str, float]]  # new code ← one old code × weight (renumbering, or a part of a split)
+    merged: list[tuple[str, list[tuple[str, float]]]]  # new code ← several old codes
+    estimated: frozenset[str]
+    sources: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, mapping: Mapping[str, Harmonised]) -> HarmonisePlan:
+        check_mapping(mapping)
+        parts: dict[str, list[tuple[str, float]]] = {}
+        estimated: set[str] = set()
+        for code, result in mapping.items():
+            for new, weight in result.parts:
+                parts.setdefault(new, []).append((code, weight))
+                if result.estimated:
+                    estimated.add(new)
+        single = [(new, p[0][0], p[0][1]) for new, p in sorted(parts.items()) if len(p) == 1]
+        merged = [(new, p) for new, p in sorted(parts.items()) if len(p) > 1]
+        sources = {new: sorted(c for c, _ in p) for new, p in parts.items()}
+        return cls(single, merged, frozenset(estimated), sources)
+
+    def apply(self, values: Mapping[str, float | None], imputed: set[str]) -> tuple[dict[str, float | None], set[str]]:
+        """(values on the new codes, the new codes built from an imputed old code)."""
+        out: dict[str, float | None] = {}
+        for new, old, weight in self.single:
+            value = values.get(old)
+            out[new] = None if value is None else value * weight
+        for new, parts in self.merged:
+            found = [values.get(code) for code, _ in parts]
+            if None in found:
+                out[new] = None
+            else:
+                out[new] = math.fsum([v * w for v, (_, w) in zip(found, parts, strict=True)])  # type: ignore[operator]
+        flagged = {new for new, sources in self.sources.items() if imputed.intersection(sources)} if imputed else set()
+        return out, flagged
+
+
+def regrouped_units(
+    units: Sequence[UnitRecord], mapping: Mapping[str, Any], target: Mapping[str, UnitRecord]
+) -> list[UnitRecord]:
+    """A year's own units placed in the regions of their main successor in the structure year (for answers that
+    cannot be summed across a reform, such as yes/no: the unit keeps its answer and moves region)."""
+    result = []
+    for unit in units:
+        parts = mapping[unit.code].parts
+        successor = target.get(max(parts, key=lambda p: (p[1], p[0]))[0]) if parts else None
+        if successor is None:
+            result.append(unit)
+            continue
+        result.append(
+            replace(
+                unit,
+                municipality_code=successor.municipality_code,
+                county_code=successor.county_code,
+                rhf_code=successor.rhf_code,
+                rhf_name=successor.rhf_name,
+                hf_code=successor.hf_code,
+                hf_name=successor.hf_name,
+                dps_area=successor.dps_area,
+                size_group=successor.size_group,
+            )
+        )
+    return result
+
+
+@dataclass
+class Context:
+    """Everything one computation reads, and the frames it builds once."""
+
+    catalogue: Catalogue
+    geography: Any  # services_extract.Geography (or a stand-in with units, mapping(), forward_mappings())
+    data: Mapping[int, Any]  # year → YearValues
+    rule: str
+    levels: tuple[str, ...] = ALL_LEVELS
+    _frames: dict[tuple[int, int, str], Frame] = field(default_factory=dict)
+    _answered: dict[tuple[int, str], set[str]] = field(default_factory=dict)
+    _plans: dict[tuple[int, int], HarmonisePlan] = field(default_factory=dict)
+
+    def plan(self, year: int, structure: int) -> HarmonisePlan:
+        if (year, structure) not in self._plans:
+            self._plans[(year, structure)] = HarmonisePlan.of(self.geography.mapping(year, structure))
+        return self._plans[(year, structure)]
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(y for y in self.data if y in self.geography.units)
+
+    def frame(self, year: int, structure: int, kind: str) -> Frame:
+        """kind "own": the year's units; "harmonised": the structure year's units with this year's population;
+        "regrouped": the year's units in the structure year's regions."""
+        if structure in (AS_REPORTED, year):
+            kind, structure = "own", AS_REPORTED
+        key = (year, structure, kind)
+        if key not in self._frames:
+            units = self.geography.units[year]
+            if kind == "harmonised":
+                mapping = self.geography.mapping(year, structure)
+                units = restate_units(self.geography.units[structure], harmonise_population(units, mapping))
+            elif kind == "regrouped":
+                target = {u.code: u for u in self.geography.units[structure]}
+                units = regrouped_units(units, self.geography.mapping(year, structure), target)
+            self._frames[key] = make_frame(units, self.levels)
+        return self._frames[key]
+
+    def answered(self, year: int, cells: Sequence[str], key: str) -> set[str]:
+        if (year, key) not in self._answered:
+            self._answered[(year, key)] = self.data[year].answered(cells)
+        return self._answered[(year, key)]
+
+
+# --- aggregation ------------------------------------------------------------------------------------------------------
+
+
+def aggregate_frame(
+    frame: Frame,
+    values: Mapping[str, float | None],
+    imputed: set[str],
+    estimated: Collection[str],
+    target: str | None,
+    levels: Iterable[str],
+) -> Iterator[tuple[str, str, float | None, float | None, float | None, str, int, int, int]]:
+    """(level, region, sum, rate, median, status, n, n_units, n_imputed) for every group of every level.
+
+    As levels.aggregate and headline_series do it: a group's sum is over its units with a figure (math.fsum), its
+    rate over their population only (no rate without inhabitants, as measures.per_capita), its median over their
+    figures. Status: imputed if any of them is imputed, else estimated if any is, missing if none has a figure
+    (never 0). This is the innermost loop of every computation, so it works on whole slices of the units in group
+    order with map, compress and fsum, which run in C, rather than a Python step per unit and level."""
+    vals = list(map(values.get, frame.codes))
+    imp = [c in imputed for c in frame.codes] if imputed else None
+    est = [c in estimated for c in frame.codes] if estimated else None
+    spec = RATES.get(target) if target else None
+    for level in levels:
+        grouped = frame.groups[level]
+        ordered = list(map(vals.__getitem__, grouped.order))
+        mask = list(map(_present, ordered))
+        band = grouped.bands[target] if spec is not None and target else None
+        ordered_imp = list(map(imp.__getitem__, grouped.order)) if imp is not None else None
+        ordered_est = list(map(est.__getitem__, grouped.order)) if est is not None else None
+        for (start, end), name in zip(grouped.bounds, grouped.names, strict=True):
+            if end - start == 1:  # one unit (the unit level): its own figure, no slicing
+                value = ordered[start]
+                if value is None:
+                    yield level, name, None, None, None, _MISSING, 0, 1, 0
+                    continue
+                people = band[start] if band is not None else 0
+                rate = value / people * spec.per if band is not None and spec is not None and people else None
+                flag_i = ordered_imp is not None and ordered_imp[start]
+                status = _IMPUTED if flag_i else (_ESTIMATED if ordered_est is not None and ordered_est[start] else "")
+                yield level, name, value, rate, value, status, 1, 1, int(flag_i)
+                continue
+            have = mask[start:end]
+            found: list[float] = list(compress(ordered[start:end], have))  # type: ignore[arg-type]
+            if not found:
+                yield level, name, None, None, None, _MISSING, 0, end - start, 0
+                continue
+            total = math.fsum(found)
+            rate = None
+            if band is not None and spec is not None:
+                people = sum(compress(band[start:end], have))
+                rate = total / people * spec.per if people else None
+            middle = found[0] if len(found) == 1 else statistics.median(found)
+            n_imp = sum(compress(ordered_imp[start:end], have)) if ordered_imp is not None else 0
+            if n_imp:
+                status = _IMPUTED
+            elif ordered_est is not None and any(compress(ordered_est[start:end], have)):
+                status = _ESTIMATED
+            else:
+                status = ""
+            yield level, name, total, rate, middle, status, len(found), end - start, n_imp
+
+
+# --- one variable --------------------------------------------------------------------------------------------------
+
+
+def raw_values(ctx: Context, variable: Variable, year: int) -> dict[str, float | None]:
+    """A year's figure per unit. Årsverk (tagged) values: every unit that answered the grid has a figure (a blank
+    cell is 0), the others None, to be imputed; other values: only the units that gave one."""
+    data = ctx.data[year]
+    code = variable.codes[year]
+    expected = {u.code for u in ctx.geography.units[year]}
+    if variable.derived:
+        cells = ctx.catalogue.cells_of(variable, year)
+        answered = ctx.answered(year, ctx.catalogue.grid_of(variable, year), "grid:" + code.split(".")[0])
+        columns = [data.values.get(c, {}) for c in cells]
+        result: dict[str, float | None] = {}
+        for unit in answered:
+            if unit in expected:
+                result[unit] = math.fsum(col[unit] for col in columns if unit in col)
+        return result
+    column = data.values.get(code, {})
+    if variable.tag:
+        answered = ctx.answered(year, ctx.catalogue.grid_of(variable, year), "grid:" + code.split(".")[0])
+        return {unit: column.get(unit, 0.0) for unit in answered if unit in expected}
+    return {unit: value for unit, value in column.items() if unit in expected}
+
+
+@dataclass
+class UnitSeries:
+    """A variable's figure per unit and year after imputation, in each year's own codes."""
+
+    values: dict[int, dict[str, float | None]]
+    imputed: dict[int, dict[str, int]]  # year → unit → the year its figure was taken from
+
+
+def unit_series(ctx: Context, variable: Variable) -> UnitSeries:
+    years = [y for y in ctx.years if y in variable.codes]
+    raw = {y: raw_values(ctx, variable, y) for y in years}
+    if not variable.imputed or len(years) < 2:
+        return UnitSeries(raw, {})  # a single year has nothing earlier to carry forward
+    expected = {y: [u.code for u in ctx.geography.units[y]] for y in years}
+    result = impute(raw, expected, ctx.rule, ctx.geography.forward_mappings(years))
+    return UnitSeries(result.values, result.sources)
+
+
+def variable_rows(
+    ctx: Context, variable: Variable, levels_by_structure: Mapping[int, Sequence[str]], years: Iterable[int]
+) -> Iterator[Row]:
+    """Rows of one variable for each structure (with its levels) and each of `years`."""
+    wanted = set(years)
+    series = unit_series(ctx, variable)
+    target = variable.target if variable.additive else None
+    for structure, levels in levels_by_structure.items():
+        if not levels:
+            continue
+        for year, values in series.values.items():
+            if year not in wanted:
+                continue
+            imputed = set(series.imputed.get(year, {}))
+            estimated: set[str] = set()
+            if structure in (AS_REPORTED, year):
+                frame = ctx.frame(year, AS_REPORTED, "own")
+            elif variable.additive:
+                plan = ctx.plan(year, structure)
+                values, imputed = plan.apply(values, imputed)
+                estimated = set(plan.estimated)
+                frame = ctx.frame(year, structure, "harmonised")
+            else:
+                frame = ctx.frame(year, structure, "regrouped")
+            code = variable.codes[year]
+            for level, region, total, rate, middle, status, n, size, n_imp in aggregate_frame(
+                frame, values, imputed, estimated, target, levels
+            ):
+                yield Row(
+                    variable.code, level, region, year, total, rate, middle, status, n, size, n_imp, code, structure
+                )
+
+
+# --- the headline series -------------------------------------------------------------------------------------------
+
+
+def headline_inputs(ctx: Context, years: Sequence[int]) -> dict[int, dict[str, dict[str, float]]]:
+    """{year: {unit: {"A": adults' årsverk, "C": children's}}}: the tagged cells summed once, so headline_series
+    sums two numbers per unit instead of a hundred cells, for every level."""
+    cells_by_year: dict[int, dict[str, dict[str, float]]] = {}
+    for year in years:
+        tags = ctx.catalogue.tag_cells.get(year, {})
+        expected = {u.code for u in ctx.geography.units[year]}
+        per_unit: dict[str, dict[str, list[float]]] = {}
+        for key, tag in ((_SUM_CODES[headline.ADULTS], headline.TAG_ADULTS), ("C", headline.TAG_CHILDREN)):
+            for cell in tags.get(tag, ()):
+                for unit, value in ctx.data[year].values.get(cell, {}).items():
+                    if unit in expected:
+                        per_unit.setdefault(unit, {}).setdefault(key, []).append(value)
+        cells_by_year[year] = {unit: {k: math.fsum(v) for k, v in sums.items()} for unit, sums in per_unit.items()}
+    return cells_by_year
+
+
+def headline_rows(
+    ctx: Context, levels_by_structure: Mapping[int, Sequence[str]], years: Iterable[int]
+) -> Iterator[Row]:
+    """The three headline sums (and their rates) for every level. headline_series does the imputation and the
+    harmonisation and gives each unit's figure with its flag; the units are then grouped like every other variable
+    (the same sums, population and flags headline_series computes per level, without imputing again per level)."""
+    variable = ctx.catalogue.get(headline.ADULTS)
+    if variable is None:
+        return
+    all_years = [y for y in ctx.years if y in variable.codes]
+    wanted = set(years) & set(all_years)
+    if not wanted:
+        return
+    cells = headline_inputs(ctx, all_years)
+    tags = {y: {headline.TAG_ADULTS: ["A"], headline.TAG_CHILDREN: ["C"]} for y in all_years}
+    forward = ctx.geography.forward_mappings(all_years)
+    results: dict[int, headline.HeadlineResult] = {}
+    for structure, levels in levels_by_structure.items():
+        if not levels:
+            continue
+        harmonised = structure != AS_REPORTED
+        units = {y: ctx.geography.units[y] for y in all_years}
+        run_tags = dict(tags)
+        if harmonised and structure not in units:
+            # A structure year without a round: its units are needed, and headline_series treats it as a year.
+            units[structure] = ctx.geography.units[structure]
+            run_tags[structure] = tags[all_years[-1]]
+        # With only the structure year itself there is nothing to harmonise: both structures are the same run.
+        same = harmonised and all_years == [structure]
+        memo_key = AS_REPORTED if not harmonised or same else structure
+        if memo_key not in results:
+            results[memo_key] = headline.headline_series(
+                cells,
+                run_tags,
+                units,
+                UNIT,
+                rule=ctx.rule,
+                structure_year=structure if harmonised and not same else None,
+                mappings_by_year={y: ctx.geography.mapping(y, structure) for y in all_years if y != structure}
+                if harmonised and not same
+                else None,
+                forward_mappings=forward,
+            )
+        result = results[memo_key]
+        for year in sorted(wanted):
+            frame = ctx.frame(year, structure, "harmonised") if harmonised else ctx.frame(year, AS_REPORTED, "own")
+            for base, target in HEADLINE_TARGET.items():
+                unit_values: dict[str, float | None] = {}
+                imputed: set[str] = set()
+                estimated: set[str] = set()
+                for code in frame.codes:
+                    cell = result.cells.get((code, base, year))
+                    if cell is None:
+                        continue
+                    unit_values[code] = cell.value
+                    if cell.status == IMPUTED:
+                        imputed.add(code)
+                    elif cell.status == ESTIMATED:
+                        estimated.add(code)
+                for level, region, total, rate, middle, status, n, size, n_imp in aggregate_frame(
+                    frame, unit_values, imputed, estimated, target, levels
+                ):
+                    yield Row(base, level, region, year, total, rate, middle, status, n, size, n_imp, base, structure)
+
+
+def compute_rows(
+    ctx: Context,
+    variables: Sequence[Variable],
+    structures: Sequence[int],
+    years: Iterable[int],
+    levels_for: Callable[[Variable, int], Sequence[str]] | None = None,
+    progress: Callable[[Variable], None] | None = None,
+) -> Iterator[Row]:
+    """Rows for these variables. `levels_for(variable, structure)` picks the levels (none: skip that structure);
+    by default every level for the headline and the group levels for the rest. `progress(variable)` is called
+    after each variable."""
+    wanted = list(years)
+
+    def default(variable: Variable, structure: int) -> Sequence[str]:
+        return ALL_LEVELS if variable.kind == HEADLINE else GROUP_LEVELS
+
+    pick = levels_for or default
+    chosen = {v.code for v in variables}
+    headline_done = False
+    for variable in variables:
+        levels = {s: [lvl for lvl in pick(variable, s) if lvl in ctx.levels] for s in structures}
+        if variable.kind != HEADLINE:
+            yield from variable_rows(ctx, variable, levels, wanted)
+        elif not headline_done:
+            # One headline computation gives all three series (with the first headline variable's levels).
+            yield from (r for r in headline_rows(ctx, levels, wanted) if r.variable in chosen)
+            headline_done = True
+        if progress is not None:
+            progress(variable)

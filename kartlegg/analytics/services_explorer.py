@@ -1,0 +1,206 @@
+"""What the explorer page and its downloads show for one request: the table (formatted the Norwegian way, flags
+and series breaks marked), a chart and a map, and the same table as CSV, XLSX and JSON-stat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.safestring import SafeString, mark_safe
+
+from kartlegg.analytics import jsonstat
+from kartlegg.analytics import levels as lv
+from kartlegg.analytics.cube import round_half_up
+from kartlegg.analytics.measures import ESTIMATED, IMPUTED, STATUS_SYMBOLS, STATUS_TEXTS, SUPPRESSED
+from kartlegg.analytics.models import AS_REPORTED
+from kartlegg.analytics.services_catalogue import CHANGE, CHANGE_PERCENT, SHARE
+from kartlegg.analytics.services_charts import MAX_BARS, MAX_LINES, Point, Series, bar_chart, line_chart
+from kartlegg.analytics.services_maps import MAP_LEVELS, ChoroplethMap, choropleth
+from kartlegg.analytics.services_read import SOURCE, SOURCE_DETAIL, Table
+from kartlegg.lib.exports import xlsx_bytes
+from kartlegg.lib.numbers import format_change, format_number, format_percent
+
+TABLE_ID = "statistikk-tabell"
+
+
+@dataclass(frozen=True)
+class ShownCell:
+    text: str  # formatted value, or the symbol of a missing/suppressed cell
+    flag: str  # "i" / "e" or ""
+    flag_text: str
+    css: str
+    n: int | None
+
+
+@dataclass
+class ShownRow:
+    code: str
+    label: str
+    cells: list[ShownCell]
+    profile_code: str = ""  # a unit row links to the unit's profile
+
+
+@dataclass
+class ExplorerView:
+    table: Table
+    rows: list[ShownRow]
+    break_years: set[int]
+    chart: SafeString | None
+    chart_note: str
+    map: ChoroplethMap | None
+    symbols: list[tuple[str, str]] = field(default_factory=list)
+    show_n: bool = False
+
+
+def format_value(value: float | None, measure: str, decimals: int) -> str:
+    if value is None:
+        return ""
+    rounded = round_half_up(value, decimals)
+    if measure == CHANGE:
+        return format_change(rounded, decimals)
+    if measure == CHANGE_PERCENT:
+        return format_change(rounded, decimals) + "\u00a0%"
+    if measure == SHARE:
+        return format_percent(rounded, decimals)
+    return format_number(rounded, decimals)
+
+
+def shown_cell(table: Table, region: str, year: int) -> ShownCell:
+    cell = table.cell(region, year)
+    symbol = STATUS_SYMBOLS.get(cell.status, "")
+    if cell.value is None:
+        return ShownCell(symbol or "..", "", STATUS_TEXTS.get(cell.status, ""), "num missing", cell.n)
+    flag = symbol if cell.status in (IMPUTED, ESTIMATED) else ""
+    return ShownCell(
+        format_value(cell.value, table.request.measure, table.decimals),
+        flag,
+        STATUS_TEXTS.get(cell.status, "") if flag else "",
+        "num" + (" flagged" if flag else ""),
+        cell.n,
+    )
+
+
+def chart_for(table: Table) -> tuple[SafeString | None, str]:
+    years = table.years
+    title = table.title
+    if len(years) > 1:
+        latest = years[-1]
+        ranked = sorted(
+            table.regions, key=lambda r: -(table.cell(r[0], latest).value or float("-inf"))
+        )  # the biggest groups when there are too many lines to read
+        chosen = table.regions if len(table.regions) <= MAX_LINES else ranked[:MAX_LINES]
+        series = [
+            Series(
+                label,
+                [
+                    Point(y, table.cell(code, y).value, table.cell(code, y).status in (IMPUTED, ESTIMATED))
+                    for y in years
+                ],
+            )
+            for code, label in chosen
+        ]
+        svg = line_chart(series, years, title, TABLE_ID, table.breaks, table.decimals)
+        note = (
+            f"Diagrammet viser de {MAX_LINES} med høyest verdi i {latest}; alle står i tabellen."
+            if len(table.regions) > MAX_LINES
+            else ""
+        )
+    else:
+        year = years[0]
+        items = sorted(
+            ((label, table.cell(code, year).value, table.cell(code, year).status in (IMPUTED, ESTIMATED))
+             for code, label in table.regions),
+            key=lambda item: -(item[1] if item[1] is not None else float("-inf")),
+        )  # fmt: skip
+        svg = bar_chart(items, f"{title}, {year}", TABLE_ID, table.decimals)
+        note = f"Diagrammet viser de {MAX_BARS} høyeste; alle står i tabellen." if len(items) > MAX_BARS else ""
+    # The chart functions escape every text they write.
+    return (mark_safe(svg) if svg else None), note  # noqa: S308
+
+
+def map_for(table: Table, year: int | None = None) -> ChoroplethMap | None:
+    level = table.request.level
+    if level not in MAP_LEVELS or not table.years:
+        return None
+    year = year if year in table.years else table.years[-1]
+    figures = {}
+    for code, label in table.regions:
+        cell = table.cell(code, year)
+        figures[code] = (label, cell.value, cell.status)
+    structure = table.request.structure
+    boundary_year = structure if structure != AS_REPORTED else year
+    title = f"Kart: {table.variable.label} – {table.measure_label.lower()}, {year}"
+    return choropleth(level, boundary_year, figures, title, table.decimals)
+
+
+def explorer_view(table: Table, with_map: bool = True, map_year: int | None = None) -> ExplorerView:
+    breaks = set(table.breaks)
+    unit_level = table.request.level == lv.UNIT
+    rows = []
+    for code, label in table.regions:
+        cells = []
+        for year in table.years:
+            cell = shown_cell(table, code, year)
+            if year in breaks:
+                cell = ShownCell(cell.text, cell.flag, cell.flag_text, cell.css + " break-before", cell.n)
+            cells.append(cell)
+        rows.append(ShownRow(code, label, cells, code if unit_level else ""))
+    used = {c.status for c in table.cells.values()}
+    symbols = [(STATUS_SYMBOLS[s], STATUS_TEXTS[s]) for s in STATUS_SYMBOLS if s in used]
+    chart, note = chart_for(table)
+    return ExplorerView(
+        table=table,
+        rows=rows,
+        break_years=breaks,
+        chart=chart,
+        chart_note=note,
+        map=map_for(table, map_year) if with_map else None,
+        symbols=symbols,
+        show_n=table.request.measure == SHARE,
+    )
+
+
+# --- downloads ------------------------------------------------------------------------------------------------------
+
+
+def csv_download(table: Table) -> bytes:
+    header, rows = jsonstat.csv_rows(table.cube())
+    extra = [[f"# {note}"] for note in [*table.notes, SOURCE]]
+    from kartlegg.lib.exports import csv_bytes
+
+    return csv_bytes(header, [*rows, *extra])
+
+
+def xlsx_download(table: Table) -> bytes:
+    """The table as laid out on the page (regions × years, numbers as numbers), the notes and the sources."""
+    header = ["Kode", "Region", *[str(y) for y in table.years]]
+    body: list[list[Any]] = []
+    for code, label in table.regions:
+        line: list[Any] = [code, label]
+        for year in table.years:
+            cell = table.cell(code, year)
+            if cell.value is None:
+                line.append(":" if cell.status == SUPPRESSED else "..")
+            else:
+                line.append(round_half_up(cell.value, table.decimals))
+        body.append(line)
+    flags = [
+        [code, label, str(y), STATUS_SYMBOLS[table.cell(code, y).status]]
+        for code, label in table.regions
+        for y in table.years
+        if table.cell(code, y).status in (IMPUTED, ESTIMATED)
+    ]
+    notes = [[n] for n in [table.title, *table.notes, SOURCE, SOURCE_DETAIL]]
+    sheets: list[tuple[str, Sequence[str], Any]] = [
+        ("Tabell", header, body),
+        ("Merknader", ["Merknad"], notes),
+    ]
+    if flags:
+        sheets.append(("Merkede celler", ["Kode", "Region", "År", "Merknad"], flags))
+    return xlsx_bytes(sheets)
+
+
+def jsonstat_download(table: Table) -> str:
+    return jsonstat.dumps(table.cube())

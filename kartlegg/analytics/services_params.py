@@ -1,0 +1,145 @@
+"""Query parameters of the statistics pages and API, checked in one place: each bad value raises ParamError naming
+the parameter and saying why, so both the page (a message) and the API (a 400) can tell the user exactly that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from kartlegg.analytics import levels as lv
+from kartlegg.analytics.imputation import RULES
+from kartlegg.analytics.models import AS_REPORTED
+from kartlegg.analytics.services_catalogue import MEASURE_LABELS, Catalogue, Variable
+from kartlegg.analytics.services_read import LEVEL_CHOICES, Request
+
+AS_REPORTED_WORDS = ("own", "reported", "none", "0")
+_YEAR = re.compile(r"[0-9]{4}")
+_RANGE = re.compile(r"([0-9]{4})\s*[-–]\s*([0-9]{4})")
+MAX_PARAM = 200
+
+
+class ParamError(ValueError):
+    def __init__(self, param: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+        self.status = status
+
+
+def clean(raw: str | None) -> str:
+    # PostgreSQL refuses NUL in text; very long values are never valid here.
+    return (raw or "").replace("\x00", "").strip()[:MAX_PARAM]
+
+
+def parse_years(raw: str | None, available: Sequence[int]) -> list[int]:
+    """`2017-2024`, `2022` or `2017,2019,2023`; every year must be one with statistics."""
+    text = clean(raw)
+    if not available:
+        raise ParamError("years", "ingen år har statistikk ennå", 404)
+    if not text:
+        return list(available)
+    span = f"{available[0]}–{available[-1]}"
+    years: list[int] = []
+    for part in [p.strip() for p in text.split(",") if p.strip()]:
+        match = _RANGE.fullmatch(part)
+        if match:
+            first, last = int(match.group(1)), int(match.group(2))
+            if first > last:
+                raise ParamError("years", f"{part!r}: første år må komme først (f.eks. {last}-{first})")
+            chosen = list(range(first, last + 1))
+        elif _YEAR.fullmatch(part):
+            chosen = [int(part)]
+        else:
+            raise ParamError("years", f"{part[:20]!r} er ikke et år eller et intervall som 2017-2024")
+        outside = [y for y in chosen if y not in available]
+        if outside and (min(chosen) < available[0] or max(chosen) > available[-1]):
+            raise ParamError("years", f"{part} er utenfor årene med statistikk ({span})")
+        years.extend(y for y in chosen if y in available)
+    if not years:
+        raise ParamError("years", f"ingen av årene har statistikk ({span})")
+    return sorted(set(years))
+
+
+def parse_level(raw: str | None, default: str = lv.NATION) -> str:
+    text = clean(raw) or default
+    if text not in LEVEL_CHOICES:
+        raise ParamError("level", f"ukjent nivå {text[:30]!r}; gyldige er {', '.join(LEVEL_CHOICES)}")
+    return text
+
+
+def parse_structure(raw: str | None, loaded: Sequence[int]) -> int:
+    text = clean(raw).lower()
+    if not text:
+        if not loaded:
+            raise ParamError("structure", "ingen referansedata er lastet", 404)
+        return loaded[-1]
+    if text in AS_REPORTED_WORDS:
+        return AS_REPORTED
+    if not _YEAR.fullmatch(text):
+        raise ParamError(
+            "structure", f"{text[:20]!r} er ikke et år; bruk f.eks. structure={loaded[-1] if loaded else 2024}"
+        )
+    year = int(text)
+    if year not in loaded:
+        shown = ", ".join(map(str, loaded)) or "ingen"
+        raise ParamError("structure", f"{year} er ikke et lastet år (lastede år: {shown})")
+    return year
+
+
+def parse_measure(raw: str | None, variable: Variable, implied: str | None) -> str:
+    text = clean(raw)
+    if implied is not None:
+        if text and text != implied:
+            raise ParamError("measure", f"{variable.code} er allerede {implied}; utelat measure eller bruk {implied}")
+        return implied
+    if not text:
+        return variable.default_measure
+    if text not in MEASURE_LABELS:
+        raise ParamError("measure", f"ukjent mål {text[:30]!r}; gyldige er {', '.join(MEASURE_LABELS)}")
+    if text not in variable.measures:
+        raise ParamError(
+            "measure", f"{text} passer ikke for {variable.code}; gyldige er {', '.join(variable.measures)}"
+        )
+    return text
+
+
+def parse_rule(raw: str | None, default: str) -> str:
+    text = clean(raw) or default
+    if text not in RULES:
+        raise ParamError("imputation", f"ukjent regel {text[:30]!r}; gyldige er {', '.join(RULES)}")
+    return text
+
+
+def resolve_variable(catalogue: Catalogue, raw: str | None, param: str = "variable") -> tuple[Variable, str | None]:
+    code = clean(raw)
+    if not code:
+        raise ParamError(param, "mangler")
+    found = catalogue.resolve(code)
+    if found is None:
+        raise ParamError(param, f"ukjent variabel {code[:80]!r}; se /api/v1/statistics for listen", 404)
+    return found
+
+
+@dataclass(frozen=True)
+class Defaults:
+    level: str
+    rule: str
+    loaded: Sequence[int]
+
+
+def parse_request(
+    catalogue: Catalogue, variable_code: str | None, query: Mapping[str, str | None], defaults: Defaults
+) -> Request:
+    variable, implied = resolve_variable(catalogue, variable_code)
+    # Any year with statistics may be asked for; a year before the variable existed shows as missing ("..").
+    available = list(catalogue.years)
+    return Request(
+        variable=variable,
+        measure=parse_measure(query.get("measure"), variable, implied),
+        level=parse_level(query.get("level"), defaults.level),
+        years=tuple(parse_years(query.get("years"), available)),
+        structure=parse_structure(query.get("structure"), defaults.loaded),
+        rule=parse_rule(query.get("imputation"), defaults.rule),
+    )

@@ -1,0 +1,242 @@
+"""A unit's profile: its headline figures over time beside its county, size group, HF and the nation, and where
+it stands among the units of its size group (rank and percentile).
+
+The figures are the stored aggregates, harmonised to the structure year when the unit exists in it (so its series
+is comparable across reforms); a unit that no longer exists is shown as reported, in its own structure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from kartlegg.analytics import headline
+from kartlegg.analytics import levels as lv
+from kartlegg.analytics.cube import GEO, METRIC, TIME, Cube, Dimension, MetricUnit
+from kartlegg.analytics.measures import MISSING, OK, STATUS_SYMBOLS, Value, quartiles
+from kartlegg.analytics.models import AS_REPORTED, Aggregate
+from kartlegg.analytics.services_catalogue import HEADLINE_TARGET
+from kartlegg.analytics.services_read import DEMO_NOTE, SOURCE, SOURCE_DETAIL, geography
+from kartlegg.geography.models import ReportingUnit
+
+RATE_CODES = {m.base: m.code for m in headline.MEASURES.values() if m.target is not None}
+_STATUS = {symbol: name for name, symbol in STATUS_SYMBOLS.items()}
+
+
+@dataclass(frozen=True)
+class Place:
+    role: str  # unit, county, size_group, hf, nation
+    level: str
+    region: str
+    label: str
+
+
+@dataclass
+class PeerRank:
+    measure: str
+    label: str
+    value: float | None
+    rank: int | None
+    count: int
+    percentile: float | None
+    q1: float | None
+    median: float | None
+    q3: float | None
+
+
+@dataclass
+class Profile:
+    unit: ReportingUnit
+    structure: int
+    years: list[int]
+    places: list[Place]
+    # (place role, measure code, year) → Value; measure codes: the three sums and three rates of the headline
+    cells: dict[tuple[str, str, int], Value]
+    peers: list[PeerRank] = field(default_factory=list)
+    peer_year: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def region_labels(self) -> list[str]:
+        """The unit's county, size group and HF area, as named on the page."""
+        return [p.label for p in self.places if p.role not in ("unit", "nation")]
+
+    def value(self, role: str, code: str, year: int) -> Value:
+        return self.cells.get((role, code, year), Value(None, MISSING))
+
+    def cube(self) -> Cube:
+        codes = list(HEADLINE_TARGET) + list(RATE_CODES.values())
+        dims = [
+            Dimension("Region", "region", [(lv.region_code(p.level, p.region), p.label) for p in self.places], GEO),
+            Dimension(
+                "ContentsCode",
+                "statistikkvariabel",
+                [(c, headline.MEASURES[c].label) for c in codes],
+                role=METRIC,
+                units={c: MetricUnit(headline.MEASURES[c].unit, headline.MEASURES[c].decimals) for c in codes},
+            ),
+            Dimension("Tid", "år", [(str(y), str(y)) for y in self.years], role=TIME),
+        ]
+        cells: dict[tuple[str, ...], Value | float | int | None] = {}
+        for place in self.places:
+            for code in codes:
+                for year in self.years:
+                    cells[(lv.region_code(place.level, place.region), code, str(year))] = self.value(
+                        place.role, code, year
+                    )
+        return Cube.from_cells(
+            id=f"profil_{self.unit.code}",
+            label=f"Årsverk i psykisk helse- og rusarbeid, {self.unit.name}",
+            dimensions=dims,
+            cells=cells,
+            source=f"{SOURCE}. {SOURCE_DETAIL}",
+            notes=self.notes,
+        )
+
+
+def profile_unit(code: str, structure: int, data_years: Sequence[int]) -> tuple[ReportingUnit, int]:
+    """The unit in the structure year when it exists there (harmonised figures), else in the newest data year it
+    existed (as reported)."""
+    found = ReportingUnit.objects.filter(code=code, year=structure).first()
+    if found is not None:
+        return found, structure
+    found = ReportingUnit.objects.filter(code=code, year__in=list(data_years)).order_by("-year").first()
+    if found is None:
+        found = ReportingUnit.objects.filter(code=code).order_by("-year").first()
+    if found is None:
+        raise ReportingUnit.DoesNotExist(code)
+    return found, AS_REPORTED
+
+
+def places_of(unit: ReportingUnit, structure: int) -> list[Place]:
+    geo = geography()
+    year = unit.year
+    counties = geo.county_names.get(year, {})
+    places = [Place("unit", lv.UNIT, unit.code, unit.name)]
+    if unit.county_code:
+        places.append(Place("county", lv.COUNTY, unit.county_code, counties.get(unit.county_code, unit.county_code)))
+    if unit.size_group:
+        places.append(Place("size_group", lv.SIZE_GROUP, unit.size_group, f"Kommuner {unit.size_group} innbyggere"))
+    if unit.hf_code:
+        places.append(Place("hf", lv.HF, unit.hf_code, f"{unit.hf_name} (HF-område)"))
+    places.append(Place("nation", lv.NATION, lv.NATION_CODE, lv.NATION_LABEL))
+    return places
+
+
+def build_profile(unit: ReportingUnit, structure: int, years: Sequence[int], rule: str) -> Profile:
+    places = places_of(unit, structure)
+    wanted = Q()
+    for place in places:
+        wanted |= Q(level=place.level, region=place.region)
+    role_of = {(p.level, p.region): p.role for p in places}
+    rows = (
+        Aggregate.objects.filter(wanted, rule=rule, structure=structure, variable__in=list(HEADLINE_TARGET))
+        .filter(year__in=list(years))
+        .values_list("level", "region", "variable", "year", "value", "rate", "status", "n")
+    )
+    cells: dict[tuple[str, str, int], Value] = {}
+    for level, region, variable, year, value, rate, symbol, n in rows:
+        role = role_of[(level, region)]
+        status = _STATUS.get(symbol, OK)
+        cells[(role, variable, year)] = Value.of(value, status, n)
+        cells[(role, RATE_CODES[variable], year)] = Value.of(rate, status, n)
+    profile = Profile(unit, structure, sorted(years), places, cells)
+    # Peers are compared in the newest year the unit itself has a figure (else the newest year with any).
+    present = sorted({y for (role, _, y), v in cells.items() if role == "unit" and v.value is not None})
+    present = present or sorted({y for (_, _, y) in cells})
+    if present:
+        profile.peer_year = present[-1]
+        profile.peers = peer_ranks(unit, structure, present[-1], rule)
+    profile.notes = [
+        "Per innbygger: voksne per 10 000 innbyggere 18 år og over, barn og unge per 10 000 innbyggere 0–17 år, "
+        "i alt per 1 000 innbyggere.",
+        f"Tallene er harmonisert til kommuneinndelingen i {structure}."
+        if structure != AS_REPORTED
+        else "Tallene er slik de ble rapportert, med hvert års inndeling.",
+        DEMO_NOTE,
+    ]
+    return profile
+
+
+def peer_ranks(unit: ReportingUnit, structure: int, year: int, rule: str) -> list[PeerRank]:
+    """Rank (1 = most årsverk per inhabitant) and percentile (share of the peers below) in the unit's size group."""
+    geo = geography()
+    frame_year = structure if structure != AS_REPORTED else year
+    peers = [u.code for u in geo.units.get(frame_year, []) if u.size_group == unit.size_group]
+    if not peers or not unit.size_group:
+        return []
+    rows = Aggregate.objects.filter(
+        rule=rule, structure=structure, level=lv.UNIT, year=year, variable__in=list(HEADLINE_TARGET), region__in=peers
+    ).values_list("variable", "region", "rate")
+    rates: dict[str, dict[str, float]] = {}
+    for variable, region, rate in rows:
+        if rate is not None:
+            rates.setdefault(variable, {})[region] = rate
+    result = []
+    for base, code in RATE_CODES.items():
+        found = rates.get(base, {})
+        mine = found.get(unit.code)
+        values = sorted(found.values())
+        spread = quartiles(values)
+        rank = percentile = None
+        if mine is not None and values:
+            rank = 1 + sum(1 for v in values if v > mine)
+            percentile = sum(1 for v in values if v < mine) / len(values) * 100
+        label = headline.MEASURES[code].label
+        result.append(PeerRank(code, label, mine, rank, len(values), percentile, *_q(spread)))
+    return result
+
+
+def _q(spread: Any) -> tuple[float | None, float | None, float | None]:
+    return spread.q1, spread.median, spread.q3
+
+
+# --- presentation -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileCell:
+    text: str
+    flag: str
+
+
+def _cell(value: Value, decimals: int) -> ProfileCell:
+    from kartlegg.analytics.cube import round_half_up
+    from kartlegg.lib.numbers import format_number
+
+    if value.value is None:
+        return ProfileCell(value.symbol or "..", "")
+    return ProfileCell(format_number(round_half_up(value.value, decimals), decimals), value.symbol)
+
+
+def profile_tables(profile: Profile) -> dict[str, Any]:
+    """The profile as tables for the page: the unit's own årsverk per year, and one comparison table per rate
+    (unit, county, size group, HF, nation × years), with a chart of the total per 1 000."""
+    from django.utils.safestring import mark_safe
+
+    from kartlegg.analytics.services_charts import Point, Series, line_chart
+
+    own = [
+        (headline.MEASURES[code].label, [_cell(profile.value("unit", code, y), 1) for y in profile.years])
+        for code in HEADLINE_TARGET
+    ]
+    comparisons = []
+    for code in RATE_CODES.values():
+        rows = [(p.label, [_cell(profile.value(p.role, code, y), 1) for y in profile.years]) for p in profile.places]
+        comparisons.append((code, headline.MEASURES[code].label, rows))
+    total = RATE_CODES[headline.TOTAL]
+    series = [
+        Series(p.label, [Point(y, profile.value(p.role, total, y).value, profile.value(p.role, total, y).status
+                               in ("imputed", "estimated")) for y in profile.years])
+        for p in profile.places
+    ]  # fmt: skip
+    svg = line_chart(series, profile.years, headline.MEASURES[total].label, f"sammenligning-{total}", decimals=1)
+    return {
+        "own_rows": own,
+        "comparisons": comparisons,
+        # line_chart escapes every text it writes.
+        "chart": mark_safe(svg) if svg else None,  # noqa: S308
+    }

@@ -1,0 +1,353 @@
+"""Reading stored aggregates into a table (regions × years for one variable and measure), which the pages, the
+downloads and the API all render. The table turns into a cube.Cube, so HTML, CSV, XLSX and JSON-stat show the
+same figures.
+
+Measures come from the stored row: the sum, the rate and the median as stored; the change from the survey year
+before (none across a series break); the share answering yes, suppressed (":") below five units.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from kartlegg.analytics import levels as lv
+from kartlegg.analytics.cube import GEO, METRIC, TIME, Cube, Dimension, MetricUnit, round_half_up
+from kartlegg.analytics.measures import (
+    ESTIMATED,
+    IMPUTED,
+    MIN_UNITS_FOR_SHARE,
+    MISSING,
+    OK,
+    RATES,
+    STATUS_SYMBOLS,
+    SUPPRESSED,
+    Value,
+)
+from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate
+from kartlegg.analytics.services_catalogue import (
+    ALIASES,
+    CHANGE,
+    CHANGE_PERCENT,
+    HEADLINE,
+    MEASURE_LABELS,
+    MEDIAN,
+    PER_CAPITA,
+    SHARE,
+    SUM,
+    Variable,
+)
+from kartlegg.analytics.services_extract import Geography, load_geography
+from kartlegg.geography import logic
+from kartlegg.geography.models import ReferenceLoad
+from kartlegg.lib.numbers import format_number
+
+SOURCE = "Kilde: SSB, Kartverket, SKDE; tall: kartlegg"
+SOURCE_DETAIL = "Folketall: SSB, tabell 07459 og 10826. Inndelinger: SSB (KLASS 131), SKDE. Kartgrenser: Kartverket."
+DEMO_NOTE = "Syntetiske demodata: tallene for enkeltenheter er oppdiktet og kalibrert til publiserte nasjonale totaler."
+_STATUS_OF_SYMBOL = {symbol: name for name, symbol in STATUS_SYMBOLS.items()}
+LEVEL_CHOICES = (lv.NATION, lv.COUNTY, lv.RHF, lv.HF, lv.DPS, lv.SIZE_GROUP, lv.MUNICIPALITY, lv.UNIT)
+
+
+@dataclass(frozen=True)
+class Request:
+    variable: Variable
+    measure: str
+    level: str
+    years: tuple[int, ...]
+    structure: int  # AS_REPORTED (0): each year's own units and regions
+    rule: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: float | None
+    status: str  # measures status name: ok, missing, suppressed, estimated, imputed
+    n: int | None = None
+
+    @property
+    def symbol(self) -> str:
+        return STATUS_SYMBOLS.get(self.status, "")
+
+
+@dataclass
+class Table:
+    request: Request
+    regions: list[tuple[str, str]]
+    cells: dict[tuple[str, int], Cell]
+    unit: str
+    decimals: int
+    notes: list[str] = field(default_factory=list)
+    data_versions: dict[int, str] = field(default_factory=dict)
+    updated: str = ""
+    unpublished: list[int] = field(default_factory=list)
+
+    @property
+    def years(self) -> list[int]:
+        return list(self.request.years)
+
+    @property
+    def variable(self) -> Variable:
+        return self.request.variable
+
+    @property
+    def breaks(self) -> list[int]:
+        shown = set(self.years)
+        return [b for b in self.variable.breaks if b in shown]
+
+    @property
+    def level_label(self) -> str:
+        return lv.LEVEL_LABELS[self.request.level]
+
+    @property
+    def measure_label(self) -> str:
+        return MEASURE_LABELS[self.request.measure]
+
+    @property
+    def title(self) -> str:
+        return f"{self.variable.label} – {self.measure_label.lower()} ({self.unit})"
+
+    @property
+    def contents_code(self) -> str:
+        return contents_code(self.variable, self.request.measure)
+
+    def cell(self, region: str, year: int) -> Cell:
+        return self.cells.get((region, year), Cell(None, MISSING))
+
+    def rounded(self, cell: Cell) -> float | None:
+        return None if cell.value is None else round_half_up(cell.value, self.decimals)
+
+    def cube(self) -> Cube:
+        level = self.request.level
+        regions = [(lv.region_code(level, code), label) for code, label in self.regions]
+        code = self.contents_code
+        dims = [
+            Dimension("Region", "region", regions, role=GEO),
+            Dimension(
+                "ContentsCode",
+                "statistikkvariabel",
+                [(code, f"{self.variable.label} – {self.measure_label.lower()}")],
+                role=METRIC,
+                units={code: MetricUnit(self.unit, self.decimals)},
+            ),
+            Dimension("Tid", "år", [(str(y), str(y)) for y in self.years], role=TIME),
+        ]
+        cells: dict[tuple[str, ...], Value | float | int | None] = {}
+        for (region, year), cell in self.cells.items():
+            cells[(lv.region_code(level, region), code, str(year))] = Value.of(cell.value, cell.status, cell.n)
+        return Cube.from_cells(
+            id=f"{self.variable.code}_{self.request.measure}_{level}".replace("*", "alle").replace(".", "_"),
+            label=f"{self.variable.label} – {self.measure_label.lower()}",
+            dimensions=dims,
+            cells=cells,
+            source=f"{SOURCE}. {SOURCE_DETAIL}",
+            updated=self.updated,
+            notes=self.notes,
+        )
+
+
+def contents_code(variable: Variable, measure: str) -> str:
+    for alias, (base, implied) in ALIASES.items():
+        if base == variable.code and implied == measure:
+            return alias
+    return variable.code if measure == variable.default_measure else f"{variable.code}.{measure}"
+
+
+def unit_label(variable: Variable, measure: str) -> str:
+    base = variable.unit or ("enheter" if variable.kind == "yesno" else "antall")
+    if measure == PER_CAPITA:
+        return f"{base} {RATES[variable.target].label}"
+    if measure in (CHANGE_PERCENT, SHARE):
+        return "prosent"
+    return base
+
+
+def decimals_for(variable: Variable, measure: str) -> int:
+    if measure in (PER_CAPITA, CHANGE_PERCENT, SHARE, MEDIAN):
+        return 1
+    return variable.decimals
+
+
+# --- labels, cached per process until the reference data is reloaded ---------------------------------------------
+
+_geo_lock = threading.Lock()
+_geo_cache: dict[int, Geography] = {}
+
+
+def geography() -> Geography:
+    latest = ReferenceLoad.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    with _geo_lock:
+        found = _geo_cache.get(latest)
+    if found is None:
+        found = load_geography()
+        with _geo_lock:
+            _geo_cache.clear()
+            _geo_cache[latest] = found
+    return found
+
+
+def structure_years() -> list[int]:
+    """The loaded reference years (the structures a table can be harmonised to), from the per-process cache."""
+    return sorted(geography().units)
+
+
+def data_stamp() -> int:
+    """Changes whenever aggregates are written: rows are only ever deleted and inserted again, and ids only grow
+    (AUTOINCREMENT on SQLite, a sequence on PostgreSQL), so the newest id names the state. One index lookup."""
+    return Aggregate.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def region_labels(level: str, structure: int, years: Sequence[int]) -> dict[str, str]:
+    """Readable names of the groups of a level: the structure year's, or (as reported) each year's, the newest
+    name winning, as headline_series does."""
+    geo = geography()
+    chosen = [structure] if structure != AS_REPORTED else [y for y in sorted(years) if y in geo.units]
+    labels: dict[str, str] = {}
+    for year in chosen:
+        if year in geo.units:
+            labels.update(lv.group_labels(geo.units[year], level, geo.county_names.get(year, {})))
+    return labels
+
+
+def _order(level: str, codes: Sequence[str]) -> list[str]:
+    if level == lv.SIZE_GROUP:
+        configured = logic.size_group_labels(settings.KARTLEGG_SIZE_GROUPS)
+        return [c for c in configured if c in codes] + sorted(set(codes) - set(configured))
+    return sorted(codes)
+
+
+# --- the table --------------------------------------------------------------------------------------------------------
+
+
+def _previous_years(variable: Variable, years: Sequence[int]) -> dict[int, int]:
+    """Survey year → the survey year before it (for change)."""
+    ordered = variable.years
+    return {y: ordered[ordered.index(y) - 1] for y in years if y in ordered and ordered.index(y) > 0}
+
+
+def _flag(symbol: str) -> str:
+    return _STATUS_OF_SYMBOL.get(symbol, OK)
+
+
+def _measure_cell(measure: str, row: tuple[Any, ...] | None, before: tuple[Any, ...] | None, comparable: bool) -> Cell:
+    if row is None:
+        return Cell(None, MISSING)
+    value, rate, middle, symbol, n = row
+    flag = _flag(symbol)
+    if measure == SUM:
+        return Cell(value, flag if value is not None else MISSING, n)
+    if measure == PER_CAPITA:
+        return Cell(rate, flag if rate is not None else MISSING, n)
+    if measure == MEDIAN:
+        return Cell(middle, flag if middle is not None else MISSING, n)
+    if measure == SHARE:
+        if not n:
+            return Cell(None, MISSING, 0)
+        if n < MIN_UNITS_FOR_SHARE:
+            return Cell(None, SUPPRESSED, n)
+        return Cell((value or 0.0) / n * 100, OK, n)
+    # change and change in per cent: not across a break, not from or to a missing figure
+    if before is None or not comparable or value is None or before[0] is None:
+        return Cell(None, MISSING, n)
+    absolute = value - before[0]
+    # A change built on an imputed or estimated figure (this year's or last year's) carries its flag.
+    status = next((f for f in (flag, _flag(before[3])) if f in (IMPUTED, ESTIMATED)), OK)
+    if measure == CHANGE:
+        return Cell(absolute, status, n)
+    if before[0] == 0:
+        return Cell(None, MISSING, n)
+    return Cell(absolute / before[0] * 100, status, n)
+
+
+def build_table(request: Request, unpublished: Sequence[int] = ()) -> Table:
+    variable, level = request.variable, request.level
+    years = [y for y in request.years if y in variable.codes]
+    previous = _previous_years(variable, years) if request.measure in (CHANGE, CHANGE_PERCENT) else {}
+    rows = Aggregate.objects.filter(
+        variable=variable.code,
+        rule=request.rule,
+        structure=request.structure,
+        level=level,
+        year__in=sorted(set(years) | set(previous.values())),
+    ).values_list("region", "year", "value", "rate", "median", "status", "n", "data_version", "computed_at")
+    found: dict[tuple[str, int], tuple[Any, ...]] = {}
+    versions: dict[int, str] = {}
+    updated = None
+    for region, year, value, rate, middle, symbol, n, version, computed in rows:
+        found[(region, year)] = (value, rate, middle, symbol, n)
+        versions[year] = version
+        updated = computed if updated is None or computed > updated else updated
+    regions = _order(level, sorted({region for region, year in found if year in years}))
+    labels = region_labels(level, request.structure, years)
+    cells: dict[tuple[str, int], Cell] = {}
+    for region in regions:
+        for year in years:
+            before_year = previous.get(year)
+            before = found.get((region, before_year)) if before_year is not None else None
+            comparable = before_year is not None and variable.comparable(year, before_year)
+            cells[(region, year)] = _measure_cell(request.measure, found.get((region, year)), before, comparable)
+    table = Table(
+        request=request,
+        regions=[(code, labels.get(code, code)) for code in regions],
+        cells=cells,
+        unit=unit_label(variable, request.measure),
+        decimals=decimals_for(variable, request.measure),
+        data_versions={y: versions[y] for y in sorted(versions) if y in years},
+        updated=updated.strftime("%Y-%m-%dT%H:%M:%SZ") if updated is not None else "",
+        unpublished=[y for y in years if y in set(unpublished)],
+    )
+    table.notes = notes_for(table)
+    return table
+
+
+def imputed_counts(request: Request) -> dict[int, int]:
+    """Units whose figure was carried forward, per year (from the nation row of the same computation)."""
+    rows = Aggregate.objects.filter(
+        variable=request.variable.code,
+        rule=request.rule,
+        structure=request.structure,
+        level=lv.NATION,
+        year__in=list(request.years),
+    ).values_list("year", "n_imputed")
+    return {year: count for year, count in rows if count}
+
+
+def notes_for(table: Table) -> list[str]:
+    request = table.request
+    notes: list[str] = []
+    if request.variable.kind == HEADLINE or request.variable.tag:
+        for year, count in sorted(imputed_counts(request).items()):
+            word = "enhet" if count == 1 else "enheter"
+            notes.append(
+                f"{format_number(count, space=' ')} {word} rapporterte ikke i {year}; "
+                "deres siste rapporterte tall er brukt (merket i)."
+            )
+        if request.rule == "none":
+            notes.append("Enheter som ikke rapporterte, er ikke imputert.")
+    if request.structure != AS_REPORTED:
+        notes.append(
+            f"Tallene er harmonisert til kommuneinndelingen i {request.structure}: sammenslåtte kommuner er summert, "
+            "og ved deling er tallene fordelt etter folketall (merket e)."
+        )
+    else:
+        notes.append("Tallene er slik de ble rapportert, med hvert års kommune- og fylkesinndeling.")
+    for year in table.breaks:
+        notes.append(f"Brudd i tidsserien i {year}: skjemaets inndeling er endret, så tallene før og etter kan ikke "
+                     "sammenlignes direkte.")  # fmt: skip
+    if request.measure == SHARE:
+        notes.append(f"Andeler av færre enn {MIN_UNITS_FOR_SHARE} enheter vises ikke. N er antall enheter som svarte.")
+    preliminary = [str(y) for y, v in table.data_versions.items() if v == LIVE]
+    if preliminary:
+        notes.append(f"Foreløpige tall (ikke låst etter kvalitetskontroll): {', '.join(preliminary)}.")
+    locked = [f"{y}: dataversjon {v.lstrip('v')}" for y, v in table.data_versions.items() if v != LIVE]
+    if locked:
+        notes.append("Låste tall: " + "; ".join(locked) + ".")
+    if table.unpublished:
+        notes.append(f"Ikke publisert ennå: {', '.join(map(str, table.unpublished))}.")
+    if settings.KARTLEGG_DEMO_MODE:
+        notes.append(DEMO_NOTE)
+    return notes

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("", views.explorer, name="explorer"),
+    path("variabler/", views.variable_search, name="variable_search"),
+    path("enhet/<str:code>/", views.profile, name="profile"),
+    path("publisering/", views.publications, name="publications"),
+]

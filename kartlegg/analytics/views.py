@@ -1,0 +1,240 @@
+"""Statistics pages: the explorer (/statistikk/), a unit's profile (/statistikk/enhet/<code>/) and, for analysts, the
+publication times. Every view is a GET with its choices in the query string (a stable, shareable address) and the
+same address with format=csv|xlsx|jsonstat downloads what is shown. The pages work without JavaScript; htmx only
+swaps the results in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kartlegg.accounts.permissions import require_analyst
+from kartlegg.analytics import levels as lv
+from kartlegg.analytics import services, services_access, services_explorer, services_profile
+from kartlegg.analytics.models import AS_REPORTED, Publication
+from kartlegg.analytics.services_catalogue import HEADLINE, MEASURE_LABELS
+from kartlegg.analytics.services_params import Defaults, ParamError, clean, parse_request
+from kartlegg.analytics.services_read import LEVEL_CHOICES, SOURCE, SOURCE_DETAIL, build_table
+from kartlegg.geography.models import ReportingUnit
+
+DEFAULT_VARIABLE = "arsverk_totalt"
+FORMATS = ("csv", "xlsx", "jsonstat")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jsonstat": "application/json; charset=utf-8",
+}
+PARAMS = ("variable", "q", "level", "years", "measure", "structure", "imputation", "map_year")
+
+
+def _download(content: bytes | str, kind: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=CONTENT_TYPES[kind])
+    extension = "json" if kind == "jsonstat" else kind
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return response
+
+
+def _query(request: HttpRequest) -> dict[str, str]:
+    return {key: clean(request.GET.get(key)) for key in PARAMS if clean(request.GET.get(key))}
+
+
+def _parse(catalogue: Any, query: dict[str, str], loaded: list[int]) -> tuple[Any, list[ParamError]]:
+    """The request; a bad parameter is reported and replaced by its default, so the page still shows something."""
+    defaults = Defaults(level=lv.COUNTY, rule=services.default_rule(), loaded=loaded)
+    errors: list[ParamError] = []
+    current = dict(query)
+    for _attempt in range(len(PARAMS) + 1):
+        try:
+            return parse_request(catalogue, current.get("variable") or DEFAULT_VARIABLE, current, defaults), errors
+        except ParamError as error:
+            errors.append(error)
+            if error.param not in current:
+                break
+            current.pop(error.param)
+    raise Http404(_("Ingen statistikk å vise."))
+
+
+@require_GET
+def explorer(request: HttpRequest) -> HttpResponse:
+    rounds = services.annual_rounds()
+    if not rounds:
+        return render(request, "analytics/no_data.html", status=503)
+    catalogue = services.catalogue(rounds)
+    query = _query(request)
+    search = query.get("q", "")
+    if search and "variable" not in query:
+        found = catalogue.search(search, limit=1)
+        if found:
+            query["variable"] = found[0].code
+    stat_request, errors = _parse(catalogue, query, services.loaded_years())
+    visible = services_access.visible_years(request.user, list(stat_request.years))
+    context: dict[str, Any] = {"errors": errors, "query": query, "search": search, "stat": stat_request}
+    kind = query.get("format", clean(request.GET.get("format")))
+    if visible:
+        stat_request = type(stat_request)(**{**stat_request.__dict__, "years": tuple(visible)})
+        services.ensure(stat_request.variable, stat_request.rule, stat_request.structure, stat_request.level, visible)
+        published = services_access.published_years()
+        table = build_table(stat_request, [y for y in visible if y not in published])
+        if kind in FORMATS:
+            return _export(table, kind)
+        map_year = int(query["map_year"]) if query.get("map_year", "").isdigit() else None
+        context["view"] = services_explorer.explorer_view(table, map_year=map_year)
+    if kind and kind not in FORMATS:
+        context["errors"].append(ParamError("format", _("ukjent format; velg csv, xlsx eller jsonstat")))
+    context.update(_choices(catalogue, stat_request, search))
+    context["permalink"] = "?" + urlencode(_permalink(stat_request, query))
+    context["downloads"] = [(k, "?" + urlencode({**_permalink(stat_request, query), "format": k})) for k in FORMATS]
+    template = "analytics/explorer.html"
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+        template = "analytics/_results.html"
+    response = render(request, template, context, status=400 if errors and "view" not in context else 200)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _permalink(stat_request: Any, query: dict[str, str]) -> dict[str, str]:
+    years = stat_request.years
+    text = (
+        f"{years[0]}-{years[-1]}" if list(years) == list(range(years[0], years[-1] + 1)) else ",".join(map(str, years))
+    )
+    params = {
+        "variable": stat_request.variable.code,
+        "level": stat_request.level,
+        "years": text,
+        "measure": stat_request.measure,
+        "structure": "own" if stat_request.structure == AS_REPORTED else str(stat_request.structure),
+    }
+    if "imputation" in query:
+        params["imputation"] = stat_request.rule
+    return params
+
+
+def _choices(catalogue: Any, stat_request: Any, search: str) -> dict[str, Any]:
+    variables = catalogue.search(search, limit=500) if search else list(catalogue.variables.values())
+    if stat_request.variable not in variables:
+        variables.insert(0, stat_request.variable)
+    sections: dict[str, list[Any]] = {}
+    for variable in sorted(variables, key=lambda v: (v.kind != HEADLINE, v.section, v.code)):
+        sections.setdefault(_("Hovedtall") if variable.kind == HEADLINE else variable.section or _("Annet"), []).append(
+            variable
+        )
+    return {
+        "variable_sections": sections,
+        "levels": [(code, lv.LEVEL_LABELS[code]) for code in LEVEL_CHOICES],
+        "measures": [(code, MEASURE_LABELS[code]) for code in stat_request.variable.measures],
+        "all_years": catalogue.years,
+        "structures": services.loaded_years(),
+        "year_from": stat_request.years[0],
+        "year_to": stat_request.years[-1],
+        "source": SOURCE,
+        "source_detail": SOURCE_DETAIL,
+    }
+
+
+def _export(table: Any, kind: str) -> HttpResponse:
+    name = table.cube().id
+    if kind == "csv":
+        return _download(services_explorer.csv_download(table), kind, name)
+    if kind == "xlsx":
+        return _download(services_explorer.xlsx_download(table), kind, name)
+    return _download(services_explorer.jsonstat_download(table), kind, name)
+
+
+@require_GET
+def variable_search(request: HttpRequest) -> HttpResponse:
+    """The variable list for a search text (htmx swaps it into the form; without JS the form reloads)."""
+    catalogue = services.catalogue()
+    search = clean(request.GET.get("q"))
+    found = catalogue.search(search, limit=200) if search else list(catalogue.variables.values())
+    chosen = clean(request.GET.get("variable"))
+    return render(request, "analytics/_variable_options.html", {"variables": found, "chosen": chosen})
+
+
+@require_GET
+def profile(request: HttpRequest, code: str) -> HttpResponse:
+    rounds = services.annual_rounds()
+    if not rounds:
+        return render(request, "analytics/no_data.html", status=503)
+    structure = services.default_structure()
+    try:
+        unit, structure = services_profile.profile_unit(code, structure, sorted(rounds))
+    except ReportingUnit.DoesNotExist:
+        raise Http404(_("Ukjent enhet.")) from None
+    years = services_access.unit_years_for_user(request.user, unit.code, sorted(rounds))
+    rule = services.default_rule()
+    catalogue = services.catalogue(rounds)
+    for variable in (catalogue.get(code) for code in services_profile.HEADLINE_TARGET):
+        if variable is not None:
+            services.ensure(variable, rule, structure, lv.UNIT, years)
+    result = services_profile.build_profile(unit, structure, years, rule)
+    kind = clean(request.GET.get("format"))
+    if kind in FORMATS:
+        return _export_profile(result, kind)
+    published = services_access.published_years()
+    context = {
+        "profile": result,
+        "unpublished": [y for y in years if y not in published],
+        "downloads": [(k, "?" + urlencode({"format": k})) for k in FORMATS],
+        "source": SOURCE,
+        "source_detail": SOURCE_DETAIL,
+        "explorer_link": "?" + urlencode({"variable": "arsverk_totalt", "level": lv.UNIT, "measure": "per_capita"}),
+    }
+    context.update(services_profile.profile_tables(result))
+    return render(request, "analytics/profile.html", context)
+
+
+def _export_profile(result: services_profile.Profile, kind: str) -> HttpResponse:
+    from kartlegg.analytics import jsonstat
+    from kartlegg.lib.exports import csv_bytes, xlsx_bytes
+
+    cube = result.cube()
+    header, rows = jsonstat.csv_rows(cube)
+    if kind == "csv":
+        return _download(csv_bytes(header, [*rows, *[[f"# {n}"] for n in [*result.notes, SOURCE]]]), kind, cube.id)
+    if kind == "xlsx":
+        notes = [[n] for n in [*result.notes, SOURCE, SOURCE_DETAIL]]
+        return _download(xlsx_bytes([("Profil", header, rows), ("Merknader", ["Merknad"], notes)]), kind, cube.id)
+    return _download(jsonstat.dumps(cube), kind, cube.id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publications(request: HttpRequest) -> HttpResponse:
+    """Analysts set when each year's results are published (the end of the embargo)."""
+    require_analyst(request.user)
+    rounds = services.annual_rounds()
+    if request.method == "POST":
+        year_text = clean(request.POST.get("year"))
+        when_text = clean(request.POST.get("published_at"))
+        try:
+            year = int(year_text)
+            if year not in rounds:
+                raise ValueError(year_text)
+            moment = dt.datetime.fromisoformat(when_text) if when_text else timezone.now()
+        except ValueError:
+            messages.error(request, _("Velg et år med en runde og et gyldig tidspunkt (åååå-mm-ddTtt:mm)."))
+            return redirect("analytics:publications")
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        try:
+            services_access.publish(year, moment, request.user)
+        except PermissionDenied as error:
+            messages.error(request, str(error))
+            return redirect("analytics:publications")
+        messages.success(request, _("Publiseringstidspunktet for %(year)s er lagret.") % {"year": year})
+        return redirect("analytics:publications")
+    existing = {p.year: p for p in Publication.objects.all()}
+    rows = [(year, existing.get(year)) for year in sorted(rounds, reverse=True)]
+    return render(request, "analytics/publications.html", {"rows": rows, "now": timezone.now()})

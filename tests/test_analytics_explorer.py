@@ -1,0 +1,217 @@
+"""The statistics pages: the explorer (table, chart, map, downloads, stable addresses, no JavaScript needed), the
+unit profile with its permissions before publication, and the analysts' publication page."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from kartlegg.analytics import headline, services, services_access
+from kartlegg.analytics.cube import round_half_up
+from kartlegg.analytics.models import AS_REPORTED, Publication
+from kartlegg.analytics.services_charts import Point, Series, line_chart, nice_ticks
+from kartlegg.analytics.services_maps import geojson_geometry
+from kartlegg.lib.numbers import format_number
+from tests.browser import assert_accessible, browser, chromium_browser, live_url  # noqa: F401
+from tests.factories import make_analyst, make_respondent, make_reviewer
+from tests.test_analytics_aggregates import SmallSurvey, stored
+
+pytestmark = pytest.mark.django_db
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def survey() -> SmallSurvey:
+    small = SmallSurvey()
+    services.compute()
+    return small
+
+
+def page(client: Client, query: str = "", **headers: str) -> Any:
+    return client.get(f"/statistikk/{query}", headers=headers)
+
+
+def login(client: Client, user: Any) -> None:
+    client.force_login(user)
+
+
+def test_explorer_shows_a_norwegian_table_with_flags_breaks_and_demo_mark(client: Client, survey: SmallSurvey) -> None:
+    response = page(client, "?variable=arsverk_voksne&level=county&years=2019-2024&structure=own")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Syntetiske demodata" in html
+    total = stored(headline.ADULTS, "county", AS_REPORTED, 2019)["15"].value
+    assert format_number(round_half_up(total, 1), 1) in html and "," in format_number(total, 1)  # decimal comma
+    shown = page(client, "?variable=E_n&level=nation&years=2019&structure=own").content.decode()  # cold: computed
+    users = stored("E_n", "nation", AS_REPORTED, 2019)["0"].value
+    assert format_number(users) in shown and NBSP in format_number(users)  # "5 923" with a non-breaking space
+    assert '<sup class="flag"' in html and "imputert (siste rapporterte tall er brukt)" in html
+    assert 'scope="col"' in html and 'scope="row"' in html
+    assert 'role="img"' in html and 'aria-describedby="statistikk-tabell"' in html
+    assert "Kilde: SSB, Kartverket, SKDE; tall: kartlegg" in html
+    assert 'class="ds-badge" data-color="warning">Syntetiske demodata' in html
+
+
+def test_series_break_is_drawn_in_table_and_chart(client: Client, survey: SmallSurvey) -> None:
+    html = page(client, "?variable=B_b.*.c1&level=nation&years=2019-2024").content.decode()
+    assert "break-before" in html and "brudd i tidsserien" in html
+    assert ">Brudd</text>" in html
+    assert "Brudd i tidsserien i 2024" in html
+
+
+def test_map_for_county_level(client: Client, survey: SmallSurvey) -> None:
+    html = page(client, "?variable=arsverk_totalt&level=county&years=2024&measure=per_capita").content.decode()
+    assert 'class="unit-map"' in html and 'data-code="15"' in html
+    assert "Tegnforklaring for kartet" in html
+
+
+def test_bad_parameters_show_an_error_and_the_default(client: Client, survey: SmallSurvey) -> None:
+    response = page(client, "?variable=arsverk_voksne&level=planet&years=2024-2017")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "ds-error-summary" in html
+    assert "<strong>level</strong>" in html and "<strong>years</strong>" in html
+    assert "statistikk-tabell" in html  # the default view is still shown
+
+
+def test_search_finds_variables_by_code_or_text(client: Client, survey: SmallSurvey) -> None:
+    html = page(client, "?q=brukere").content.decode()
+    assert 'value="E_n" selected' in html
+    options = client.get("/statistikk/variabler/?q=kolonne to").content.decode()
+    assert "B_b.r1.c2" in options and "E_n" not in options
+    assert "Ingen variabler" in client.get("/statistikk/variabler/?q=zzzz").content.decode()
+
+
+def test_htmx_gets_only_the_results(client: Client, survey: SmallSurvey) -> None:
+    response = page(client, "?variable=arsverk_totalt&level=hf", **{"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="stat-results"')
+    assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_permalink_and_downloads(client: Client, survey: SmallSurvey) -> None:
+    html = page(client, "?variable=arsverk_totalt&level=county&years=2019,2024&measure=per_capita").content.decode()
+    links = re.findall(r'href="/statistikk/\?([^"]+)"', html)
+    assert any("variable=arsverk_totalt" in link and "years=2019%2C2024" in link for link in links)
+    query = "?variable=arsverk_totalt&level=county&years=2019-2024&measure=per_capita"
+    csv_response = page(client, query + "&format=csv")
+    assert csv_response["Content-Type"].startswith("text/csv")
+    text = csv_response.content.decode("utf-8-sig")
+    assert "Syntetiske demodata" in text and "Kilde: SSB, Kartverket, SKDE" in text
+    xlsx = page(client, query + "&format=xlsx")
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames[:2] == ["Tabell", "Merknader"]
+    sheet = book["Tabell"]
+    assert "Syntetiske demodata" in str(sheet.cell(1, 1).value)
+    jsonstat = page(client, query + "&format=jsonstat").json()
+    assert jsonstat["class"] == "dataset"
+
+
+def test_profile_compares_the_unit_with_its_places_and_peers(client: Client, survey: SmallSurvey) -> None:
+    response = client.get("/statistikk/enhet/1505/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for label in ("Kristiansund", "Hele landet", "HF-område", "innbyggere"):
+        assert label in html
+    assert "Syntetiske demodata" in html
+    assert re.search(r"\d+ av \d+", html)  # rank in the size group
+    value = stored(headline.ADULTS, "unit", 2024, 2019)["1505"].value
+    assert format_number(round_half_up(value, 1), 1) in html
+    csv_text = client.get("/statistikk/enhet/1505/?format=csv").content.decode("utf-8-sig")
+    assert "Kristiansund" in csv_text
+    assert client.get("/statistikk/enhet/9876/").status_code == 404
+
+
+def test_profile_is_embargoed_for_others_before_publication(client: Client, survey: SmallSurvey, settings: Any) -> None:
+    settings.KARTLEGG_STATISTICS_PREVIEW = False
+    assert client.get("/statistikk/enhet/1505/").status_code == 403  # the public, before publication
+    own = make_respondent("1505")
+    login(client, own)
+    assert client.get("/statistikk/enhet/1505/").status_code == 200
+    assert client.get("/statistikk/enhet/1516/").status_code == 403  # another unit
+    client.logout()
+    login(client, make_reviewer("15"))
+    assert client.get("/statistikk/enhet/1516/").status_code == 200
+    assert client.get("/statistikk/enhet/4601/").status_code == 403
+    client.logout()
+    services_access.publish(2019, timezone.now(), make_analyst())
+    response = client.get("/statistikk/enhet/1516/")
+    assert response.status_code == 200  # published years are public
+    html = response.content.decode()
+    assert '<th scope="col" class="num">2019</th>' in html and '<th scope="col" class="num">2024</th>' not in html
+
+
+def test_explorer_before_publication(client: Client, survey: SmallSurvey, settings: Any) -> None:
+    settings.KARTLEGG_STATISTICS_PREVIEW = False
+    html = page(client, "?variable=arsverk_totalt").content.decode()
+    assert "ikke publisert ennå" in html and "statistikk-tabell" not in html
+    login(client, make_analyst())
+    html = page(client, "?variable=arsverk_totalt").content.decode()
+    assert "statistikk-tabell" in html and "Foreløpige tall, ikke publisert" in html
+
+
+def test_publication_page_is_for_analysts(client: Client, survey: SmallSurvey) -> None:
+    login(client, make_respondent("1505"))
+    assert client.get("/statistikk/publisering/").status_code == 403
+    client.logout()
+    login(client, make_analyst())
+    assert client.get("/statistikk/publisering/").status_code == 200
+    response = client.post("/statistikk/publisering/", {"year": "2020", "published_at": "2031-05-01T06:00"})
+    assert response.status_code == 302
+    assert Publication.objects.get(year=2020).published_at.year == 2031
+    assert 2020 not in services_access.published_years()  # still under embargo
+    client.post("/statistikk/publisering/", {"year": "1999", "published_at": ""})
+    assert not Publication.objects.filter(year=1999).exists()
+
+
+def test_chart_has_gaps_not_zeros() -> None:
+    svg = line_chart(
+        [Series("A", [Point(2019, 1.0), Point(2020, None), Point(2021, 3.0), Point(2022, 4.0, flagged=True)])],
+        [2019, 2020, 2021, 2022],
+        "Test",
+        "tabell",
+        breaks=[2021],
+    )
+    assert svg.count("<path") == 1  # 2019 stands alone, 2021–2022 is one line: no line through the gap
+    assert svg.count("<circle") == 3 and 'fill="#fff"' in svg
+    assert ">Brudd</text>" in svg
+    assert nice_ticks(3, 97)[0] == 0 and nice_ticks(3, 97)[-1] >= 97
+
+
+def test_geojson_areas_become_paths() -> None:
+    square = [[[10.0, 60.0], [11.0, 60.0], [11.0, 61.0], [10.0, 61.0], [10.0, 60.0]]]
+    data = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"area": "Vest"}, "geometry": {"type": "Polygon", "coordinates": square}},
+    ]}  # fmt: skip
+    geometry = geojson_geometry(data)
+    assert [f.key for f in geometry.features] == ["Vest"]
+    assert geometry.features[0].path.startswith("M") and geometry.features[0].path.endswith("Z")
+    with pytest.raises(ValueError, match="area"):
+        geojson_geometry({"features": [{"properties": {}, "geometry": {"type": "Polygon", "coordinates": square}}]})
+
+
+@pytest.mark.browser
+def test_statistics_pages_are_accessible(live_url: str, browser: Any, survey: SmallSurvey) -> None:  # noqa: F811
+    page = browser.new_page()
+    for label, url in (
+        ("utforsker, fylke", "/statistikk/?variable=arsverk_totalt&level=county&measure=per_capita"),
+        ("utforsker, brudd", "/statistikk/?variable=B_b.*.c1&level=nation"),
+        ("utforsker, ett år", "/statistikk/?variable=E_x&level=size_group&years=2024"),
+        ("profil", "/statistikk/enhet/1505/"),
+    ):
+        page.goto(live_url + url)
+        assert page.locator("svg[role=img]").count() >= 1, label
+        assert_accessible(page, label)
+    # Without JavaScript the form still works: a plain GET with the choices in the address.
+    page.goto(live_url + "/statistikk/")
+    page.select_option("#stat-level", "hf")
+    page.click("button:has-text('Vis')")
+    page.wait_for_url("**level=hf**")
+    assert "Helseforetak" in page.content()
