@@ -253,7 +253,9 @@ def store_parsed(
     defn = defn or response.round.version.definition()
     comments = {code: (text or "").strip() for code, text in (comments or {}).items()}
     with transaction.atomic():
-        locked = Response.objects.select_for_update().select_related("round", "unit").get(pk=response.pk)
+        # Lock the response row only (of=self): locking the joined round row too would make every save of a round
+        # wait for every other one on PostgreSQL.
+        locked = Response.objects.select_for_update(of=("self",)).select_related("round", "unit").get(pk=response.pk)
         reason = writable_reason(locked, user, channel)
         if reason:
             raise NotWritable(reason)
@@ -331,10 +333,10 @@ def store_parsed(
             if locked.status == ResponseStatus.NOT_STARTED:
                 locked.status = ResponseStatus.DRAFT
             locked.save(update_fields=["version", "status", "updated_at"])
-        all_values, all_comments = values_from_rows(
-            defn, ((a.variable, a.value_text, a.comment) for a in answers.values())
-        )
-        validation = validate_values(locked, all_values, all_comments, defn)
+        rows = [(a.variable, a.value_text, a.comment) for a in answers.values()]
+    # Validate after the commit: the lock is held only while writing.
+    all_values, all_comments = values_from_rows(defn, rows)
+    validation = validate_values(locked, all_values, all_comments, defn)
     response.version, response.status = locked.version, locked.status
     return SaveResult(
         version=locked.version,
@@ -420,7 +422,9 @@ def reopen(response: Response, user: Any, reason: str = "", channel: str = Chann
     """Analysts reopen a submitted response so the unit can correct it. Returns False when it was not submitted."""
     require_analyst(user)
     with transaction.atomic():
-        locked = Response.objects.select_for_update().select_related("round", "unit").get(pk=response.pk)
+        # Lock the response row only (of=self): locking the joined round row too would make every save of a round
+        # wait for every other one on PostgreSQL.
+        locked = Response.objects.select_for_update(of=("self",)).select_related("round", "unit").get(pk=response.pk)
         if locked.round.is_locked:
             raise NotWritable(_("Runden er låst. Svarene kan ikke endres."))
         if locked.status != ResponseStatus.SUBMITTED:
