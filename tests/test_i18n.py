@@ -348,7 +348,10 @@ def test_language_switcher_sets_the_language_for_later_pages(lang: str) -> None:
     html = visible_html(client.get("/"))
     assert f'<html lang="{lang}"' in html
     assert translation(lang, "Hopp til hovedinnhold") in html
-    assert f'<option value="{lang}" selected>' in html
+    assert f'<option value="{lang}" lang="{lang}" selected>' in html
+    # Each language is named in itself, whatever the page's language is.
+    assert '<option value="en" lang="en"' in html and ">English</option>" in html
+    assert ">Norsk (nynorsk)</option>" in html and ">Norsk (bokmål)</option>" in html
     client.post(reverse("set_language"), {"language": "nb", "next": "/"})
     assert "Hopp til hovedinnhold" in visible_html(client.get("/"))
 
