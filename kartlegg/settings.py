@@ -213,6 +213,10 @@ KARTLEGG_INVITATION_DAYS = int(os.environ.get("KARTLEGG_INVITATION_DAYS", "30"))
 KARTLEGG_REMINDER_DAYS = tuple(int(x) for x in env_list("KARTLEGG_REMINDER_DAYS", "7,2,0"))
 # Size groups by total population: the lower bounds of each group.
 KARTLEGG_SIZE_GROUPS = [int(x) for x in env_list("KARTLEGG_SIZE_GROUPS", "0,5000,10000,20000,50000")]
+# Non-response in the statistics: "carry_forward" keeps a unit's last reported årsverk, "none" leaves it out.
+KARTLEGG_IMPUTATION = os.environ.get("KARTLEGG_IMPUTATION", "carry_forward")
+# Show unpublished years' statistics to everyone (the demo); otherwise only analysts see them before publication.
+KARTLEGG_STATISTICS_PREVIEW = env_bool("KARTLEGG_STATISTICS_PREVIEW", KARTLEGG_DEMO_MODE)
 
 LOGGING = {
     "version": 1,

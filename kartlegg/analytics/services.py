@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kartlegg.analytics.imputation import CARRY_FORWARD, RULES
+from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate
 from kartlegg.analytics.services_catalogue import HEADLINE, HEADLINE_TAGS, Catalogue, Variable, build_catalogue
 from kartlegg.analytics.services_compute import ALL_LEVELS, GROUP_LEVELS, UNIT_LEVELS, Context, Row, compute_rows
@@ -38,7 +38,7 @@ class StatisticsError(ValueError):
 
 
 def default_rule() -> str:
-    rule = getattr(settings, "KARTLEGG_IMPUTATION", CARRY_FORWARD)
+    rule = settings.KARTLEGG_IMPUTATION
     if rule not in RULES:
         raise StatisticsError(f"KARTLEGG_IMPUTATION={rule!r} er ukjent; gyldige er {', '.join(RULES)}.")
     return rule

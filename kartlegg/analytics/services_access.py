@@ -25,7 +25,7 @@ from kartlegg.geography.models import ReportingUnit
 
 
 def preview_all() -> bool:
-    return bool(getattr(settings, "KARTLEGG_STATISTICS_PREVIEW", settings.KARTLEGG_DEMO_MODE))
+    return bool(settings.KARTLEGG_STATISTICS_PREVIEW)
 
 
 def published_years(now: dt.datetime | None = None) -> set[int]:
