@@ -50,11 +50,14 @@ def log(message: str) -> None:
 
 
 @contextlib.contextmanager
-def throwaway_postgres() -> Iterator[dict[str, str]]:
-    """scripts/throwaway-pg.sh start … stop: yields {"PGDIR": …, "DATABASE_URL": …}."""
+def throwaway_postgres(durable: bool = False) -> Iterator[dict[str, str]]:
+    """scripts/throwaway-pg.sh start … stop: yields {"PGDIR": …, "DATABASE_URL": …}. `durable` keeps PostgreSQL's
+    production settings (fsync, synchronous commit, full-page writes) instead of the test suite's fast ones."""
     script = ROOT / "scripts" / "throwaway-pg.sh"
     # A free port, so a cluster someone else started on the default port does not get in the way.
     env = {**os.environ, "PGPORT_THROWAWAY": os.environ.get("PGPORT_THROWAWAY") or str(free_port())}
+    if durable:
+        env.update(PG_FSYNC="on", PG_SYNC_COMMIT="on", PG_FULL_PAGE_WRITES="on")
     done = subprocess.run([str(script), "start"], capture_output=True, text=True, timeout=120, check=False, env=env)
     if done.returncode != 0:
         raise BenchmarkError(f"Klarte ikke å starte PostgreSQL: {done.stderr.strip() or done.stdout.strip()}")
@@ -136,12 +139,18 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(env: Mapping[str, str], workers: int = 4, threads: int = 4, timeout: float = 60) -> Iterator[Server]:
+def gunicorn(
+    env: Mapping[str, str],
+    workers: int = 4,
+    threads: int = 4,
+    timeout: float = 60,
+    app: str = "kartlegg.wsgi:application",
+) -> Iterator[Server]:
     """gunicorn with gthread workers on a free loopback port; stopped (TERM, then KILL) by its pid afterwards."""
     port = free_port()
     log_path = Path(env.get("BENCH_TMP") or tempfile.gettempdir()) / f"gunicorn-{port}.log"
     command = [
-        PYTHON, "-m", "gunicorn", "kartlegg.wsgi:application",
+        PYTHON, "-m", "gunicorn", app,
         "--bind", f"{HOST}:{port}", "--workers", str(workers), "--worker-class", "gthread",
         "--threads", str(threads), "--timeout", "60", "--keep-alive", "5", "--log-level", "warning",
         "--error-logfile", str(log_path),

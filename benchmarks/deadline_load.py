@@ -1,9 +1,14 @@
 """Deadline load: can the collection API take the last days before the deadline? (brief §10)
 
-On a throwaway PostgreSQL, with gunicorn (gthread) on 127.0.0.1 and 300 respondents with API tokens:
+On a throwaway PostgreSQL with production durability (fsync, synchronous commit, full-page writes on, so an
+acknowledged save is on disk and pgbench measures a real server), with gunicorn (gthread) on 127.0.0.1 and 300
+respondents with API tokens:
 
 1. Capacity: wrk PUTs 30-value sections with no pause for ~20 s → saves per second; then pgbench -N on the same
-   server gives the machine's plain write rate, and saves/s ÷ pgbench tps says how much of it one save costs.
+   server gives the machine's plain write rate, and saves/s ÷ pgbench tps says how much of it one save costs. A
+   second baseline, with the same wrk load: a bare Django view doing only the same upsert and audit insert
+   (benchmarks/bare_save.py), so the cost of the full stack (tokens, permission check, parsing, validation,
+   conflict check) shows as full ÷ bare.
 2. Deadline: 300 simulated respondents each save a section every 5–15 s for two minutes (a light asyncio client)
    → p50 and p99 latency and errors.
 3. Every acknowledged save (200 with its returned version) is checked in the database: its values, its version
@@ -53,6 +58,7 @@ SECTION_SIZE = 30
 TARGET_RATIO = 0.05
 TARGET_P99_MS = 300.0
 PUT_PATH = "/api/v1/rounds/{round_id}/units/{unit_code}/response"
+BARE_APP = "benchmarks.bare_save:application"
 
 
 @dataclass
@@ -376,7 +382,7 @@ def main() -> int:
         parser.error("respondenter 1–2000, kapasitet 5–600 s, frist 10–3600 s")
     try:
         tools = need_tools("wrk", "pgbench")
-        with throwaway_postgres() as pg, tempfile.TemporaryDirectory(prefix="kartlegg-bench-") as tmp:
+        with throwaway_postgres(durable=True) as pg, tempfile.TemporaryDirectory(prefix="kartlegg-bench-") as tmp:
             env = app_env(pg["DATABASE_URL"], BENCH_TMP=tmp)
             django_setup(env)
             check_api()
@@ -404,12 +410,17 @@ def main() -> int:
             log("Kontrollerer at hver bekreftet lagring finnes i databasen …")
             lost, audit_rows = lost_writes(data, result.attempts)
             connections.close_all()
+            # The second baseline: a bare view doing the same upsert and audit insert, with the same load.
+            log(f"Bar Django-visning (samme upsert og logg, ingenting annet): wrk i {args.capacity_seconds} s …")
+            with gunicorn(env, workers=args.workers, threads=args.threads, app=BARE_APP) as bare_server:
+                run_wrk(tools["wrk"], bare_server.url, data_file, 8, 3)
+                bare = run_wrk(tools["wrk"], bare_server.url, data_file, 8, args.capacity_seconds)
             log(f"pgbench -N i {args.capacity_seconds} s mot samme server …")
             tps = run_pgbench(tools["pgbench"], pg["DATABASE_URL"], args.capacity_seconds)
     except BenchmarkError as exc:
         print(f"\nBELASTNINGSTESTEN KUNNE IKKE KJØRES: {exc}", file=sys.stderr)
         return 2
-    return report(args, data, capacity, tps, result, lost, audit_rows)
+    return report(args, data, capacity, tps, result, lost, audit_rows, bare)
 
 
 def report(
@@ -420,16 +431,22 @@ def report(
     result: DeadlineResult,
     lost: int,
     audit_rows: int,
+    bare: dict[str, Any],
 ) -> int:
     seconds = capacity["duration_us"] / 1e6
     saves = capacity["ok"] / seconds if seconds else 0.0
     ratio = saves / tps if tps else 0.0
+    bare_seconds = bare["duration_us"] / 1e6
+    bare_saves = bare["ok"] / bare_seconds if bare_seconds else 0.0
     p50, p99 = percentile(result.latencies_ms, 0.50), percentile(result.latencies_ms, 0.99)
     errors = sum(result.errors.values())
     checks = [
         Check("Kapasitet: lagringer/s", f"{saves:.1f}", "", None),
         Check("pgbench -N tps", f"{tps:.0f}", "", None),
         Check("lagringer/s ÷ pgbench tps", f"{ratio:.3f}", f"≥ {TARGET_RATIO}", ratio >= TARGET_RATIO),
+        Check("Bar visning: lagringer/s", f"{bare_saves:.1f}", "", None),
+        Check("Bar visning ÷ pgbench tps", f"{bare_saves / tps if tps else 0.0:.3f}", "", None),
+        Check("Full stakk ÷ bar visning", f"{saves / bare_saves if bare_saves else 0.0:.2f}", "", None),
         Check(
             "Kapasitet: 409 / andre feil",
             f"{capacity['conflicts']} / {capacity['other'] + capacity['socket_errors']}",
@@ -444,7 +461,8 @@ def report(
     ]
     notes = [
         f"Størrelse: {args.respondents} respondenter, {data.units_in_round} enheter i runden, "
-        f"{SECTION_SIZE} verdier per lagring, {args.workers}×{args.threads} gunicorn-tråder (gthread), 127.0.0.1.",
+        f"{SECTION_SIZE} verdier per lagring, {args.workers}×{args.threads} gunicorn-tråder (gthread), 127.0.0.1; "
+        "PostgreSQL med fsync og synkron commit på.",
         f"Kapasitet: {capacity['ok']} lagringer (og {capacity.get('reads', 0)} første lesinger av versjonen) på "
         f"{seconds:.1f} s, wrk p50 {capacity['p50_ms']:.1f} ms, "
         f"p99 {capacity['p99_ms']:.1f} ms. Kontrollert {audit_rows} logghendelser.",

@@ -21,7 +21,7 @@ port = $port
 unix_socket_directories = '$dir'
 fsync = ${PG_FSYNC:-off}
 synchronous_commit = ${PG_SYNC_COMMIT:-off}
-full_page_writes = off
+full_page_writes = ${PG_FULL_PAGE_WRITES:-off}
 max_connections = 400
 shared_buffers = 256MB
 CONF
