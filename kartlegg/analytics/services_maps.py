@@ -27,15 +27,9 @@ MAP_LEVELS = (lv.COUNTY, lv.MUNICIPALITY, lv.HF, lv.DPS)
 
 
 @dataclass(frozen=True)
-class LegendEntry:
-    label: str
-    colour: str
-
-
-@dataclass(frozen=True)
 class ChoroplethMap:
     svg: SafeString
-    legend: list[LegendEntry]
+    legend: list[maps.LegendEntry]
     boundary: str
     year: int
     unmatched: list[str]
@@ -156,13 +150,13 @@ def choropleth(
         by_key = {label.strip(): (label, value, status) for _, (label, value, status) in figures.items()}
     values = [v for _, v, _ in by_key.values() if v is not None]
     bounds = classes(values) if values else []
-    legend: list[LegendEntry] = []
+    legend: list[maps.LegendEntry] = []
     lower: float | None = None
     for index, bound in enumerate(bounds):
         colour = CLASSES[round(index * (len(CLASSES) - 1) / max(1, len(bounds) - 1))]
         text = format_number(bound, decimals, " ")
         label = f"til og med {text}" if lower is None else f"over {format_number(lower, decimals, ' ')} til {text}"
-        legend.append(LegendEntry(label, colour))
+        legend.append(maps.LegendEntry(label, colour))
         lower = bound
     shapes = {}
     for key, (label, value, status) in by_key.items():
@@ -177,7 +171,7 @@ def choropleth(
         shapes[key] = maps.MapShape(key=key, title=f"{label}: {shown}", fill=fill)
     drawn = {f.key for f in geometry.features}
     unmatched = sorted(label for key, (label, _, _) in by_key.items() if key not in drawn)
-    legend.append(LegendEntry("Ikke tall", MISSING_FILL))
+    legend.append(maps.LegendEntry("Ikke tall", MISSING_FILL))
     svg = maps.render_svg(geometry, shapes, title, missing_fill=MISSING_FILL)
     # render_svg escapes every text and attribute it writes.
     return ChoroplethMap(mark_safe(svg), legend, boundary.name, year, unmatched)  # noqa: S308

@@ -27,6 +27,14 @@ class MapDataError(ValueError):
 
 
 @dataclass(frozen=True)
+class LegendEntry:
+    """One row of a map's legend: what a colour means."""
+
+    label: str
+    colour: str
+
+
+@dataclass(frozen=True)
 class MapFeature:
     """One feature's outline as an SVG path (all its polygons in one `d`)."""
 

@@ -78,15 +78,9 @@ class UnitRow:
 
 
 @dataclass(frozen=True)
-class LegendEntry:
-    label: str
-    colour: str
-
-
-@dataclass(frozen=True)
 class UnitMap:
     svg: SafeString
-    legend: list[LegendEntry]
+    legend: list[maps.LegendEntry]
     boundary: str
     unmatched: list[str]  # municipalities of the year that the boundary file does not have
 
@@ -194,9 +188,9 @@ def unit_map(year: int) -> UnitMap | None:
     unmatched = sorted(f"{m.code} {m.name}" for m in municipalities if m.code not in drawn)
     label = _("Kart over kommunene i %(year)s, farget etter kommunestørrelse") % {"year": year}
     svg = maps.render_svg(geometry, shapes, label, missing_fill=MISSING_FILL)
-    legend = [LegendEntry(g, colours[g]) for g in groups]
+    legend = [maps.LegendEntry(g, colours[g]) for g in groups]
     if any(f.key not in shapes for f in geometry.features):
-        legend.append(LegendEntry(_("Ikke en kommune dette året"), MISSING_FILL))
+        legend.append(maps.LegendEntry(_("Ikke en kommune dette året"), MISSING_FILL))
     # render_svg escapes every text and attribute it writes, so the markup is safe to embed.
     return UnitMap(svg=mark_safe(svg), legend=legend, boundary=boundary.name, unmatched=unmatched)
 
