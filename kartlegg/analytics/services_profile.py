@@ -239,4 +239,5 @@ def profile_tables(profile: Profile) -> dict[str, Any]:
         "comparisons": comparisons,
         # line_chart escapes every text it writes.
         "chart": mark_safe(svg) if svg else None,  # noqa: S308
+        "chart_title": headline.MEASURES[total].label,
     }
