@@ -69,6 +69,9 @@ class Command(BaseCommand):
                     UnitAssignment.objects.get_or_create(user=user, unit_code=code)
         if "make_demo_data" in get_commands():
             call_command("make_demo_data", "--seed", str(seed), "--years", years, stdout=self.stdout)
+        if "compute_aggregates" in get_commands():
+            # The statistics pages read stored aggregates; compute them now rather than on the first visit.
+            call_command("compute_aggregates", "--all", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("\nDemo-innlogginger (Syntetiske demodata):"))
         for spec in DEMO_USERS:
             detail = ", ".join(spec.get("units", [])) or spec.get("county_code", "") or "alle enheter"
