@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from kartlegg.analytics.measures import AnalyticsError, numbers, population_count
 from kartlegg.geography import logic
 from kartlegg.geography.logic import PopulationBands
@@ -32,18 +34,18 @@ NATION, COUNTY, RHF, HF, DPS, SIZE_GROUP, KOSTRA_GROUP, MUNICIPALITY, UNIT = (
 )
 LEVELS = (NATION, COUNTY, RHF, HF, DPS, SIZE_GROUP, KOSTRA_GROUP, MUNICIPALITY, UNIT)
 LEVEL_LABELS = {
-    NATION: "Hele landet",
-    COUNTY: "Fylke",
-    RHF: "Regionalt helseforetak",
-    HF: "Helseforetak",
-    DPS: "DPS-område",
-    SIZE_GROUP: "Kommunestørrelse",
-    KOSTRA_GROUP: "KOSTRA-gruppe",
-    MUNICIPALITY: "Kommune",
-    UNIT: "Enhet",
+    NATION: gettext_noop("Hele landet"),
+    COUNTY: gettext_noop("Fylke"),
+    RHF: gettext_noop("Regionalt helseforetak"),
+    HF: gettext_noop("Helseforetak"),
+    DPS: gettext_noop("DPS-område"),
+    SIZE_GROUP: gettext_noop("Kommunestørrelse"),
+    KOSTRA_GROUP: gettext_noop("KOSTRA-gruppe"),
+    MUNICIPALITY: gettext_noop("Kommune"),
+    UNIT: gettext_noop("Enhet"),
 }
 NATION_CODE = "0"  # SSB's region code for "Hele landet" (StatBank table 07459)
-NATION_LABEL = "Hele landet"
+NATION_LABEL = gettext_noop("Hele landet")
 # Region codes of these levels are unique by length (0, 2, 4, 6 digits), as in SSB's tables; the other levels get a
 # prefix so that one region dimension can hold several levels.
 _PLAIN_CODES = (NATION, COUNTY, MUNICIPALITY, UNIT)

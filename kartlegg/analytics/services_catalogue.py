@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from kartlegg.analytics import headline
 from kartlegg.analytics.headline import MEASURES as HEADLINE_MEASURES
 from kartlegg.analytics.headline import TAG_ADULTS, TAG_CHILDREN
@@ -32,12 +34,12 @@ SUM, PER_CAPITA, CHANGE, CHANGE_PERCENT, MEDIAN, SHARE = (
     "share",
 )
 MEASURE_LABELS = {
-    SUM: "Sum",
-    PER_CAPITA: "Per innbygger",
-    CHANGE: "Endring fra året før",
-    CHANGE_PERCENT: "Endring fra året før (prosent)",
-    MEDIAN: "Median for enhetene",
-    SHARE: "Andel som svarte ja",
+    SUM: gettext_noop("Sum"),
+    PER_CAPITA: gettext_noop("Per innbygger"),
+    CHANGE: gettext_noop("Endring fra året før"),
+    CHANGE_PERCENT: gettext_noop("Endring fra året før (prosent)"),
+    MEDIAN: gettext_noop("Median for enhetene"),
+    SHARE: gettext_noop("Andel som svarte ja"),
 }
 MEASURES_BY_KIND = {
     HEADLINE: (SUM, PER_CAPITA, CHANGE, CHANGE_PERCENT, MEDIAN),

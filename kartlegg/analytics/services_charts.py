@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from django.utils.translation import gettext as _
+
 from kartlegg.lib.numbers import format_number
 
 # Okabe–Ito's colour-blind-safe hues, darkened where needed so every line has 3:1 contrast against white (WCAG 1.4.11).
@@ -97,13 +99,15 @@ def line_chart(
             f'<text x="{_fmt(x(year))}" y="{_fmt(HEIGHT - BOTTOM + 18)}" text-anchor="middle" font-size="11" '
             f'fill="#333">{year}</text>'
         )
+    break_label = escape(_("Brudd"))
     for year in breaks:
         if year in years and years.index(year) > 0:
             bx = (x(year) + x(years[years.index(year) - 1])) / 2
             out.append(
                 f'<line x1="{_fmt(bx)}" x2="{_fmt(bx)}" y1="{_fmt(TOP)}" y2="{_fmt(TOP + plot_h)}" stroke="#8a1c1c" '
                 'stroke-width="1.5" stroke-dasharray="5 4"/>'
-                f'<text x="{_fmt(bx + 3)}" y="{_fmt(TOP + 10)}" font-size="11" fill="#8a1c1c">Brudd</text>'
+                f'<text x="{_fmt(bx + 3)}" y="{_fmt(TOP + 10)}" font-size="11" fill="#8a1c1c">'
+                f"{break_label}</text>"
             )
     for index, item in enumerate(shown):
         colour = PALETTE[index % len(PALETTE)]

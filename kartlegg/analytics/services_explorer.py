@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from kartlegg.analytics import jsonstat
 from kartlegg.analytics import levels as lv
@@ -103,7 +104,8 @@ def chart_for(table: Table) -> tuple[SafeString | None, str]:
         ]
         svg = line_chart(series, years, title, TABLE_ID, table.breaks, table.decimals)
         note = (
-            f"Diagrammet viser de {MAX_LINES} med høyest verdi i {latest}; alle står i tabellen."
+            _("Diagrammet viser de %(count)s med høyest verdi i %(year)s; alle står i tabellen.")
+            % {"count": MAX_LINES, "year": latest}
             if len(table.regions) > MAX_LINES
             else ""
         )
@@ -115,7 +117,9 @@ def chart_for(table: Table) -> tuple[SafeString | None, str]:
             key=lambda item: -(item[1] if item[1] is not None else float("-inf")),
         )  # fmt: skip
         svg = bar_chart(items, f"{title}, {year}", TABLE_ID, table.decimals)
-        note = f"Diagrammet viser de {MAX_BARS} høyeste; alle står i tabellen." if len(items) > MAX_BARS else ""
+        note = ""
+        if len(items) > MAX_BARS:
+            note = _("Diagrammet viser de %(count)s høyeste; alle står i tabellen.") % {"count": MAX_BARS}
     # The chart functions escape every text they write.
     return (mark_safe(svg) if svg else None), note  # noqa: S308
 
