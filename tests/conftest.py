@@ -7,6 +7,7 @@ inside their own transaction, which is rolled back afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,14 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
         pytest.exit(f"The reference data is missing: {reference}. Put ../shared beside the clone.", returncode=2)
     with django_db_blocker.unblock():
         call_command("load_reference", "--dir", str(reference), "--quiet")
+
+
+@pytest.fixture(autouse=True)
+def _bokmal_by_default() -> Iterator[None]:
+    """Every test starts in bokmål. LocaleMiddleware activates a request's language for the thread and leaves it
+    active, so a test client request in English would otherwise leak into the tests after it."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -433,12 +433,24 @@ def _check_rule(
         variables = list(rule.variables) or sorted(referenced)
         return [Issue(rule.code, rule.message, variables, rule.severity)]
     issues = []
+    when = defn.compiled(rule.when, extra) if rule.when else None
+    cell_context = dict(context)
+    cell_lookup = _lookup(defn, values, shown, cell_context)  # reads cell_context as it is at each call
+    # Within one validation only _cell varies from cell to cell, so the verdict depends on the cell's value alone:
+    # blank cells and repeated values (zeros, mostly) are evaluated once.
+    verdicts: dict[tuple[type, Any], bool] = {}
     for cell in defn.expand(rule.each_cell):
-        cell_context = {**context, CELL_VARIABLE: _coerce(defn, cell, values.get(cell))}
-        cell_lookup = _lookup(defn, values, shown, cell_context)
-        if rule.when and not ex.truthy(defn.compiled(rule.when, extra).evaluate(cell_lookup)):
-            continue
-        if not ex.truthy(compiled.evaluate(cell_lookup)):
+        value = _coerce(defn, cell, values.get(cell))
+        key = None if isinstance(value, list) else (type(value), value)
+        passed = verdicts.get(key) if key is not None else None
+        if passed is None:
+            cell_context[CELL_VARIABLE] = value
+            passed = (when is not None and not ex.truthy(when.evaluate(cell_lookup))) or ex.truthy(
+                compiled.evaluate(cell_lookup)
+            )
+            if key is not None:
+                verdicts[key] = passed
+        if not passed:
             issues.append(Issue(rule.code, rule.message, [cell], rule.severity))
     return issues
 
