@@ -253,9 +253,9 @@ def store_parsed(
     defn = defn or response.round.version.definition()
     comments = {code: (text or "").strip() for code, text in (comments or {}).items()}
     with transaction.atomic():
-        # Lock the response row only (of=self): locking the joined round row too would make every save of a round
-        # wait for every other one on PostgreSQL.
-        locked = Response.objects.select_for_update(of=("self",)).select_related("round", "unit").get(pk=response.pk)
+        # The joined round row is locked too, on purpose: quality.services_versions.lock_round takes it FOR UPDATE,
+        # so a save in flight finishes before the round's data version is stored, and none starts after.
+        locked = Response.objects.select_for_update().select_related("round", "unit").get(pk=response.pk)
         reason = writable_reason(locked, user, channel)
         if reason:
             raise NotWritable(reason)
@@ -443,9 +443,7 @@ def reopen(response: Response, user: Any, reason: str = "", channel: str = Chann
     """Analysts reopen a submitted response so the unit can correct it. Returns False when it was not submitted."""
     require_analyst(user)
     with transaction.atomic():
-        # Lock the response row only (of=self): locking the joined round row too would make every save of a round
-        # wait for every other one on PostgreSQL.
-        locked = Response.objects.select_for_update(of=("self",)).select_related("round", "unit").get(pk=response.pk)
+        locked = Response.objects.select_for_update().select_related("round", "unit").get(pk=response.pk)
         if locked.round.is_locked:
             raise NotWritable(_("Runden er låst. Svarene kan ikke endres."))
         if locked.status != ResponseStatus.SUBMITTED:

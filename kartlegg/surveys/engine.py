@@ -425,7 +425,8 @@ def _check_rule(
     # A rule about questions that are all hidden says nothing about this response.
     if referenced and not referenced & shown:
         return []
-    if rule.when and not ex.truthy(defn.compiled(rule.when, extra).evaluate(lookup)):
+    when = defn.compiled(rule.when, extra) if rule.when else None
+    if when is not None and not ex.truthy(when.evaluate(lookup)):
         return []
     if not rule.each_cell:
         if ex.truthy(compiled.evaluate(lookup)):
@@ -433,7 +434,6 @@ def _check_rule(
         variables = list(rule.variables) or sorted(referenced)
         return [Issue(rule.code, rule.message, variables, rule.severity)]
     issues = []
-    when = defn.compiled(rule.when, extra) if rule.when else None
     cell_context = dict(context)
     cell_lookup = _lookup(defn, values, shown, cell_context)  # reads cell_context as it is at each call
     # Within one validation only _cell varies from cell to cell, so the verdict depends on the cell's value alone:
