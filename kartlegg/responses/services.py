@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,6 +97,21 @@ def get_response_for_user(user: Any, round_id: int, unit_code: str, access: Acce
         raise Http404(_("Fant ikke svaret.")) from None
     check_unit_access(user, response.unit.code, response.unit.county_code, access)
     return response
+
+
+def lock_response(response: Response, *related: str) -> Response:
+    """The response, fresh and locked for this transaction (call inside transaction.atomic).
+
+    Its round is held too, but shared: on PostgreSQL each writer holds the round row FOR SHARE, which any number of
+    saves hold at once and which quality.services_versions.lock_round (FOR UPDATE) waits for, so a save in flight
+    ends before a round's data version is stored and none begins after. A FOR UPDATE of the round in every save
+    would make the saves of a round wait for one another's commits. SQLite writes one transaction at a time.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Round._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [response.round_id])  # noqa: S608
+    return Response.objects.select_for_update(of=("self",)).select_related(*related).get(pk=response.pk)
 
 
 def responses_for_user(user: Any, round_obj: Round) -> Any:
@@ -253,9 +268,7 @@ def store_parsed(
     defn = defn or response.round.version.definition()
     comments = {code: (text or "").strip() for code, text in (comments or {}).items()}
     with transaction.atomic():
-        # The joined round row is locked too, on purpose: quality.services_versions.lock_round takes it FOR UPDATE,
-        # so a save in flight finishes before the round's data version is stored, and none starts after.
-        locked = Response.objects.select_for_update().select_related("round", "unit").get(pk=response.pk)
+        locked = lock_response(response, "round", "unit")
         reason = writable_reason(locked, user, channel)
         if reason:
             raise NotWritable(reason)
@@ -407,7 +420,7 @@ def undo_batch(response: Response, batch: str, user: Any, channel: str = Channel
 def submit(response: Response, user: Any, channel: str = Channel.FORM) -> SubmitResult:
     """Errors block; every warning needs a comment on one of its variables. Submitting twice is harmless."""
     with transaction.atomic():
-        locked = Response.objects.select_for_update().select_related("round__version", "unit").get(pk=response.pk)
+        locked = lock_response(response, "round__version", "unit")
         if locked.status == ResponseStatus.SUBMITTED:
             return SubmitResult(submitted=True, already=True, message=_("Skjemaet er allerede sendt inn."))
         reason = writable_reason(locked, user, channel)
@@ -443,7 +456,7 @@ def reopen(response: Response, user: Any, reason: str = "", channel: str = Chann
     """Analysts reopen a submitted response so the unit can correct it. Returns False when it was not submitted."""
     require_analyst(user)
     with transaction.atomic():
-        locked = Response.objects.select_for_update().select_related("round", "unit").get(pk=response.pk)
+        locked = lock_response(response, "round", "unit")
         if locked.round.is_locked:
             raise NotWritable(_("Runden er låst. Svarene kan ikke endres."))
         if locked.status != ResponseStatus.SUBMITTED:
