@@ -101,6 +101,44 @@ def _baseline(year: int | None) -> dict[str, Any]:
     return {"seconds": best, "values": values, "variables": len(rows)}
 
 
+def _floor(year: int | None) -> dict[str, Any]:
+    """What any computation must do before it computes anything, in a fresh process like _compute: read the rounds,
+    the questionnaire definitions (the catalogue: `continues` links, tags) and the reference geography (fixed), then
+    bring the values into the process, once by the production path (read_data) and once by the fastest plain fetch
+    (best of three, as the baseline). Nothing is computed or written."""
+    from django.db import connection
+
+    from kartlegg.analytics import services
+    from kartlegg.analytics.services_extract import annual_rounds, load_geography
+    from kartlegg.responses.models import Answer, Response
+
+    started = time.perf_counter()
+    rounds = annual_rounds()
+    if year is not None:
+        rounds = {y: r for y, r in rounds.items() if y == year}
+    cat = services.catalogue(rounds)
+    load_geography(sorted(rounds) + [services.default_structure()])
+    fixed = time.perf_counter() - started
+    started = time.perf_counter()
+    services.read_data(rounds, cat, list(cat.variables.values()), sorted(rounds))
+    read = time.perf_counter() - started
+    answer, response = Answer._meta.db_table, Response._meta.db_table
+    ids = [r.pk for r in rounds.values()]
+    sql = (
+        f"SELECT r.unit_id, a.variable, CAST(a.value_num AS {'REAL' if connection.vendor == 'sqlite' else 'float8'}) "
+        f"FROM {answer} a JOIN {response} r ON r.id = a.response_id "
+        f"WHERE r.round_id IN ({', '.join(['%s'] * len(ids))}) AND a.value_num IS NOT NULL"
+    )
+    fetch = float("inf")
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            begun = time.perf_counter()
+            cursor.execute(sql, ids)
+            cursor.fetchall()
+            fetch = min(fetch, time.perf_counter() - begun)
+    return {"fixed": fixed, "read": read, "fetch": fetch}
+
+
 def _compute(year: int | None) -> dict[str, Any]:
     from kartlegg.analytics import services
 
@@ -207,6 +245,8 @@ def worker(task: str, argument: str) -> None:
         out = _baseline(year)
     elif task == "compute":
         out = _compute(year)
+    elif task == "floor":
+        out = _floor(year)
     elif task == "copies":
         out = _copies(int(argument))
     else:
@@ -342,6 +382,7 @@ def measure(name: str, env: dict[str, str], factors: tuple[int, ...], load_secon
         "baseline": base["seconds"],
         "values": base["values"],
         "ratio": full["seconds"] / base["seconds"],
+        "floor": run_worker(env, "floor", "all"),
     }
     log(f"{name}: alt fra bunnen av {full['seconds']:.1f} s ({full['rows']} rader), grunnlinje {base['seconds']:.3f} s")
     if load_seconds:
@@ -361,6 +402,8 @@ def measure(name: str, env: dict[str, str], factors: tuple[int, ...], load_secon
         }
         row["ratio"] = year["seconds"] / base["seconds"]
         row["load_seconds"] = copies["seconds"]
+        if factor == 1:
+            row["floor"] = run_worker(env, "floor", str(LATEST))
         result["scaling"].append(row)
         log(
             f"{name}: {factor}× ({row['units']} enheter, {row['values']} verdier): {year['seconds']:.1f} s, "
@@ -378,6 +421,7 @@ def checks_for(result: dict[str, Any]) -> list[Check]:
         Check(f"{name}: forhold alt/skann", f"{full['ratio']:.1f}", "≤ 3", full["ratio"] <= TARGET_RATIO),
         Check(f"{name}: minne, alt 1×", f"{full['maxrss_mib']:.0f} MiB", "", None),
     ]
+    out += floor_checks(f"{name}: alt 2017–{LATEST}, 1×", full)
     previous = None
     for row in result["scaling"]:
         label = f"{name}: {LATEST}, {row['factor']}×"
@@ -390,6 +434,7 @@ def checks_for(result: dict[str, Any]) -> list[Check]:
         )
         if row["factor"] == 1:
             out.append(Check(f"{label} forhold/skann", f"{row['ratio']:.1f}", "≤ 3", row["ratio"] <= TARGET_RATIO))
+            out += floor_checks(label, row)
         else:
             out.append(Check(f"{label} forhold/skann", f"{row['ratio']:.1f}", "", None))
         if previous is not None and row["factor"] == previous["factor"] * 10:
@@ -406,6 +451,33 @@ def checks_for(result: dict[str, Any]) -> list[Check]:
             Check(f"{name}: API maks req/s", f"{api['rps']:.0f}", "", None),
         ]
     return out
+
+
+def floor_checks(label: str, row: dict[str, Any]) -> list[Check]:
+    """The floor, as ratios to the same baseline: fixed set-up, the production read, the fastest plain fetch, and
+    set-up + fastest fetch (the least any computation in the process costs before it computes or writes)."""
+    floor, base = row.get("floor"), row["baseline"]
+    if not floor:
+        return []
+    least = floor["fixed"] + floor["fetch"]
+    return [
+        Check(
+            f"{label} gulv: skjema og geografi",
+            f"{floor['fixed'] * 1000:.0f} ms = {floor['fixed'] / base:.1f}",
+            "",
+            None,
+        ),
+        Check(
+            f"{label} gulv: lese verdiene (read_data)",
+            f"{floor['read'] * 1000:.0f} ms = {floor['read'] / base:.1f}",
+            "",
+            None,
+        ),
+        Check(
+            f"{label} gulv: raskeste henting", f"{floor['fetch'] * 1000:.0f} ms = {floor['fetch'] / base:.1f}", "", None
+        ),
+        Check(f"{label} gulv: oppsett + raskeste henting", f"{least / base:.1f}", "", None),
+    ]
 
 
 def main() -> int:
@@ -453,6 +525,11 @@ def main() -> int:
     notes.append(
         "Grunnlinjen er én SQL-spørring som summerer alle verdiene i de samme rundene per variabel (beste av tre). "
         "Minne er maxrss for prosessen som beregner (Python og Django medregnet)."
+    )
+    notes.append(
+        "Gulvet er det enhver beregning må gjøre før den regner: lese runder, skjemadefinisjoner (katalogen) og "
+        "referansegeografi i en ny prosess, og hente verdiene inn i prosessen (produksjonsveien read_data, og den "
+        "raskeste rene hentingen, beste av tre). Ingenting beregnes eller skrives."
     )
     notes.append(f"Hele kjøringen tok {(time.monotonic() - started) / 60:.1f} min.")
     passed = summary("aggregates: forhåndsberegnet statistikk og statistikk-API", checks, notes)

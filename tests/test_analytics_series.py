@@ -295,6 +295,23 @@ def test_imputation_rejects_bad_input() -> None:
         imputation.impute(VALUES, EXPECTED, max_gap=0)
 
 
+def test_imputation_checks_its_forward_mappings_and_converts_non_float_values() -> None:
+    from decimal import Decimal
+
+    broken = {"1504": Harmonised("1504", 2019, 2020, [("1507", 0.5)])}
+    with pytest.raises(AnalyticsError, match="summerer til 0.5000"):
+        imputation.impute(
+            {2019: {"1504": 1.0}, 2020: {}}, {2019: ["1504"], 2020: ["1507"]}, forward_mappings={2020: broken}
+        )
+    with pytest.raises(AnalyticsError, match="Verdien for a i 2019"):
+        imputation.impute({2019: {"a": float("nan")}}, {2019: ["a"]})
+    with pytest.raises(AnalyticsError, match="Verdien for a i 2019"):
+        imputation.impute({2019: {"a": "3"}}, {2019: ["a"]})
+    result = imputation.impute({2019: {"a": Decimal("2.5"), "b": 3}, 2020: {}}, {2019: ["a", "b"], 2020: ["a", "b"]})
+    assert result.values[2020] == {"a": 2.5, "b": 3.0}
+    assert all(type(v) is float for v in result.values[2020].values())
+
+
 def test_merged_imputation_counts_a_unit_once() -> None:
     adults = imputation.impute({2019: {"a": 1.0, "b": 1.0}, 2020: {"a": 1.0}}, {2019: ["a", "b"], 2020: ["a", "b"]})
     children = imputation.impute({2019: {"a": 1.0, "b": 1.0}, 2020: {}}, {2019: ["a", "b"], 2020: ["a", "b"]})

@@ -73,7 +73,6 @@ class Imputed:
 def _carry_over(known: dict[str, tuple[float, int]], mapping: Mapping[str, Harmonised]) -> dict[str, tuple[float, int]]:
     """Last known figures moved onto the new codes. A new code gets a figure only when every old code behind it has
     one (its source year is the oldest of theirs); codes the mapping does not mention keep theirs."""
-    check_mapping(mapping)
     parts: dict[str, list[float]] = defaultdict(list)
     years: dict[str, list[int]] = defaultdict(list)
     incomplete: set[str] = set()
@@ -98,12 +97,14 @@ def impute(
     rule: str = CARRY_FORWARD,
     forward_mappings: Mapping[int, Mapping[str, Harmonised]] | None = None,
     max_gap: int | None = None,
+    checked: bool = False,
 ) -> Imputed:
     """Apply the non-response rule to one variable.
 
     values_by_year: {year: {unit: value or None}}; expected_by_year: {year: the units that should have reported};
     forward_mappings: {year: {code in the previous survey year: Harmonised onto this year}} for years after a
-    reform; max_gap: carry a figure at most this many years (None: no limit).
+    reform; max_gap: carry a figure at most this many years (None: no limit); checked: the forward mappings were
+    checked already (services_extract.Geography checks each once; a computation imputes ~200 variables with them).
     """
     if rule not in RULES:
         raise AnalyticsError(f"Ukjent imputeringsregel {rule!r}; gyldige er {', '.join(RULES)}.")
@@ -113,6 +114,9 @@ def impute(
     if extra:
         raise AnalyticsError(f"Verdier for år uten enhetsliste: {', '.join(map(str, extra))}.")
     mappings = forward_mappings or {}
+    if not checked:
+        for mapping in mappings.values():
+            check_mapping(mapping)
     known: dict[str, tuple[float, int]] = {}
     result = Imputed(rule=rule, values={})
     for year in sorted(expected_by_year):
@@ -131,7 +135,9 @@ def impute(
         for code in sorted(expected):
             raw = given.get(code)
             if raw is not None:
-                value = number(raw, f"verdien for {code} i {year}")
+                # Floats from the database go straight through; anything else is checked and converted.
+                plain = type(raw) is float and math.isfinite(raw)
+                value = raw if plain else number(raw, f"verdien for {code} i {year}")
                 values[code] = value
                 known[code] = (value, year)
                 continue

@@ -333,7 +333,7 @@ def unit_series(ctx: Context, variable: Variable) -> UnitSeries:
     if not variable.imputed or len(years) < 2:
         return UnitSeries(raw, {})  # a single year has nothing earlier to carry forward
     expected = {y: [u.code for u in ctx.geography.units[y]] for y in years}
-    result = impute(raw, expected, ctx.rule, ctx.geography.forward_mappings(years))
+    result = impute(raw, expected, ctx.rule, ctx.geography.forward_mappings(years), checked=True)
     return UnitSeries(result.values, result.sources)
 
 

@@ -21,7 +21,7 @@ from django.db.models.functions import Cast
 
 from kartlegg.analytics.levels import UnitRecord
 from kartlegg.analytics.models import LIVE
-from kartlegg.analytics.series import build_mapping
+from kartlegg.analytics.series import build_mapping, check_mapping
 from kartlegg.geography import services as geography
 from kartlegg.geography.logic import ChangeIndex, Harmonised
 from kartlegg.geography.models import County, ReportingUnit
@@ -173,6 +173,7 @@ class Geography:
     index: ChangeIndex
     _populations: dict[int, dict[str, int]] = field(default_factory=dict)
     _mappings: dict[tuple[int, int], dict[str, Harmonised]] = field(default_factory=dict)
+    _forward: dict[tuple[int, ...], dict[int, dict[str, Harmonised]]] = field(default_factory=dict)
 
     @property
     def years(self) -> list[int]:
@@ -195,7 +196,11 @@ class Geography:
         """Each survey year's mapping from the survey year before, for imputation to follow the codes across
         reforms. Only the codes that change, and the codes others merge into, are given: imputation leaves codes
         the mapping does not mention as they are, which for any other unchanged code is what its entry would do, so
-        the result is the same and each of the ~200 variables does not walk the ~400 unchanged codes again."""
+        the result is the same and each of the ~200 variables does not walk the ~400 unchanged codes again. Built
+        once per list of years: every variable of a computation gets the same dicts."""
+        key = tuple(years)
+        if key in self._forward:
+            return self._forward[key]
         result = {}
         for previous, year in zip(years, years[1:], strict=False):
             mapping = self.mapping(previous, year)
@@ -203,7 +208,9 @@ class Geography:
             targets = {new for h in changed.values() for new in h.codes}
             keep = {code: h for code, h in mapping.items() if code in changed or code in targets}
             if keep:
+                check_mapping(keep)
                 result[year] = keep
+        self._forward[key] = result
         return result
 
     @cached_property
