@@ -79,6 +79,19 @@ def test_bad_parameters_show_an_error_and_the_default(client: Client, survey: Sm
     assert "statistikk-tabell" in html  # the default view is still shown
 
 
+def test_english_page_shows_units_legend_and_errors_in_english(client: Client, survey: SmallSurvey) -> None:
+    client.cookies["django_language"] = "en"
+    html = page(client, "?variable=arsverk_totalt&level=county&years=2024&measure=per_capita").content.decode()
+    assert "FTEs per 1,000 inhabitants" in html and "innbyggere" not in html
+    assert "Map: " in html and "No figure" in html and "Ikke tall" not in html
+    assert "up to and including" in html and "til og med" not in html
+    bad = page(client, "?variable=arsverk_voksne&level=planet").content.decode()
+    assert "unknown level &#x27;planet&#x27;; valid levels are nation" in bad and "ukjent nivå" not in bad
+    # The open API answers in bokmål whatever the language: its units are part of the published data.
+    api = client.get("/api/v1/statistics/arsverk_totalt?level=county&years=2024&measure=per_capita").json()
+    assert "innbyggere" in str(api["dimension"]["ContentsCode"]["category"]["unit"])
+
+
 def test_search_finds_variables_by_code_or_text(client: Client, survey: SmallSurvey) -> None:
     html = page(client, "?q=brukere").content.decode()
     assert 'value="E_n" selected' in html

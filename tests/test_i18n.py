@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "locale"
 TRANSLATED = ("nn", "en")
 NBSP = "\N{NO-BREAK SPACE}"
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%|%[sd]")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%%|%[sd]")
 
 
 # --- a small .po reader (no polib): enough for what makemessages writes ---

@@ -242,3 +242,53 @@ def test_analyst_reminds_a_filtered_set_by_hand(round_obj, analyst) -> None:  # 
     client.post(path, {"county": "03", "status": "", "units": ""})
     assert len(mail.outbox) == 2
     assert client_for(make_respondent("4601")).post(path, {"county": "03"}).status_code == 403
+
+
+# --- the invitation's language ------------------------------------------------------------------------------------
+
+
+def test_invitation_is_written_in_the_chosen_language_and_reminders_follow_it(round_obj, analyst) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(analyst)
+    client.cookies["django_language"] = "en"  # the analyst's own page language must not decide the e-mail's
+    url = reverse("responses:round_invite", args=[round_obj.pk])
+    reply = client.post(url, {"addresses": "4601 postmottak@bergen.kommune.no", "language": "nn"})
+    assert reply.status_code == 302
+    message = mail.outbox[-1]
+    assert message.subject.startswith("Invitasjon: ") and "Følg denne lenkja" in message.body, message.body
+    assert Invitation.objects.get().language == "nn"
+    # No choice: the unit keeps the målform it was last written to; a unit never invited gets bokmål.
+    client.post(url, {"addresses": "4601 andre@bergen.kommune.no\n030101 post@oslo.kommune.no"})
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert "Følg denne lenkja" in by_address["andre@bergen.kommune.no"].body
+    assert "Følg denne lenken" in by_address["post@oslo.kommune.no"].body
+    mail.outbox.clear()
+    invitations.remind(round_obj, Response.objects.filter(round=round_obj, unit__code__in=["4601", "030101"]))
+    reminders = {m.to[0]: m for m in mail.outbox}
+    assert reminders["postmottak@bergen.kommune.no"].subject.startswith("Påminning: ")
+    assert reminders["post@oslo.kommune.no"].subject.startswith("Påminnelse: ")
+
+
+def test_an_unknown_language_is_refused_and_nothing_is_sent(round_obj, analyst) -> None:  # type: ignore[no-untyped-def]
+    reply = client_for(analyst).post(
+        reverse("responses:round_invite", args=[round_obj.pk]),
+        {"addresses": "4601 postmottak@bergen.kommune.no", "language": "sv"},
+    )
+    assert reply.status_code == 400 and "sv" in reply.content.decode()
+    unit = response_for(round_obj, "4601").unit
+    with pytest.raises(ValueError, match="Ukjent språk 'de'"):
+        invitations.create_invitation(round_obj, unit, "a@example.invalid", language="de")
+    assert not Invitation.objects.exists() and not mail.outbox
+
+
+def test_the_link_opens_the_form_in_the_invitation_language(round_obj, analyst) -> None:  # type: ignore[no-untyped-def]
+    unit = response_for(round_obj, "4601").unit
+    _, token = invitations.create_invitation(round_obj, unit, "svar@bergen.kommune.no", language="nn")
+    visitor = Client()
+    reply = visitor.get(reverse("responses:invitation", args=[token]))
+    assert reply.cookies["django_language"].value == "nn"
+    page = visitor.get(reply["Location"])
+    assert page.status_code == 200 and 'lang="nn"' in page.content.decode()
+    # An analyst testing the link keeps both their session and their language.
+    tester = client_for(analyst)
+    reply = tester.get(reverse("responses:invitation", args=[token]))
+    assert "django_language" not in reply.cookies

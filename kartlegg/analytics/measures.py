@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_noop  # marks labels for translation; no settings needed
+
 from kartlegg.geography.logic import PopulationBands
 
 # Robust, robust and MAD_NORMAL_SCALE live in lib (quality uses them too) and are re-exported here.
@@ -100,9 +102,9 @@ class RateSpec:
 
 # The brief's rule: adults per 10 000 aged 18+, children and youth per 10 000 aged 0–17, the total per 1 000.
 RATES: dict[str, RateSpec] = {
-    "voksne": RateSpec("age_18_plus", 10_000, "per 10 000 innbyggere 18 år og over"),
-    "barn_og_unge": RateSpec("age_0_17", 10_000, "per 10 000 innbyggere 0–17 år"),
-    "totalt": RateSpec("total", 1_000, "per 1 000 innbyggere"),
+    "voksne": RateSpec("age_18_plus", 10_000, gettext_noop("per 10 000 innbyggere 18 år og over")),
+    "barn_og_unge": RateSpec("age_0_17", 10_000, gettext_noop("per 10 000 innbyggere 0–17 år")),
+    "totalt": RateSpec("total", 1_000, gettext_noop("per 1 000 innbyggere")),
 }
 
 

@@ -85,7 +85,7 @@ def shown_cell(table: Table, region: str, year: int) -> ShownCell:
 
 def chart_for(table: Table) -> tuple[SafeString | None, str]:
     years = table.years
-    title = table.title
+    title = table.display_title
     if len(years) > 1:
         latest = years[-1]
         ranked = sorted(
@@ -135,7 +135,7 @@ def map_for(table: Table, year: int | None = None) -> ChoroplethMap | None:
         figures[code] = (label, cell.value, cell.status)
     structure = table.request.structure
     boundary_year = structure if structure != AS_REPORTED else year
-    title = f"Kart: {table.variable.label} – {table.measure_label.lower()}, {year}"
+    title = _("Kart: %(title)s, %(year)s") % {"title": table.display_title, "year": year}
     return choropleth(level, boundary_year, figures, title, table.decimals)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from kartlegg.analytics import levels as lv
 from kartlegg.analytics.measures import ESTIMATED, IMPUTED, SUPPRESSED
@@ -155,7 +156,13 @@ def choropleth(
     for index, bound in enumerate(bounds):
         colour = CLASSES[round(index * (len(CLASSES) - 1) / max(1, len(bounds) - 1))]
         text = format_number(bound, decimals, " ")
-        label = f"til og med {text}" if lower is None else f"over {format_number(lower, decimals, ' ')} til {text}"
+        if lower is None:
+            label = gettext("til og med %(upper)s") % {"upper": text}
+        else:
+            label = gettext("over %(lower)s til %(upper)s") % {
+                "lower": format_number(lower, decimals, " "),
+                "upper": text,
+            }
         legend.append(maps.LegendEntry(label, colour))
         lower = bound
     shapes = {}
@@ -171,7 +178,7 @@ def choropleth(
         shapes[key] = maps.MapShape(key=key, title=f"{label}: {shown}", fill=fill)
     drawn = {f.key for f in geometry.features}
     unmatched = sorted(label for key, (label, _, _) in by_key.items() if key not in drawn)
-    legend.append(maps.LegendEntry("Ikke tall", MISSING_FILL))
+    legend.append(maps.LegendEntry(gettext("Ikke tall"), MISSING_FILL))
     svg = maps.render_svg(geometry, shapes, title, missing_fill=MISSING_FILL)
     # render_svg escapes every text and attribute it writes.
     return ChoroplethMap(mark_safe(svg), legend, boundary.name, year, unmatched)  # noqa: S308

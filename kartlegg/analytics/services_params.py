@@ -8,6 +8,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from kartlegg.analytics import levels as lv
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.models import AS_REPORTED
@@ -37,7 +39,7 @@ def parse_years(raw: str | None, available: Sequence[int]) -> list[int]:
     """`2017-2024`, `2022` or `2017,2019,2023`; every year must be one with statistics."""
     text = clean(raw)
     if not available:
-        raise ParamError("years", "ingen år har statistikk ennå", 404)
+        raise ParamError("years", _("ingen år har statistikk ennå"), 404)
     if not text:
         return list(available)
     span = f"{available[0]}–{available[-1]}"
@@ -47,25 +49,36 @@ def parse_years(raw: str | None, available: Sequence[int]) -> list[int]:
         if match:
             first, last = int(match.group(1)), int(match.group(2))
             if first > last:
-                raise ParamError("years", f"{part!r}: første år må komme først (f.eks. {last}-{first})")
+                raise ParamError(
+                    "years",
+                    _("%(part)r: første år må komme først (f.eks. %(last)s-%(first)s)")
+                    % {"part": part, "last": last, "first": first},
+                )
             chosen = list(range(first, last + 1))
         elif _YEAR.fullmatch(part):
             chosen = [int(part)]
         else:
-            raise ParamError("years", f"{part[:20]!r} er ikke et år eller et intervall som 2017-2024")
+            raise ParamError(
+                "years", _("%(part)r er ikke et år eller et intervall som 2017-2024") % {"part": part[:20]}
+            )
         outside = [y for y in chosen if y not in available]
         if outside and (min(chosen) < available[0] or max(chosen) > available[-1]):
-            raise ParamError("years", f"{part} er utenfor årene med statistikk ({span})")
+            raise ParamError(
+                "years", _("%(part)s er utenfor årene med statistikk (%(span)s)") % {"part": part, "span": span}
+            )
         years.extend(y for y in chosen if y in available)
     if not years:
-        raise ParamError("years", f"ingen av årene har statistikk ({span})")
+        raise ParamError("years", _("ingen av årene har statistikk (%(span)s)") % {"span": span})
     return sorted(set(years))
 
 
 def parse_level(raw: str | None, default: str = lv.NATION) -> str:
     text = clean(raw) or default
     if text not in LEVEL_CHOICES:
-        raise ParamError("level", f"ukjent nivå {text[:30]!r}; gyldige er {', '.join(LEVEL_CHOICES)}")
+        raise ParamError(
+            "level",
+            _("ukjent nivå %(value)r; gyldige er %(valid)s") % {"value": text[:30], "valid": ", ".join(LEVEL_CHOICES)},
+        )
     return text
 
 
@@ -73,18 +86,22 @@ def parse_structure(raw: str | None, loaded: Sequence[int]) -> int:
     text = clean(raw).lower()
     if not text:
         if not loaded:
-            raise ParamError("structure", "ingen referansedata er lastet", 404)
+            raise ParamError("structure", _("ingen referansedata er lastet"), 404)
         return loaded[-1]
     if text in AS_REPORTED_WORDS:
         return AS_REPORTED
     if not _YEAR.fullmatch(text):
         raise ParamError(
-            "structure", f"{text[:20]!r} er ikke et år; bruk f.eks. structure={loaded[-1] if loaded else 2024}"
+            "structure",
+            _("%(value)r er ikke et år; bruk f.eks. structure=%(year)s")
+            % {"value": text[:20], "year": loaded[-1] if loaded else 2024},
         )
     year = int(text)
     if year not in loaded:
-        shown = ", ".join(map(str, loaded)) or "ingen"
-        raise ParamError("structure", f"{year} er ikke et lastet år (lastede år: {shown})")
+        shown = ", ".join(map(str, loaded)) or _("ingen")
+        raise ParamError(
+            "structure", _("%(year)s er ikke et lastet år (lastede år: %(shown)s)") % {"year": year, "shown": shown}
+        )
     return year
 
 
@@ -92,15 +109,24 @@ def parse_measure(raw: str | None, variable: Variable, implied: str | None) -> s
     text = clean(raw)
     if implied is not None:
         if text and text != implied:
-            raise ParamError("measure", f"{variable.code} er allerede {implied}; utelat measure eller bruk {implied}")
+            raise ParamError(
+                "measure",
+                _("%(code)s er allerede %(implied)s; utelat measure eller bruk %(implied)s")
+                % {"code": variable.code, "implied": implied},
+            )
         return implied
     if not text:
         return variable.default_measure
     if text not in MEASURE_LABELS:
-        raise ParamError("measure", f"ukjent mål {text[:30]!r}; gyldige er {', '.join(MEASURE_LABELS)}")
+        raise ParamError(
+            "measure",
+            _("ukjent mål %(value)r; gyldige er %(valid)s") % {"value": text[:30], "valid": ", ".join(MEASURE_LABELS)},
+        )
     if text not in variable.measures:
         raise ParamError(
-            "measure", f"{text} passer ikke for {variable.code}; gyldige er {', '.join(variable.measures)}"
+            "measure",
+            _("%(value)s passer ikke for %(code)s; gyldige er %(valid)s")
+            % {"value": text, "code": variable.code, "valid": ", ".join(variable.measures)},
         )
     return text
 
@@ -108,17 +134,22 @@ def parse_measure(raw: str | None, variable: Variable, implied: str | None) -> s
 def parse_rule(raw: str | None, default: str) -> str:
     text = clean(raw) or default
     if text not in RULES:
-        raise ParamError("imputation", f"ukjent regel {text[:30]!r}; gyldige er {', '.join(RULES)}")
+        raise ParamError(
+            "imputation",
+            _("ukjent regel %(value)r; gyldige er %(valid)s") % {"value": text[:30], "valid": ", ".join(RULES)},
+        )
     return text
 
 
 def resolve_variable(catalogue: Catalogue, raw: str | None, param: str = "variable") -> tuple[Variable, str | None]:
     code = clean(raw)
     if not code:
-        raise ParamError(param, "mangler")
+        raise ParamError(param, _("mangler"))
     found = catalogue.resolve(code)
     if found is None:
-        raise ParamError(param, f"ukjent variabel {code[:80]!r}; se /api/v1/statistics for listen", 404)
+        raise ParamError(
+            param, _("ukjent variabel %(value)r; se /api/v1/statistics for listen") % {"value": code[:80]}, 404
+        )
     return found
 
 

@@ -9,11 +9,12 @@ before (none across a series break); the share answering yes, suppressed (":") b
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 from kartlegg.analytics import levels as lv
 from kartlegg.analytics.cube import GEO, METRIC, TIME, Cube, Dimension, MetricUnit, round_half_up
@@ -112,6 +113,17 @@ class Table:
         return f"{self.variable.label} – {self.measure_label.lower()} ({self.unit})"
 
     @property
+    def display_unit(self) -> str:
+        """The unit in the page's language (the cube and the API keep the bokmål unit)."""
+        return unit_label(self.variable, self.request.measure, gettext)
+
+    @property
+    def display_title(self) -> str:
+        """The title in the page's language: the variable's label is the questionnaire's own text."""
+        measure = gettext(self.measure_label).lower()
+        return f"{self.variable.label} – {measure} ({self.display_unit})"
+
+    @property
     def contents_code(self) -> str:
         return contents_code(self.variable, self.request.measure)
 
@@ -157,12 +169,17 @@ def contents_code(variable: Variable, measure: str) -> str:
     return variable.code if measure == variable.default_measure else f"{variable.code}.{measure}"
 
 
-def unit_label(variable: Variable, measure: str) -> str:
-    base = variable.unit or ("enheter" if variable.kind == "yesno" else "antall")
+# The units the questionnaires and the statistics use, for translation on the pages.
+UNIT_WORDS = (gettext_noop("årsverk"), gettext_noop("antall"), gettext_noop("enheter"), gettext_noop("prosent"))
+
+
+def unit_label(variable: Variable, measure: str, translate: Callable[[str], str] = str) -> str:
+    """The unit of a measure of the variable, in bokmål (`translate` gives it in the active language)."""
+    base = translate(variable.unit or ("enheter" if variable.kind == "yesno" else "antall"))
     if measure == PER_CAPITA:
-        return f"{base} {RATES[variable.target].label}"
+        return f"{base} {translate(RATES[variable.target].label)}"
     if measure in (CHANGE_PERCENT, SHARE):
-        return "prosent"
+        return translate("prosent")
     return base
 
 

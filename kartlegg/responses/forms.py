@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
@@ -115,6 +116,18 @@ class InviteForm(UnitFilterForm):
         required=False,
         initial=True,
     )
+    language = forms.ChoiceField(
+        label=_("Målform i e-posten og skjemaet"),
+        help_text=_("Uten valg får hver enhet samme målform som sist den ble invitert, og nye enheter bokmål."),
+        required=False,
+        widget=forms.Select(attrs=_INPUT),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = self.fields["language"]
+        assert isinstance(language, forms.ChoiceField)
+        language.choices = [("", _("Som sist for hver enhet")), *settings.LANGUAGES]
 
     def clean_addresses(self) -> list[tuple[str, str]]:
         pairs: list[tuple[str, str]] = []

@@ -21,8 +21,9 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kartlegg.accounts.models import Channel, Role, UnitAssignment, User, audit
 
@@ -62,8 +63,10 @@ def create_invitation(
     invited_by: Any = None,
     kind: str = InvitationKind.INVITE,
     days: int | None = None,
+    language: str | None = None,
 ) -> tuple[Invitation, str]:
-    """A new invitation and its token (the token is returned once and never stored)."""
+    """A new invitation and its token (the token is returned once and never stored). Without a `language`, the
+    unit's latest choice (unit_language)."""
     token = secrets.token_urlsafe(32)
     expires = timezone.now() + dt.timedelta(days=days if days is not None else invitation_days())
     invitation = Invitation.objects.create(
@@ -72,10 +75,31 @@ def create_invitation(
         email=normalise_email(email),
         token_hash=hash_token(token),
         kind=kind,
+        language=check_language(language) if language else unit_language(unit),
         expires_at=expires,
         invited_by=invited_by if getattr(invited_by, "is_authenticated", False) else None,
     )
     return invitation, token
+
+
+def check_language(language: str) -> str:
+    codes = [code for code, _name in settings.LANGUAGES]
+    if language not in codes:
+        raise ValueError(
+            _("Ukjent språk %(language)r; gyldige er %(codes)s.") % {"language": language, "codes": ", ".join(codes)}
+        )
+    return language
+
+
+def unit_language(unit: Any) -> str:
+    """The language of the unit's latest invitation (any round, any address; a reminder repeats what it follows),
+    or the site's default (bokmål) for a unit never invited."""
+    latest = (
+        Invitation.objects.filter(unit__code=unit.code)
+        .order_by("-created_at", "-pk")
+        .values_list("language", flat=True)
+    )
+    return latest.first() or settings.LANGUAGE_CODE
 
 
 def normalise_email(email: str) -> str:
@@ -84,14 +108,25 @@ def normalise_email(email: str) -> str:
 
 
 _TEMPLATES = {
-    InvitationKind.INVITE: ("responses/email/invitation.txt", "Invitasjon: {round}"),
-    InvitationKind.COLLEAGUE: ("responses/email/colleague.txt", "Du er invitert til å svare: {round}"),
-    InvitationKind.REMINDER: ("responses/email/reminder.txt", "Påminnelse: {round}, frist {deadline}"),
+    InvitationKind.INVITE: ("responses/email/invitation.txt", gettext_noop("Invitasjon: %(round)s")),
+    InvitationKind.COLLEAGUE: ("responses/email/colleague.txt", gettext_noop("Du er invitert til å svare: %(round)s")),
+    InvitationKind.REMINDER: (
+        "responses/email/reminder.txt",
+        gettext_noop("Påminnelse: %(round)s, frist %(deadline)s"),
+    ),
 }
 
 
 def send_invitation(invitation: Invitation, token: str, base_url: str | None = None) -> None:
-    """Send the e-mail for one invitation (the backend decides how: SMTP, console, file, memory in tests)."""
+    """Send the e-mail for one invitation, in the invitation's language whatever the sender's page is in (the
+    backend decides how: SMTP, console, file, memory in tests)."""
+    with translation.override(invitation.language):
+        _send(invitation, token, base_url)
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["sent_at"])
+
+
+def _send(invitation: Invitation, token: str, base_url: str | None) -> None:
     template, subject = _TEMPLATES[InvitationKind(invitation.kind)]
     round_obj = invitation.round
     context = {
@@ -104,13 +139,11 @@ def send_invitation(invitation: Invitation, token: str, base_url: str | None = N
         "inviter": invitation.invited_by,
     }
     message = EmailMessage(
-        subject=subject.format(round=round_obj.name, deadline=context["deadline"]),
+        subject=_(subject) % {"round": round_obj.name, "deadline": context["deadline"]},
         body=render_to_string(template, context),
         to=[invitation.email],
     )
     message.send()
-    invitation.sent_at = timezone.now()
-    invitation.save(update_fields=["sent_at"])
 
 
 def invite(
@@ -121,10 +154,13 @@ def invite(
     invited_by: Any = None,
     kind: str = InvitationKind.INVITE,
     base_url: str | None = None,
+    language: str | None = None,
 ) -> Invitation:
-    """Create and send one invitation; audited."""
+    """Create and send one invitation; audited. `language` as create_invitation."""
     with transaction.atomic():
-        invitation, token = create_invitation(round_obj, unit, email, invited_by=invited_by, kind=kind)
+        invitation, token = create_invitation(
+            round_obj, unit, email, invited_by=invited_by, kind=kind, language=language
+        )
         send_invitation(invitation, token, base_url)
         audit(
             f"invitation.{kind}",
@@ -134,6 +170,7 @@ def invite(
             unit_code=unit.code,
             round=round_obj.pk,
             email=invitation.email,
+            language=invitation.language,
         )
     return invitation
 

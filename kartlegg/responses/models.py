@@ -143,6 +143,9 @@ class Invitation(models.Model):
     email = models.EmailField(_("e-post"))
     token_hash = models.CharField(max_length=64, unique=True)
     kind = models.CharField(max_length=10, choices=InvitationKind.choices, default=InvitationKind.INVITE)
+    # The language of the e-mail and of the form the link opens: a nynorsk municipality is written to in nynorsk
+    # (språklova § 6). Reminders and colleague invitations follow the unit's latest choice.
+    language = models.CharField(_("språk"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
     expires_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)

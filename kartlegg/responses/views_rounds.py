@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -132,7 +133,14 @@ def round_invite(request: HttpRequest, round_id: int) -> HttpResponse:
             if key in seen:
                 continue
             seen.add(key)
-            invitations.invite(round_obj, unit, email, invited_by=request.user, base_url=base_url)
+            invitations.invite(
+                round_obj,
+                unit,
+                email,
+                invited_by=request.user,
+                base_url=base_url,
+                language=form.cleaned_data["language"] or None,
+            )
         skipped = [code for code, _email in form.cleaned_data["addresses"] if code not in units]
         messages.success(request, _("%(n)s invitasjoner er sendt.") % {"n": len(seen)})
         if skipped:
@@ -190,9 +198,23 @@ def follow_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if current.is_authenticated and current.pk != user.pk and current.is_analyst:
         # An analyst testing a link keeps their own session rather than becoming the respondent.
         messages.info(request, _("Du er allerede logget inn som analytiker; lenken ble ikke brukt til innlogging."))
-    else:
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return redirect("responses:form", invitation.round_id, invitation.unit.code)
+        return redirect("responses:form", invitation.round_id, invitation.unit.code)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return _to_form(invitation)
+
+
+def _to_form(invitation: Invitation) -> HttpResponse:
+    """The link opens the form in the invitation's language (the language switcher changes it afterwards)."""
+    response = redirect("responses:form", invitation.round_id, invitation.unit.code)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        invitation.language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 def _follow_invitation_idporten(request: HttpRequest, token: str) -> HttpResponse:
@@ -217,7 +239,7 @@ def _follow_invitation_idporten(request: HttpRequest, token: str) -> HttpRespons
             invitation, _user = invitations.redeem(token)
     except invitations.InvitationInvalid as exc:
         return _invalid_link(request, exc)
-    return redirect("responses:form", invitation.round_id, invitation.unit.code)
+    return _to_form(invitation)
 
 
 def _invalid_link(request: HttpRequest, exc: invitations.InvitationInvalid) -> HttpResponse:
