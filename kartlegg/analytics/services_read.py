@@ -110,7 +110,7 @@ class Table:
 
     @property
     def title(self) -> str:
-        return f"{self.variable.label} – {self.measure_label.lower()} ({self.unit})"
+        return self._title(str)
 
     @property
     def display_unit(self) -> str:
@@ -120,8 +120,11 @@ class Table:
     @property
     def display_title(self) -> str:
         """The title in the page's language: the variable's label is the questionnaire's own text."""
-        measure = gettext(self.measure_label).lower()
-        return f"{self.variable.label} – {measure} ({self.display_unit})"
+        return self._title(gettext)
+
+    def _title(self, translate: Callable[[str], str]) -> str:
+        unit = unit_label(self.variable, self.request.measure, translate)
+        return f"{self.variable.label} – {translate(self.measure_label).lower()} ({unit})"
 
     @property
     def contents_code(self) -> str:

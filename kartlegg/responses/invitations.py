@@ -315,9 +315,10 @@ def remind(
                     recipients=len(addresses),
                     sent_by=user if getattr(user, "is_authenticated", False) else None,
                 )
+                language = unit_language(unit)  # once per unit, not once per address
                 for email in addresses:
                     invitation, token = create_invitation(
-                        round_obj, unit, email, invited_by=user, kind=InvitationKind.REMINDER
+                        round_obj, unit, email, invited_by=user, kind=InvitationKind.REMINDER, language=language
                     )
                     send_invitation(invitation, token, base_url)
         except IntegrityError:
