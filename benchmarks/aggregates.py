@@ -79,7 +79,7 @@ def _baseline(year: int | None) -> dict[str, Any]:
     """One plain SQL scan: every value of the annual rounds (or one year's) summed by variable; the best of three."""
     from django.db import connection
 
-    from kartlegg.analytics.services_extract import annual_rounds
+    from kartlegg.analytics.services.extract import annual_rounds
     from kartlegg.responses.models import Answer, Response
 
     rounds = annual_rounds()
@@ -109,7 +109,7 @@ def _floor(year: int | None) -> dict[str, Any]:
     from django.db import connection
 
     from kartlegg.analytics import services
-    from kartlegg.analytics.services_extract import annual_rounds, load_geography
+    from kartlegg.analytics.services.extract import annual_rounds, load_geography
     from kartlegg.responses.models import Answer, Response
 
     started = time.perf_counter()
@@ -154,7 +154,7 @@ def _copies(factor: int) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from kartlegg.analytics.services_extract import annual_rounds
+    from kartlegg.analytics.services.extract import annual_rounds
     from kartlegg.geography.models import ReportingUnit
     from kartlegg.responses.models import Answer, Response, ResponseStatus
 

@@ -137,9 +137,9 @@ def prepare(respondents: int) -> BenchData:
 
     from kartlegg.accounts.models import Role, UnitAssignment, User
     from kartlegg.accounts.tokens import create_token
-    from kartlegg.responses import demo_store
+    from kartlegg.demo import store as demo_store
     from kartlegg.responses.models import Response
-    from kartlegg.responses.services_rounds import open_round
+    from kartlegg.responses.services.rounds import open_round
 
     files = demo_store.source_files(demo_store.questionnaire_dir())
     versions = demo_store.ensure_versions(files)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kartlegg.responses",
     "kartlegg.analytics",
     "kartlegg.quality",
+    "kartlegg.demo",
 ]
 
 MIDDLEWARE = [

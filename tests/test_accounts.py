@@ -138,8 +138,8 @@ def test_create_api_token_command_rejects_unknown_user(capsys: pytest.CaptureFix
 
 
 def test_setup_demo_creates_one_login_per_role_and_prints_them(capsys: pytest.CaptureFixture[str]) -> None:
-    from kartlegg.accounts.management.commands.setup_demo import DEMO_PASSWORD
     from kartlegg.accounts.models import User
+    from kartlegg.demo.users import DEMO_PASSWORD
 
     call_command("setup_demo", "--years", "2024")
     out = capsys.readouterr().out

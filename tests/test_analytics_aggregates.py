@@ -16,11 +16,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from kartlegg.analytics import headline, services, services_compute
+from kartlegg.analytics import compute, headline, services
 from kartlegg.analytics.levels import COUNTY, NATION, UNIT
 from kartlegg.analytics.models import AS_REPORTED, Aggregate
 from kartlegg.analytics.series import harmonise_year
-from kartlegg.analytics.services_extract import load_geography
+from kartlegg.analytics.services.extract import load_geography
 from kartlegg.geography.models import ReportingUnit
 from kartlegg.responses.models import Answer, Response, ResponseStatus, Round
 from kartlegg.surveys.services import import_questionnaire_text
@@ -206,8 +206,8 @@ def test_county_rows_match_the_core_headline_series(survey: SmallSurvey) -> None
     cat = services.catalogue(rounds)
     geo = load_geography(sorted(rounds))
     data = services.read_data(rounds, cat, list(cat.variables.values()), sorted(rounds))
-    ctx = services_compute.Context(cat, geo, data, "carry_forward")
-    cells = services_compute.headline_inputs(ctx, list(YEARS))
+    ctx = compute.Context(cat, geo, data, "carry_forward")
+    cells = compute.headline_inputs(ctx, list(YEARS))
     tags = {y: {headline.TAG_ADULTS: ["A"], headline.TAG_CHILDREN: ["C"]} for y in YEARS}
     result = headline.headline_series(
         cells,
@@ -322,7 +322,7 @@ def test_round_recompute_rewrites_its_year_and_later(survey: SmallSurvey) -> Non
 
 
 def test_data_version_is_used_and_named(survey: SmallSurvey) -> None:
-    quality = pytest.importorskip("kartlegg.quality.services_versions")
+    quality = pytest.importorskip("kartlegg.quality.services.versions")
     from tests.factories import make_analyst
 
     round_obj = survey.rounds[2019]
@@ -346,7 +346,7 @@ def test_harmonise_plan_matches_the_core() -> None:
     }
     for values in ({"1001": 1.5, "1002": 2.0, "1003": 3.0, "1004": 8.0}, {"1001": 1.0, "1003": 3.0, "1004": None}):
         core = harmonise_year(values, mapping)
-        mine, flagged = services_compute.HarmonisePlan.of(mapping).apply(values, {"1003"})
+        mine, flagged = compute.HarmonisePlan.of(mapping).apply(values, {"1003"})
         assert mine == core.values
         assert flagged == core.flagged({"1003"})
 
@@ -380,10 +380,10 @@ def test_saving_a_submitted_response_updates_the_aggregates(
 ) -> None:
     from django.db.models.signals import post_save
 
-    from kartlegg.analytics import services_hooks
+    from kartlegg.analytics.services import hooks
 
     services.compute()
-    services_hooks.connect()
+    hooks.connect()
     try:
         response = Response.objects.get(round=survey.rounds[2019], unit__code="1505")
         Answer.objects.filter(response=response, variable="E_n").update(value_num=Decimal(100_000))

@@ -11,9 +11,10 @@ from django.test import Client
 from django.utils import timezone
 
 from kartlegg.accounts.tokens import create_token
-from kartlegg.analytics import headline, services, services_access
+from kartlegg.analytics import headline, services
 from kartlegg.analytics.cube import round_half_up
 from kartlegg.analytics.models import AS_REPORTED, Aggregate
+from kartlegg.analytics.services import access
 from tests.factories import make_analyst
 from tests.test_analytics_aggregates import SmallSurvey, stored
 
@@ -167,7 +168,7 @@ def test_embargo_hides_unpublished_years_from_the_public(client: Client, survey:
     _, key = create_token(analyst, "test")
     assert get(client, "/arsverk_voksne?years=2020", Authorization=f"Bearer {key}").status_code == 200
     assert get(client, "/arsverk_voksne?years=2020", Authorization="Bearer feil").status_code == 401
-    services_access.publish(2020, timezone.now(), analyst)
+    access.publish(2020, timezone.now(), analyst)
     public = get(client, "/arsverk_voksne")
     assert public.status_code == 200
     assert public.json()["dimension"]["Tid"]["category"]["index"] == {"2020": 0}  # only the published year

@@ -11,11 +11,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from kartlegg.analytics import headline, services, services_access
+from kartlegg.analytics import headline, services
+from kartlegg.analytics.charts import Point, Series, line_chart, nice_ticks
 from kartlegg.analytics.cube import round_half_up
 from kartlegg.analytics.models import AS_REPORTED, Publication
-from kartlegg.analytics.services_charts import Point, Series, line_chart, nice_ticks
-from kartlegg.analytics.services_maps import geojson_geometry
+from kartlegg.analytics.services import access
+from kartlegg.analytics.services.maps import geojson_geometry
 from kartlegg.lib.numbers import format_number
 from tests.browser import assert_accessible, browser, chromium_browser, live_url  # noqa: F401
 from tests.factories import make_analyst, make_respondent, make_reviewer
@@ -154,7 +155,7 @@ def test_profile_is_embargoed_for_others_before_publication(client: Client, surv
     assert client.get("/statistikk/enhet/1516/").status_code == 200
     assert client.get("/statistikk/enhet/4601/").status_code == 403
     client.logout()
-    services_access.publish(2019, timezone.now(), make_analyst())
+    access.publish(2019, timezone.now(), make_analyst())
     response = client.get("/statistikk/enhet/1516/")
     assert response.status_code == 200  # published years are public
     html = response.content.decode()
@@ -179,7 +180,7 @@ def test_publication_page_is_for_analysts(client: Client, survey: SmallSurvey) -
     response = client.post("/statistikk/publisering/", {"year": "2020", "published_at": "2031-05-01T06:00"})
     assert response.status_code == 302
     assert Publication.objects.get(year=2020).published_at.year == 2031
-    assert 2020 not in services_access.published_years()  # still under embargo
+    assert 2020 not in access.published_years()  # still under embargo
     client.post("/statistikk/publisering/", {"year": "1999", "published_at": ""})
     assert not Publication.objects.filter(year=1999).exists()
 

@@ -23,7 +23,7 @@ from kartlegg.analytics import headline, services
 from kartlegg.analytics.cube import round_half_up
 from kartlegg.analytics.levels import NATION, UNIT
 from kartlegg.analytics.models import AS_REPORTED, Aggregate, Publication
-from kartlegg.analytics.services_extract import load_geography
+from kartlegg.analytics.services.extract import load_geography
 from kartlegg.geography.models import Municipality
 from kartlegg.lib.numbers import format_number
 from kartlegg.responses.models import Answer, Response, Round

@@ -17,10 +17,10 @@ from django.core.management.base import CommandError
 from django.db import transaction
 
 from kartlegg.accounts.models import AuditEvent
-from kartlegg.responses import demo, demo_sim, demo_text
-from kartlegg.responses.demo_answers import answers_for, contact
-from kartlegg.responses.demo_store import DEMO_ACTION
-from kartlegg.responses.management.commands.make_demo_data import parse_codes, parse_years
+from kartlegg.demo import grids, sim, text
+from kartlegg.demo.answers import answers_for, contact
+from kartlegg.demo.management.commands.make_demo_data import parse_codes, parse_years
+from kartlegg.demo.store import DEMO_ACTION
 from kartlegg.responses.models import Answer, Response, ResponseStatus, Round
 from kartlegg.surveys import engine
 
@@ -132,7 +132,7 @@ def test_submitted_in_the_last_three_weeks_mostly_the_last_three_days(demo_2022_
 
 
 def demo_sim_deadline(round_obj: Round) -> Any:
-    from kartlegg.responses.demo_store import at
+    from kartlegg.demo.store import at
 
     return at(round_obj.deadline, 23, 59)
 
@@ -294,27 +294,27 @@ def test_parse_years_and_codes() -> None:
 def test_targets_interpolate_2021_and_extrapolate_after_the_last_published_year() -> None:
     rows = [
         {"year": "2010", "arsverk_voksne": "9492", "arsverk_barn_og_unge": "2703", "scope": "psykisk helsearbeid only"},
-        {"year": "2020", "arsverk_voksne": "12966", "arsverk_barn_og_unge": "3603", "scope": demo.PUBLISHED_SCOPE},
-        {"year": "2021", "arsverk_voksne": "", "arsverk_barn_og_unge": "", "scope": demo.PUBLISHED_SCOPE},
-        {"year": "2022", "arsverk_voksne": "13291", "arsverk_barn_og_unge": "3783", "scope": demo.PUBLISHED_SCOPE},
+        {"year": "2020", "arsverk_voksne": "12966", "arsverk_barn_og_unge": "3603", "scope": grids.PUBLISHED_SCOPE},
+        {"year": "2021", "arsverk_voksne": "", "arsverk_barn_og_unge": "", "scope": grids.PUBLISHED_SCOPE},
+        {"year": "2022", "arsverk_voksne": "13291", "arsverk_barn_og_unge": "3783", "scope": grids.PUBLISHED_SCOPE},
     ]
-    published = demo.parse_published(rows)
+    published = grids.parse_published(rows)
     assert sorted(published) == [2020, 2022]  # 2010 has another scope, 2021 no level
-    targets = demo.targets_for(published, [2020, 2021, 2023])
+    targets = grids.targets_for(published, [2020, 2021, 2023])
     assert targets[2020].adults == 12966 and targets[2020].basis == "publisert"
     assert targets[2021].adults == Decimal("13128.50") and targets[2021].basis == "interpolert"
     assert targets[2023].adults > 13291 and targets[2023].basis == "framskrevet"
-    with pytest.raises(demo.DemoDataError):
-        demo.targets_for(published, [2019])
-    with pytest.raises(demo.DemoDataError):
-        demo.parse_published(
-            [{"year": "x", "arsverk_voksne": "1", "arsverk_barn_og_unge": "1", "scope": demo.PUBLISHED_SCOPE}]
+    with pytest.raises(grids.DemoDataError):
+        grids.targets_for(published, [2019])
+    with pytest.raises(grids.DemoDataError):
+        grids.parse_published(
+            [{"year": "x", "arsverk_voksne": "1", "arsverk_barn_og_unge": "1", "scope": grids.PUBLISHED_SCOPE}]
         )
 
 
 def test_layout_recognises_rows_and_columns_by_label() -> None:
-    layout = demo.layout_for(
-        demo.ADULTS,
+    layout = grids.layout_for(
+        grids.ADULTS,
         "B",
         [("r1", "Rask psykisk helsehjelp"), ("r2", "Bolig med bemanning deler av døgnet"), ("r3", "Noe helt nytt")],
         [("c1", "Høyskole helse/sosial uten slik videreutdanning"), ("c2", "Erfaringskonsulent"), ("c3", "Psykolog")],
@@ -323,9 +323,9 @@ def test_layout_recognises_rows_and_columns_by_label() -> None:
     assert dict(layout.column_kinds) == {"c1": "hs_uten", "c2": "erfaring", "c3": "psykolog"}
 
 
-def small_layout() -> demo.GridLayout:
-    return demo.layout_for(
-        demo.ADULTS,
+def small_layout() -> grids.GridLayout:
+    return grids.layout_for(
+        grids.ADULTS,
         "B",
         [("oppfolging", "Oppfølging og behandling"), ("fact", "FACT"), ("dogn", "Bolig med døgnbemanning")],
         [
@@ -340,75 +340,75 @@ def small_layout() -> demo.GridLayout:
 def test_initial_grid_spreads_the_total_and_growth_is_persistent() -> None:
     layout = small_layout()
     rng = random.Random(1)
-    cells = demo.initial_grid(rng, layout, 40.0, 0.8)
-    assert abs(demo.total(cells) - 40.0) < 1e-9
+    cells = grids.initial_grid(rng, layout, 40.0, 0.8)
+    assert abs(grids.total(cells) - 40.0) < 1e-9
     assert all(v > 0 and code.startswith("B.") for code, v in cells.items())
-    assert demo.initial_grid(rng, layout, 0.0, 0.8) == {}
+    assert grids.initial_grid(rng, layout, 0.0, 0.8) == {}
     changes = []
     for seed in range(200):
-        step = demo.grow_grid(random.Random(seed), layout, cells, 1.02, 0.8, 2024, event_chance=0.0)
-        changes.append(demo.total(step.cells) / 40.0)
+        step = grids.grow_grid(random.Random(seed), layout, cells, 1.02, 0.8, 2024, event_chance=0.0)
+        changes.append(grids.total(step.cells) / 40.0)
     assert all(0.85 < c < 1.2 for c in changes)  # no implausible jumps without an event
-    event = demo.grow_grid(random.Random(3), layout, {"B.oppfolging.med": 5.0}, 1.0, 0.5, 2024, event_chance=1.0)
+    event = grids.grow_grid(random.Random(3), layout, {"B.oppfolging.med": 5.0}, 1.0, 0.5, 2024, event_chance=1.0)
     assert event.event and event.comments["B"]  # a new or closed service comes with a comment
 
 
 def test_calibrate_and_round_hit_the_target_to_the_cent() -> None:
     free = {"a": {"B.x.y": 1.234567, "B.x.z": 10.0}, "b": {"B.x.y": 3.3333}}
-    factor = demo.calibrate(demo.total(free["a"]) + demo.total(free["b"]), 5.0, 30.0)
+    factor = grids.calibrate(grids.total(free["a"]) + grids.total(free["b"]), 5.0, 30.0)
     scaled = {u: {c: v * factor for c, v in cells.items()} for u, cells in free.items()}
-    rounded = demo.round_and_fix(scaled, Decimal("5"), Decimal("30"))
+    rounded = grids.round_and_fix(scaled, Decimal("5"), Decimal("30"))
     assert sum(v for cells in rounded.values() for v in cells.values()) + 5 == 30
-    assert all(v == v.quantize(demo.CENT) for cells in rounded.values() for v in cells.values())
-    with pytest.raises(demo.DemoDataError):
-        demo.calibrate(0.0, 1.0, 10.0)
-    with pytest.raises(demo.DemoDataError):
-        demo.calibrate(10.0, 20.0, 10.0)
-    assert demo.round_cells({"c": 50.0}) == {"c": Decimal("50.01")}  # never looks like a percentage
+    assert all(v == v.quantize(grids.CENT) for cells in rounded.values() for v in cells.values())
+    with pytest.raises(grids.DemoDataError):
+        grids.calibrate(0.0, 1.0, 10.0)
+    with pytest.raises(grids.DemoDataError):
+        grids.calibrate(10.0, 20.0, 10.0)
+    assert grids.round_cells({"c": 50.0}) == {"c": Decimal("50.01")}  # never looks like a percentage
 
 
 def test_non_responders_can_always_be_imputed_from_last_year() -> None:
-    units = [demo.DemoUnit(f"{n:04d}", str(n), 1000 * n, 200 * n, 800 * n) for n in range(1, 101)]
-    layouts = {demo.ADULTS: small_layout(), demo.CHILDREN: small_layout()}
-    target = demo.Target(2023, Decimal(5000), Decimal(1000), "publisert")
-    first = demo_sim.YearSpec(2022, units, {}, layouts, target)
+    units = [grids.DemoUnit(f"{n:04d}", str(n), 1000 * n, 200 * n, 800 * n) for n in range(1, 101)]
+    layouts = {grids.ADULTS: small_layout(), grids.CHILDREN: small_layout()}
+    target = grids.Target(2023, Decimal(5000), Decimal(1000), "publisert")
+    first = sim.YearSpec(2022, units, {}, layouts, target)
     merged = {u.code: {u.code: 1.0} for u in units[2:]} | {"0001": {"0001": 1.0, "0002": 1.0}}
-    second = demo_sim.YearSpec(2023, units[:1] + units[2:], merged, layouts, target, plant_errors=True)
-    one, two = demo_sim.simulate(5, [first, second])
+    second = sim.YearSpec(2023, units[:1] + units[2:], merged, layouts, target, plant_errors=True)
+    one, two = sim.simulate(5, [first, second])
     assert 0.05 <= len(one.non_responders) / 100 <= 0.15
     median = sorted(u.population for u in units)[50]
     assert all(int(code) * 1000 <= median for code in one.non_responders)  # first year: smaller units only
     for code in two.non_responders:
         assert all(p in one.responders for p in second.predecessors[code])
-    for group in demo_sim.GROUPS:
+    for group in sim.GROUPS:
         assert one.national_total(group) == target.total(group) == two.national_total(group)
     assert 3 <= len(two.errors) <= 6
-    assert demo_sim.simulate(5, [first, second])[1].reported == two.reported  # deterministic
+    assert sim.simulate(5, [first, second])[1].reported == two.reported  # deterministic
 
 
 def test_submission_times_cluster_before_the_deadline() -> None:
-    from kartlegg.responses.demo_store import at
+    from kartlegg.demo.store import at
 
     deadline = at(__import__("datetime").date(2024, 3, 15), 23, 59)
-    times = demo.submission_times(random.Random(2), 500, deadline)
+    times = grids.submission_times(random.Random(2), 500, deadline)
     assert all(deadline - __import__("datetime").timedelta(days=21) <= t < deadline for t in times)
     assert sum(t.date() >= __import__("datetime").date(2024, 3, 12) for t in times) > 250
 
 
 def test_covid_texts_are_varied_norwegian_and_carry_their_themes() -> None:
     rng = random.Random(4)
-    answers = [demo_text.covid_answer(rng) for _ in range(300)]
+    answers = [text.covid_answer(rng) for _ in range(300)]
     assert len({a.text for a in answers}) > 250
     assert all(a.themes and a.text for a in answers)
     counts = Counter(t for a in answers for t in a.themes)
     assert counts["tjenester.telefon_ute"] > counts["samarbeid.stengte_sengeposter"]
-    codes = {theme.code for theme in demo_text.THEMES}
+    codes = {theme.code for theme in text.THEMES}
     assert set(counts) <= codes
-    assert sum(len(theme.sentences) for theme in demo_text.THEMES) >= 40
+    assert sum(len(theme.sentences) for theme in text.THEMES) >= 40
 
 
 def test_contacts_are_obviously_fake() -> None:
-    person = contact(random.Random(1), demo.DemoUnit("4601", "Bergen", 1, 1, 1))
+    person = contact(random.Random(1), grids.DemoUnit("4601", "Bergen", 1, 1, 1))
     assert person["email"].endswith("@example.invalid") and person["phone"].startswith("000")
 
 
@@ -419,7 +419,7 @@ def test_answers_follow_skip_logic_and_overrides() -> None:
     data, problems = read_yaml(text)
     defn = check_document(data, problems)
     assert defn is not None
-    unit = demo.DemoUnit("4601", "Bergen", 290_000, 60_000, 230_000)
+    unit = grids.DemoUnit("4601", "Bergen", 290_000, 60_000, 230_000)
     values, text_answer = answers_for(1, defn, unit, 2024, {}, {}, True, {"E_fact": False})
     assert values["E_fact"] is False and "E_fact_type" not in values  # hidden question left blank
     assert text_answer is None  # no COVID question in 2024

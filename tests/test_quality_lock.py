@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from kartlegg.accounts.models import AuditEvent, Channel
 from kartlegg.quality import services
 from kartlegg.quality.models import ChangeLogEntry, DataSnapshot, DataVersion
-from kartlegg.quality.services_versions import checksum, snapshot_texts
+from kartlegg.quality.services.versions import checksum, snapshot_texts
 from kartlegg.responses import services as responses
 from kartlegg.responses.models import Answer, Response
 

@@ -17,13 +17,14 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from kartlegg.accounts.tokens import user_for_token
-from kartlegg.analytics import jsonstat, services, services_access
+from kartlegg.analytics import jsonstat, services
 from kartlegg.analytics import levels as lv
+from kartlegg.analytics.catalogue import ALIASES, MEASURE_LABELS
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.measures import AnalyticsError
-from kartlegg.analytics.services_catalogue import ALIASES, MEASURE_LABELS
-from kartlegg.analytics.services_params import Defaults, ParamError, clean, parse_request
-from kartlegg.analytics.services_read import LEVEL_CHOICES, SOURCE, build_table, data_stamp, structure_years
+from kartlegg.analytics.params import Defaults, ParamError, clean, parse_request
+from kartlegg.analytics.services import access as services_access
+from kartlegg.analytics.services.read import LEVEL_CHOICES, SOURCE, build_table, data_stamp, structure_years
 
 router = Router(tags=["statistikk"])
 

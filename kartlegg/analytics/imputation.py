@@ -104,7 +104,7 @@ def impute(
     values_by_year: {year: {unit: value or None}}; expected_by_year: {year: the units that should have reported};
     forward_mappings: {year: {code in the previous survey year: Harmonised onto this year}} for years after a
     reform; max_gap: carry a figure at most this many years (None: no limit); checked: the forward mappings were
-    checked already (services_extract.Geography checks each once; a computation imputes ~200 variables with them).
+    checked already (services.extract.Geography checks each once; a computation imputes ~200 variables with them).
     """
     if rule not in RULES:
         raise AnalyticsError(f"Ukjent imputeringsregel {rule!r}; gyldige er {', '.join(RULES)}.")

@@ -22,11 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kartlegg.accounts.permissions import require_analyst
 from kartlegg.analytics import levels as lv
-from kartlegg.analytics import services, services_access, services_explorer, services_profile
+from kartlegg.analytics import services
+from kartlegg.analytics.catalogue import HEADLINE, MEASURE_LABELS
 from kartlegg.analytics.models import AS_REPORTED, Publication
-from kartlegg.analytics.services_catalogue import HEADLINE, MEASURE_LABELS
-from kartlegg.analytics.services_params import Defaults, ParamError, clean, parse_request
-from kartlegg.analytics.services_read import LEVEL_CHOICES, SOURCE, SOURCE_DETAIL, build_table
+from kartlegg.analytics.params import Defaults, ParamError, clean, parse_request
+from kartlegg.analytics.services import access as services_access
+from kartlegg.analytics.services import explorer as services_explorer
+from kartlegg.analytics.services import profile as services_profile
+from kartlegg.analytics.services.read import LEVEL_CHOICES, SOURCE, SOURCE_DETAIL, build_table
 from kartlegg.geography.models import ReportingUnit
 
 DEFAULT_VARIABLE = "arsverk_totalt"

@@ -20,7 +20,7 @@ from kartlegg.geography import logic as geo
 from kartlegg.geography import services as geo_services
 from kartlegg.geography.logic import PopulationBands
 from kartlegg.responses.models import Answer, Response, Round
-from kartlegg.responses.services_previous import previous_round
+from kartlegg.responses.services.previous import previous_round
 from kartlegg.surveys import engine
 
 from .checks import Layout, Previous, UnitData, layout_for
@@ -112,7 +112,7 @@ def _current(round_obj: Round, definition: engine.Definition) -> list[UnitData]:
 
 def _previous_texts(prev: Round) -> dict[str, dict[str, str]]:
     """unit code → {variable: stored text} of last year's answered units (locked data version when there is one)."""
-    from .services_versions import current_data_version, snapshot_texts
+    from .services.versions import current_data_version, snapshot_texts
 
     version = current_data_version(prev)
     if version is not None:

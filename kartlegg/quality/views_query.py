@@ -18,7 +18,7 @@ from kartlegg.responses import services as responses
 from . import services
 from .checks import check_labels
 from .forms import ReplyForm
-from .services_queries import query_variables
+from .services.queries import query_variables
 
 
 def _variables(query: Any) -> list[tuple[str, str, Any, Any]]:

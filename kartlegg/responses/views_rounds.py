@@ -22,7 +22,7 @@ from kartlegg.geography.models import County
 from . import invitations, services
 from .forms import InviteForm, OpenRoundForm, RemindForm
 from .models import Invitation, Response, ResponseStatus, Round
-from .services_rounds import RoundError
+from .services.rounds import RoundError
 
 
 @require_GET

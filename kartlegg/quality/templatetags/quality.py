@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from kartlegg.quality.services_queries import open_queries_for_response
+from kartlegg.quality.services.queries import open_queries_for_response
 
 register = template.Library()
 

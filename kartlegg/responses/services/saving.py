@@ -1,8 +1,5 @@
-"""Collection services: the permission gate, saving answers with optimistic locking and an audit trail, submitting
-and reopening. Every channel (form, API, import, admin) goes through these functions, so the rules live here once.
-
-Last year's answers (previous_values, prefill_from_previous) live in services_previous.py; rounds and reminders in
-services_rounds.py. They are re-exported here so callers import from one place.
+"""Reading and saving answers: with optimistic locking and an audit trail, in batches that can be undone. Every
+channel (form, API, import, admin) goes through these functions, so the rules live here once.
 """
 
 from __future__ import annotations
@@ -13,26 +10,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
-from django.http import Http404
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kartlegg.accounts.models import AuditEvent, Channel, audit
-from kartlegg.accounts.permissions import Access, check_unit_access, require_analyst
+from kartlegg.accounts.models import AuditEvent, Channel
 from kartlegg.surveys import engine
 
-from . import writes
-from .models import Answer, Response, ResponseStatus, Round
+from .. import writes
+from ..models import Answer, Response, ResponseStatus
+from .access import NotWritable, lock_response, writable_reason
 
 # The engine limits text further; this only spares it from parsing megabytes sent by a misbehaving client.
 MAX_TEXT_LENGTH = 100_000
 ALREADY_SUBMITTED = "Skjemaet er allerede sendt inn."
-
-
-class NotWritable(PermissionDenied):
-    """The response cannot be changed now (locked or closed round, or submitted). The message says why, in bokmål."""
 
 
 @dataclass(frozen=True)
@@ -73,80 +64,6 @@ class SaveResult:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-@dataclass
-class SubmitResult:
-    submitted: bool
-    already: bool = False
-    validation: engine.ValidationResult | None = None
-    message: str = ""
-
-
-# --- the gate ---------------------------------------------------------------------------------------------------------
-
-
-def get_response_for_user(user: Any, round_id: int, unit_code: str, access: Access = Access.VIEW) -> Response:
-    """THE way every view, download and API endpoint reaches a response. 404 when it does not exist, 403
-    (PermissionDenied) when this user may not see it, or may not change it when access is EDIT."""
-    try:
-        response = Response.objects.select_related("round__version", "unit").get(
-            round_id=round_id, unit__code=unit_code
-        )
-    except (Response.DoesNotExist, ValueError, TypeError):
-        raise Http404(_("Fant ikke svaret.")) from None
-    check_unit_access(user, response.unit.code, response.unit.county_code, access)
-    return response
-
-
-def lock_response(response: Response, *related: str) -> Response:
-    """The response, fresh and locked for this transaction (call inside transaction.atomic).
-
-    Its round is held too, but shared: on PostgreSQL each writer holds the round row FOR SHARE, which any number of
-    saves hold at once and which quality.services_versions.lock_round (FOR UPDATE) waits for, so a save in flight
-    ends before a round's data version is stored and none begins after. A FOR UPDATE of the round in every save
-    would make the saves of a round wait for one another's commits. SQLite writes one transaction at a time.
-    """
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Round._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [response.round_id])  # noqa: S608
-    return Response.objects.select_for_update(of=("self",)).select_related(*related).get(pk=response.pk)
-
-
-def responses_for_user(user: Any, round_obj: Round) -> Any:
-    """The responses of a round this user may see (analysts all, reviewers their county, respondents their units)."""
-    qs = Response.objects.filter(round=round_obj).select_related("unit")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return qs.none()
-    if user.is_analyst:
-        return qs
-    if user.is_reviewer:
-        return qs.filter(unit__county_code=user.county_code)
-    if user.is_respondent:
-        return qs.filter(unit__code__in=user.unit_codes())
-    return qs.none()
-
-
-def writable_reason(response: Response, user: Any, channel: str = Channel.FORM) -> str:
-    """Why this response cannot be changed now, or "" when it can."""
-    round_obj = response.round
-    if round_obj.is_locked:
-        return _("Runden er låst. Svarene kan ikke endres.")
-    privileged = bool(getattr(user, "is_analyst", False)) or channel in (Channel.IMPORT, Channel.SYSTEM)
-    if privileged:
-        return ""
-    now = timezone.now()
-    if now < round_obj.opens_at:
-        return _("Runden er ikke åpnet ennå.")
-    if not round_obj.is_open(now):
-        return _("Runden er stengt. Kontakt oss hvis dere må endre svarene.")
-    if response.status == ResponseStatus.SUBMITTED:
-        return _("Skjemaet er sendt inn. Kontakt oss hvis dere må endre svarene.")
-    return ""
-
-
-# --- reading ----------------------------------------------------------------------------------------------------------
 
 
 def comment_codes(defn: Any) -> set[str]:
@@ -412,102 +329,3 @@ def undo_batch(response: Response, batch: str, user: Any, channel: str = Channel
         if engine.dump_value(current.get(ev.variable)) == ev.new_value:
             restore[ev.variable] = engine.load_value(defn, ev.variable, ev.old_value)
     return store_parsed(response, restore, None, None, user, channel, defn=defn, batch=new_batch())
-
-
-# --- submitting and reopening -----------------------------------------------------------------------------------------
-
-
-def submit(response: Response, user: Any, channel: str = Channel.FORM) -> SubmitResult:
-    """Errors block; every warning needs a comment on one of its variables. Submitting twice is harmless."""
-    with transaction.atomic():
-        locked = lock_response(response, "round__version", "unit")
-        if locked.status == ResponseStatus.SUBMITTED:
-            return SubmitResult(submitted=True, already=True, message=_("Skjemaet er allerede sendt inn."))
-        reason = writable_reason(locked, user, channel)
-        if reason:
-            raise NotWritable(reason)
-        validation = validate_response(locked)
-        if validation.errors or validation.unexplained_warnings:
-            return SubmitResult(
-                submitted=False,
-                validation=validation,
-                message=_("Skjemaet kan ikke sendes inn før feilene er rettet og advarslene forklart."),
-            )
-        locked.status = ResponseStatus.SUBMITTED
-        locked.submitted_at = timezone.now()
-        locked.submitted_by = user if getattr(user, "is_authenticated", False) else None
-        locked.version += 1
-        locked.save(update_fields=["status", "submitted_at", "submitted_by", "version", "updated_at"])
-        audit(
-            "response.submitted",
-            user=user,
-            channel=channel,
-            obj=locked,
-            unit_code=locked.unit.code,
-            round=locked.round_id,
-            warnings=len(validation.warnings),
-        )
-    response.status, response.version = locked.status, locked.version
-    response.submitted_at, response.submitted_by = locked.submitted_at, locked.submitted_by
-    return SubmitResult(submitted=True, validation=validation, message=_("Skjemaet er sendt inn."))
-
-
-def reopen(response: Response, user: Any, reason: str = "", channel: str = Channel.FORM) -> bool:
-    """Analysts reopen a submitted response so the unit can correct it. Returns False when it was not submitted."""
-    require_analyst(user)
-    with transaction.atomic():
-        locked = lock_response(response, "round", "unit")
-        if locked.round.is_locked:
-            raise NotWritable(_("Runden er låst. Svarene kan ikke endres."))
-        if locked.status != ResponseStatus.SUBMITTED:
-            return False
-        locked.status = ResponseStatus.REOPENED
-        locked.reopened_at = timezone.now()
-        locked.reopened_by = user
-        locked.version += 1
-        locked.save(update_fields=["status", "reopened_at", "reopened_by", "version", "updated_at"])
-        audit(
-            "response.reopened",
-            user=user,
-            channel=channel,
-            obj=locked,
-            unit_code=locked.unit.code,
-            round=locked.round_id,
-            reason=reason,
-        )
-    response.status, response.version = locked.status, locked.version
-    return True
-
-
-# Re-exports, so that callers use `from kartlegg.responses import services`.
-from .services_previous import PreviousAnswers, prefill_from_previous, previous_values  # noqa: E402
-from .services_rounds import lock_round, open_round, round_status_counts  # noqa: E402
-
-__all__ = [
-    "ALREADY_SUBMITTED",
-    "Conflict",
-    "NotWritable",
-    "PreviousAnswers",
-    "SaveResult",
-    "StaleVersion",
-    "SubmitResult",
-    "comment_codes",
-    "get_response_for_user",
-    "lock_round",
-    "new_batch",
-    "open_round",
-    "prefill_from_previous",
-    "previous_values",
-    "reopen",
-    "responses_for_user",
-    "round_status_counts",
-    "save_values",
-    "store_parsed",
-    "stored_values",
-    "submit",
-    "undo_batch",
-    "validate_response",
-    "validate_values",
-    "validation_context",
-    "writable_reason",
-]

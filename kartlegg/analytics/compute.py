@@ -1,5 +1,5 @@
 """Aggregates from plain data: every variable, level, region and year, as reported and harmonised to one structure
-year. Pure (no ORM): the inputs are the catalogue, each year's values (services_extract.YearValues) and the
+year. Pure (no ORM): the inputs are the catalogue, each year's values (services.extract.YearValues) and the
 geography, so the whole computation can be checked on hand-made data.
 
 The headline series go through headline.headline_series (imputation, then harmonisation, then the levels). Other
@@ -21,6 +21,7 @@ from operator import is_not
 from typing import Any
 
 from kartlegg.analytics import headline
+from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TARGET, Catalogue, Variable
 from kartlegg.analytics.imputation import impute
 from kartlegg.analytics.levels import (
     COUNTY,
@@ -37,7 +38,6 @@ from kartlegg.analytics.levels import (
 from kartlegg.analytics.measures import ESTIMATED, IMPUTED, MISSING, RATES, STATUS_SYMBOLS
 from kartlegg.analytics.models import AS_REPORTED
 from kartlegg.analytics.series import check_mapping, harmonise_population, restate_units
-from kartlegg.analytics.services_catalogue import HEADLINE, HEADLINE_TARGET, Catalogue, Variable
 from kartlegg.geography.logic import Harmonised
 
 # Levels precomputed for every variable; the unit and municipality levels are precomputed for the headline series
@@ -192,7 +192,7 @@ class Context:
     """Everything one computation reads, and the frames it builds once."""
 
     catalogue: Catalogue
-    geography: Any  # services_extract.Geography (or a stand-in with units, mapping(), forward_mappings())
+    geography: Any  # services.extract.Geography (or a stand-in with units, mapping(), forward_mappings())
     data: Mapping[int, Any]  # year → YearValues
     rule: str
     levels: tuple[str, ...] = ALL_LEVELS

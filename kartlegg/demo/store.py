@@ -1,6 +1,6 @@
 """Demo data into the database: questionnaire versions, rounds, responses and answers, written in bulk.
 
-The numbers come from the pure modules (demo, demo_sim, demo_answers); this module only reads reference data and
+The numbers come from the pure modules (grids, sim, answers); this module only reads reference data and
 writes rows. It runs inside make_demo_data's single transaction. A round made here is marked by one audit row
 (action DEMO_ACTION), which is how a later run finds and replaces it; no audit row is written per value.
 """
@@ -25,12 +25,12 @@ from django.utils import timezone
 from kartlegg.accounts.models import AuditEvent, Channel, audit
 from kartlegg.geography import logic as geo
 from kartlegg.geography.models import CodeChange, Municipality, ReportingUnit
+from kartlegg.responses.models import Answer, Response, ResponseStatus, Round
 from kartlegg.surveys import engine
 from kartlegg.surveys.models import QuestionnaireVersion
 from kartlegg.surveys.services import import_questionnaire
 
-from .demo import ADULTS, CHILDREN, DemoDataError, DemoUnit, GridLayout, layout_for, submission_times
-from .models import Answer, Response, ResponseStatus, Round
+from .grids import ADULTS, CHILDREN, DemoDataError, DemoUnit, GridLayout, layout_for, submission_times
 
 DEMO_ACTION = "demo.round_generated"
 GRID_TAGS = {ADULTS: "arsverk_voksne", CHILDREN: "arsverk_barn_og_unge"}

@@ -20,10 +20,11 @@ from django.conf import settings
 from kartlegg.surveys import engine
 from kartlegg.surveys.models import QuestionnaireVersion
 
-from . import demo_store as store
-from .demo import DemoDataError, parse_published, targets_for
-from .demo_answers import answers_for
-from .demo_sim import GROUPS, REAL_NON_RESPONSE, YearOutcome, YearSpec, simulate
+from . import store
+from .answers import answers_for
+from .grids import DemoDataError, parse_published, targets_for
+from .sim import GROUPS, REAL_NON_RESPONSE, YearOutcome, YearSpec, simulate
+from .users import DEMO_USERS
 
 # Planted errors go into the newest rounds, where QA works; older rounds are clean (as if already followed up).
 ERROR_YEARS = 2
@@ -88,10 +89,6 @@ def published_targets(years: Sequence[int]) -> dict[int, Any]:
 def demo_login_units() -> list[str]:
     """The units of the demo respondent logins (setup_demo): left not started in the newest round, so the demo
     has a form to fill in, with last year's answers beside it."""
-    try:
-        from kartlegg.accounts.management.commands.setup_demo import DEMO_USERS
-    except ImportError:  # pragma: no cover - setup_demo is part of the project
-        return []
     return sorted({code for spec in DEMO_USERS if spec.get("role") == "respondent" for code in spec.get("units", [])})
 
 

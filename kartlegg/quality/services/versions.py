@@ -24,7 +24,7 @@ from kartlegg.responses import services as responses
 from kartlegg.responses.models import Answer, Response, Round
 from kartlegg.surveys import engine
 
-from .models import ChangeLogEntry, DataSnapshot, DataVersion
+from ..models import ChangeLogEntry, DataSnapshot, DataVersion
 
 
 class VersionError(ValueError):

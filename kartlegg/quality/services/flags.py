@@ -1,6 +1,5 @@
-"""QA services: run the checks and keep the flags in step, move flags through their states, and the figures for the
-methods chapter. Queries live in services_queries.py and locking in services_versions.py; both are re-exported here
-so that callers import from one place.
+"""QA flags: run the checks and keep the flags in step, move flags through their states, and the figures for the
+methods chapter. Queries are in queries.py and locking in versions.py; the package re-exports all three.
 
 Re-running is idempotent: a flag is identified by (round, unit, check, rule, variable). A check that fires again
 updates its flag; one that no longer fires resolves an active flag ("løst av data"); a settled flag (accepted,
@@ -25,11 +24,11 @@ from kartlegg.accounts.models import AuditEvent, Channel, audit
 from kartlegg.accounts.permissions import Access, check_unit_access, require_analyst
 from kartlegg.responses.models import Response, Round
 
-from . import checks, metrics
-from .checks import FlagCandidate, UnitData
-from .loader import load_round
-from .models import Flag, FlagEvent, QAConfig, Query
-from .states import ACTIVE, ANALYST_ACTIONS, SETTLED, SYSTEM_ACTIONS, UNIT_ACTIONS, FlagState, next_state
+from .. import checks, metrics
+from ..checks import FlagCandidate, UnitData
+from ..loader import load_round
+from ..models import Flag, FlagEvent, QAConfig, Query
+from ..states import ACTIVE, ANALYST_ACTIONS, SETTLED, SYSTEM_ACTIONS, UNIT_ACTIONS, FlagState, next_state
 
 logger = logging.getLogger(__name__)
 
@@ -301,7 +300,7 @@ class BulkResult:
 
 def bulk_transition(flags: Iterable[Flag], action: str, user: Any, note: str = "") -> BulkResult:
     """The same action on many flags; a flag whose state does not allow it is reported, not fatal."""
-    from .states import IllegalTransition
+    from ..states import IllegalTransition
 
     require_analyst(user)
     if action == "dismiss" and not (note or "").strip():
@@ -339,53 +338,3 @@ def metrics_for_round(round_obj: Round) -> metrics.FollowUp:
     ]
     units = Response.objects.filter(round=round_obj).count()
     return metrics.follow_up(units, flags, queries)
-
-
-# Re-exports, so that callers use `from kartlegg.quality import services`.
-from .services_queries import (  # noqa: E402
-    QueryError,
-    ReplyResult,
-    get_query_for_user,
-    open_queries_for_response,
-    reply,
-    send_queries_per_unit,
-    send_query,
-)
-from .services_versions import (  # noqa: E402
-    VersionError,
-    correct_locked,
-    current_data_version,
-    lock_round,
-    values_for_version,
-    verify_version,
-    version_label,
-)
-
-__all__ = [
-    "BulkResult",
-    "FlagError",
-    "QueryError",
-    "ReplyResult",
-    "RunReport",
-    "VersionError",
-    "after_submit",
-    "bulk_transition",
-    "config_for",
-    "correct_locked",
-    "current_data_version",
-    "flags_for_analyst",
-    "get_query_for_user",
-    "lock_round",
-    "metrics_for_round",
-    "open_queries_for_response",
-    "reply",
-    "run_checks",
-    "run_checks_for_response",
-    "send_queries_per_unit",
-    "send_query",
-    "sync_flags",
-    "transition",
-    "values_for_version",
-    "verify_version",
-    "version_label",
-]

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from kartlegg.lib.numbers import format_number
 
-from .demo import ADULTS, CENT, CHILDREN, GROUPS, decimal_total, round_cells, total
+from .grids import ADULTS, CENT, CHILDREN, GROUPS, decimal_total, round_cells, total
 
 if TYPE_CHECKING:
-    from .demo_sim import YearOutcome, YearSpec
+    from .sim import YearOutcome, YearSpec
 
 
 @dataclass(frozen=True)

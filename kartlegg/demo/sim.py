@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .demo import (
+from .errors import Plan, PlantedError, apply_plans, error_record, plan_errors
+from .grids import (
     ADULTS,
     CENT,
     GROUPS,
@@ -36,7 +37,6 @@ from .demo import (
     total,
     unit_level,
 )
-from .demo_errors import Plan, PlantedError, apply_plans, error_record, plan_errors
 
 # Real counts of units that did not report (the published notes); other years draw 6–12 %.
 REAL_NON_RESPONSE = {2020: 66, 2021: 24}

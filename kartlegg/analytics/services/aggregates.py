@@ -1,7 +1,7 @@
 """The statistics app's entry points: compute and store aggregates (all of them, one round's, or what one changed
 response touches), and make sure a requested slice is there (computed on the fly and stored when cold).
 
-Reading for pages and the API is in services_read; who may see what (publication, embargo) in services_access.
+Reading for pages and the API is in services/read.py; who may see what (publication, embargo) in services/access.py.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TAGS, Catalogue, Variable, build_catalogue
+from kartlegg.analytics.compute import ALL_LEVELS, GROUP_LEVELS, UNIT_LEVELS, Context, Row, compute_rows
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate
-from kartlegg.analytics.services_catalogue import HEADLINE, HEADLINE_TAGS, Catalogue, Variable, build_catalogue
-from kartlegg.analytics.services_compute import ALL_LEVELS, GROUP_LEVELS, UNIT_LEVELS, Context, Row, compute_rows
-from kartlegg.analytics.services_extract import (
+from kartlegg.analytics.services.extract import (
     Geography,
     YearValues,
     annual_rounds,

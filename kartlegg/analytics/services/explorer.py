@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 
 from kartlegg.analytics import jsonstat
 from kartlegg.analytics import levels as lv
+from kartlegg.analytics.catalogue import CHANGE, CHANGE_PERCENT, SHARE
+from kartlegg.analytics.charts import MAX_BARS, MAX_LINES, Point, Series, bar_chart, line_chart
 from kartlegg.analytics.cube import round_half_up
 from kartlegg.analytics.measures import ESTIMATED, IMPUTED, STATUS_SYMBOLS, STATUS_TEXTS, SUPPRESSED
 from kartlegg.analytics.models import AS_REPORTED
-from kartlegg.analytics.services_catalogue import CHANGE, CHANGE_PERCENT, SHARE
-from kartlegg.analytics.services_charts import MAX_BARS, MAX_LINES, Point, Series, bar_chart, line_chart
-from kartlegg.analytics.services_maps import MAP_LEVELS, ChoroplethMap, choropleth
-from kartlegg.analytics.services_read import SOURCE, SOURCE_DETAIL, Table
+from kartlegg.analytics.services.maps import MAP_LEVELS, ChoroplethMap, choropleth
+from kartlegg.analytics.services.read import SOURCE, SOURCE_DETAIL, Table
 from kartlegg.lib.exports import xlsx_bytes
 from kartlegg.lib.numbers import format_change, format_number, format_percent
 

@@ -15,11 +15,11 @@ from django.db.models import Q
 
 from kartlegg.analytics import headline
 from kartlegg.analytics import levels as lv
+from kartlegg.analytics.catalogue import HEADLINE_TARGET
 from kartlegg.analytics.cube import GEO, METRIC, TIME, Cube, Dimension, MetricUnit
 from kartlegg.analytics.measures import MISSING, OK, STATUS_SYMBOLS, Value, quartiles
 from kartlegg.analytics.models import AS_REPORTED, Aggregate
-from kartlegg.analytics.services_catalogue import HEADLINE_TARGET
-from kartlegg.analytics.services_read import DEMO_NOTE, SOURCE, SOURCE_DETAIL, geography
+from kartlegg.analytics.services.read import DEMO_NOTE, SOURCE, SOURCE_DETAIL, geography
 from kartlegg.geography.models import ReportingUnit
 
 RATE_CODES = {m.base: m.code for m in headline.MEASURES.values() if m.target is not None}
@@ -217,7 +217,7 @@ def profile_tables(profile: Profile) -> dict[str, Any]:
     (unit, county, size group, HF, nation × years), with a chart of the total per 1 000."""
     from django.utils.safestring import mark_safe
 
-    from kartlegg.analytics.services_charts import Point, Series, line_chart
+    from kartlegg.analytics.charts import Point, Series, line_chart
 
     own = [
         (headline.MEASURES[code].label, [_cell(profile.value("unit", code, y), 1) for y in profile.years])

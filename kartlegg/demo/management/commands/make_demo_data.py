@@ -1,4 +1,4 @@
-"""manage.py make_demo_data --seed N [--years 2017-2024]: synthetic answers for the demo (see responses/demo*.py).
+"""manage.py make_demo_data --seed N [--years 2017-2024]: synthetic answers for the demo (see kartlegg/demo/).
 
 Idempotent: every run first deletes the rounds earlier runs made, then makes them again, in one transaction, so the
 same seed and years give the same data. The planted errors are listed in var/demo_planted_errors.json.
@@ -18,10 +18,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from tqdm import tqdm
 
+from kartlegg.demo.grids import DemoDataError
+from kartlegg.demo.run import RunResult, make_demo_data
+from kartlegg.demo.sim import GROUPS
 from kartlegg.lib.numbers import format_number
-from kartlegg.responses.demo import DemoDataError
-from kartlegg.responses.demo_run import RunResult, make_demo_data
-from kartlegg.responses.demo_sim import GROUPS
 
 FIRST_YEAR, LAST_YEAR = 2017, 2024
 GROUP_LABELS = {"adults": "voksne", "children": "barn og unge"}

@@ -19,7 +19,8 @@ from kartlegg.geography import services as geo_services
 from kartlegg.geography.models import CodeChange, ReportingUnit
 from kartlegg.surveys import engine
 
-from .models import Answer, Response, Round
+from ..models import Answer, Response, Round
+from . import saving as core
 
 
 @dataclass
@@ -141,8 +142,6 @@ def prefill_from_previous(response: Response, user: Any, expected_version: int |
 
     Returns a SaveResult whose `batch` undoes the prefill with services.undo_batch.
     """
-    from . import services as core
-
     previous = previous_values(response)
     defn = response.round.version.definition()
     current, _comments = core.stored_values(response, defn)

@@ -17,6 +17,18 @@ from django.conf import settings
 from django.utils.translation import gettext, gettext_noop
 
 from kartlegg.analytics import levels as lv
+from kartlegg.analytics.catalogue import (
+    ALIASES,
+    CHANGE,
+    CHANGE_PERCENT,
+    HEADLINE,
+    MEASURE_LABELS,
+    MEDIAN,
+    PER_CAPITA,
+    SHARE,
+    SUM,
+    Variable,
+)
 from kartlegg.analytics.cube import GEO, METRIC, TIME, Cube, Dimension, MetricUnit, round_half_up
 from kartlegg.analytics.measures import (
     ESTIMATED,
@@ -30,19 +42,7 @@ from kartlegg.analytics.measures import (
     Value,
 )
 from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate
-from kartlegg.analytics.services_catalogue import (
-    ALIASES,
-    CHANGE,
-    CHANGE_PERCENT,
-    HEADLINE,
-    MEASURE_LABELS,
-    MEDIAN,
-    PER_CAPITA,
-    SHARE,
-    SUM,
-    Variable,
-)
-from kartlegg.analytics.services_extract import Geography, load_geography
+from kartlegg.analytics.services.extract import Geography, load_geography
 from kartlegg.geography import logic
 from kartlegg.geography.models import ReferenceLoad
 from kartlegg.lib.numbers import format_number

@@ -16,9 +16,9 @@ count them: the sum over the units that answered, plus, for each unit that did n
   move (planted errors, stale copies, imputed non-responders); round_and_fix() rounds to 2 decimals and puts the
   few hundredths of rounding residual on the largest cell.
 
-The other parts: demo_profiles (shares of service areas and education groups), demo_sim (the years one after
-another, who answers), demo_errors (errors planted for QA), demo_answers (the other sections), demo_text (free
-text), demo_store (writing to the database) and demo_run (one run of manage.py make_demo_data).
+The other parts of the demo app: profiles (shares of service areas and education groups), sim (the years one after
+another, who answers), errors (errors planted for QA), answers (the other sections), text (free text), store
+(writing to the database), run (one run of manage.py make_demo_data) and users (the demo logins).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from .demo_profiles import (
+from .profiles import (
     ADULT_AREA_PATTERNS,
     ADULTS,
     CHILD_AREA_PATTERNS,

@@ -27,8 +27,9 @@ from kartlegg.responses import invitations
 from kartlegg.responses import services as responses
 from kartlegg.responses.models import InvitationKind, Response, ResponseStatus
 
-from .models import Flag, Query, QueryMessage
-from .states import ACTIVE, FlagState, next_state
+from ..models import Flag, Query, QueryMessage
+from ..states import ACTIVE, FlagState, next_state
+from .flags import after_submit, transition
 
 MAX_MESSAGE = 10_000
 
@@ -88,8 +89,6 @@ def send_query(flags: Sequence[Flag], message: str, user: Any, base_url: str | N
         raise QueryError(_("Ett spørsmål gjelder én enhet i én runde. Send ett spørsmål per enhet."))
     for flag in flags:
         next_state(flag.state, "query")  # IllegalTransition before anything is written
-    from .services import transition
-
     first = flags[0]
     with transaction.atomic():
         response = Response.objects.select_related("round", "unit").get(round_id=first.round_id, unit_id=first.unit_id)
@@ -181,8 +180,6 @@ def reply(
     """The unit answers a query: a text, corrected values, or both. Corrections go through responses.save_values
     (channel "form": audited, parsed, all or nothing) and re-run the checks for the unit. A flag whose variables
     changed becomes "corrected"; the others "answered". May raise StaleVersion or NotWritable from save_values."""
-    from .services import after_submit, transition
-
     query = get_query_for_user(user, query.pk, Access.EDIT)
     text = (text or "").strip()
     raw = dict(raw_values or {})

@@ -5,7 +5,7 @@ counts (it has been submitted) is saved, or when QA makes a new data version of 
 recomputed after the transaction commits (services.recompute_for_response / recompute_for_round). Bulk writes
 (demo data, imports) send no signals and are caught up with `manage.py compute_aggregates`. Nothing is recomputed
 while no aggregates are stored, and a failure is logged, never raised into the save that triggered it.
-Wire it with `from kartlegg.analytics import services_hooks; services_hooks.connect()` in AppConfig.ready();
+Wire it with `from kartlegg.analytics.services import hooks; hooks.connect()` in AppConfig.ready();
 KARTLEGG_STATISTICS_RECOMPUTE_ON_SAVE = False switches it off.
 """
 

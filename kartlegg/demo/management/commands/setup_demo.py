@@ -10,40 +10,8 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from kartlegg.accounts.models import Role, UnitAssignment, User
-
-DEMO_PASSWORD = "demo-kartlegg-2024"  # noqa: S105 - printed on purpose; demo only
-DEMO_USERS: list[dict[str, Any]] = [
-    {
-        "username": "analytiker",
-        "role": Role.ANALYST,
-        "first_name": "Anne",
-        "last_name": "Analytiker",
-        "is_staff": True,
-        "is_superuser": True,
-    },
-    {
-        "username": "respondent",
-        "role": Role.RESPONDENT,
-        "first_name": "Rolf",
-        "last_name": "Respondent",
-        "units": ["4601"],
-    },
-    {
-        "username": "bydel",
-        "role": Role.RESPONDENT,
-        "first_name": "Berit",
-        "last_name": "Bydel",
-        "units": ["030101"],
-    },
-    {
-        "username": "fylke",
-        "role": Role.REVIEWER,
-        "first_name": "Frida",
-        "last_name": "Fylkesleser",
-        "county_code": "46",
-    },
-]
+from kartlegg.accounts.models import UnitAssignment, User
+from kartlegg.demo.users import DEMO_PASSWORD, DEMO_USERS
 
 
 class Command(BaseCommand):

@@ -14,7 +14,7 @@ from kartlegg.accounts.models import Channel, audit
 from kartlegg.accounts.permissions import require_analyst
 from kartlegg.geography.services import units_for_year
 
-from .models import Response, ResponseStatus, Round
+from ..models import Response, ResponseStatus, Round
 
 
 class RoundError(ValueError):

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from kartlegg.analytics import levels as lv
+from kartlegg.analytics.catalogue import MEASURE_LABELS, Catalogue, Variable
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.models import AS_REPORTED
-from kartlegg.analytics.services_catalogue import MEASURE_LABELS, Catalogue, Variable
-from kartlegg.analytics.services_read import LEVEL_CHOICES, Request
+from kartlegg.analytics.services.read import LEVEL_CHOICES, Request
 
 AS_REPORTED_WORDS = ("own", "reported", "none", "0")
 _YEAR = re.compile(r"[0-9]{4}")

@@ -57,7 +57,7 @@ def data_version_of(round_obj: Round) -> tuple[str, Any]:
     """("v<number>", DataVersion) for a round frozen by QA, else ("live", None). quality sits below analytics; the
     import is guarded so that analytics still works where that app is not installed."""
     try:
-        from kartlegg.quality.services_versions import current_data_version
+        from kartlegg.quality.services.versions import current_data_version
     except ImportError:  # pragma: no cover - quality is part of the project
         return LIVE, None
     version = current_data_version(round_obj)

@@ -19,8 +19,8 @@ from typing import Any
 
 from kartlegg.surveys import engine
 
-from .demo import ADULTS, CENT, CHILDREN, DemoUnit, GridLayout
-from .demo_text import FreeText, covid_answer, generic_comment, pulse_answer
+from .grids import ADULTS, CENT, CHILDREN, DemoUnit, GridLayout
+from .text import FreeText, covid_answer, generic_comment, pulse_answer
 
 FIRST_NAMES = ("Kari", "Ola", "Ingrid", "Per", "Anne", "Lars", "Sigrid", "Nils", "Hanne", "Tor", "Marit", "Jon")
 LAST_NAMES = ("Demosen", "Testesen", "Eksempelsen", "Prøvesen", "Fiktivsen")

@@ -1,0 +1,55 @@
+"""The database side of analytics, one module per subject; the pure calculations sit beside this package
+(catalogue, compute, charts, params, measures, levels, series, imputation, cube, jsonstat, px).
+
+- aggregates: compute and store Aggregate rows (all, one round's, what one response touches; `ensure` a slice).
+- extract: read answers, rounds and geography from the other apps.
+- read: build the tables that pages and the API show.
+- access: who may see which years (publication, embargo).
+- profile, explorer, maps: a unit's profile page, the explorer page, the choropleth maps.
+- hooks: signals that recompute after a save (not imported here; wired with `hooks.connect()`).
+
+Callers use `from kartlegg.analytics import services` and `services.compute(...)` for the entry points below, and
+import the other modules by name (`from kartlegg.analytics.services import access`).
+"""
+
+from kartlegg.analytics.services.aggregates import (
+    StatisticsError,
+    affected_years,
+    catalogue,
+    compute,
+    default_levels,
+    default_rule,
+    default_structure,
+    ensure,
+    every_level,
+    is_warm,
+    iter_levels,
+    loaded_years,
+    read_data,
+    recompute_for_response,
+    recompute_for_round,
+    run,
+    stored_levels,
+)
+from kartlegg.analytics.services.extract import annual_rounds
+
+__all__ = [
+    "StatisticsError",
+    "affected_years",
+    "annual_rounds",
+    "catalogue",
+    "compute",
+    "default_levels",
+    "default_rule",
+    "default_structure",
+    "ensure",
+    "every_level",
+    "is_warm",
+    "iter_levels",
+    "loaded_years",
+    "read_data",
+    "recompute_for_response",
+    "recompute_for_round",
+    "run",
+    "stored_levels",
+]
