@@ -66,6 +66,10 @@ class ResponseOut(Schema):
 
 class SavedOut(ResponseOut):
     changed: list[str] = Field(description="Variables whose value or comment this request changed.")
+    others_changed: list[str] = Field(
+        default_factory=list,
+        description="Variables someone else changed since the version sent; they were kept (merged by variable).",
+    )
 
 
 class ConflictValue(Schema):
@@ -214,8 +218,10 @@ def get_response(request: HttpRequest, round_id: int, unit_code: str) -> Any:
 PUT_DOC = """Store values, all or nothing, and return the stored values with the new version.
 
 Values may be JSON numbers, strings (decimal comma allowed: "2,5"), true/false, lists (multichoice) or null
-(= blank). `version` must be the version last read; if someone saved since, the answer is 409 with the conflicting
-variables. A bad value stores nothing: 422 names every bad variable. Malformed JSON or a missing, negative or
+(= blank). `version` must be the version last read. If someone saved since, the save is merged by variable:
+variables nobody changed since that version are stored, and `others_changed` lists what the others changed; 409
+names the variables that both changed (a variable sent back unchanged keeps the other's value). A bad value stores
+nothing: 422 names every bad variable. Malformed JSON or a missing, negative or
 non-integer version is 400."""
 
 
@@ -269,6 +275,7 @@ def put_response(request: HttpRequest, round_id: int, unit_code: str) -> Any:
     payload = _payload(response, result.values, _comments_after(response, result), result.validation)
     payload["version"] = result.version
     payload["changed"] = result.changed
+    payload["others_changed"] = sorted(result.others_changed)
     return payload
 
 

@@ -229,6 +229,27 @@ def _conflict_rows(state: FormState, conflict: services.StaleVersion) -> list[di
     return rows
 
 
+def others_rows(state: FormState, result: services.SaveResult | None) -> list[dict[str, Any]]:
+    """What colleagues changed since this browser's version and the save merged (their values were kept)."""
+    if result is None:
+        return []
+    rows = []
+    for code, change in sorted(result.others_changed.items()):
+        question = state.defn.question_for(code)
+        value = engine.load_value(state.defn, code, change.text)
+        rows.append(
+            {
+                "code": code,
+                "id": form_fields.html_id(code),
+                "label": _label_for(state.defn, code),
+                "value": form_fields.display_text(question, value) if question else change.text,
+                "raw": form_fields.input_text(question, value) if question else change.text,
+                "comment": change.comment,
+            }
+        )
+    return rows
+
+
 def _label_for(defn: engine.Definition, code: str) -> str:
     cell = defn.cells.get(code)
     if cell is not None:
@@ -297,17 +318,13 @@ def save_from_form(request: HttpRequest, state: FormState) -> Outcome:
             comments.pop(code)
     outcome = Outcome(errors=errors)
     try:
+        # A save from an older version is merged by cell in the service; only a cell both changed conflicts.
         result = services.store_parsed(
             state.response, parsed, comments, expected, request.user, Channel.FORM, defn=state.defn
         )
     except services.StaleVersion as exc:
-        if exc.conflicts:
-            outcome.conflict = exc
-            return outcome
-        # Nothing posted differs from what is stored now, so saving on top of the newer version loses nothing.
-        result = services.store_parsed(
-            state.response, parsed, comments, exc.current_version, request.user, Channel.FORM, defn=state.defn
-        )
+        outcome.conflict = exc
+        return outcome
     except services.NotWritable as exc:
         outcome.not_writable = str(exc)
         return outcome
@@ -334,6 +351,13 @@ def _plain_post(request: HttpRequest, state: FormState, section: str) -> HttpRes
             request, state, section, raw_overrides=raw, errors=outcome.errors, conflict=outcome.conflict, status=200
         )
     messages.success(request, _("Lagret kl. %(time)s.") % {"time": timezone.localtime().strftime("%H:%M")})
+    others = others_rows(state, outcome.result)
+    if others:
+        names = "; ".join(f"{row['label']}: {row['value']}" for row in others)
+        messages.info(
+            request,
+            _("En kollega har lagret endringer i mellomtiden, og de er beholdt: %(fields)s") % {"fields": names},
+        )
     target = request.POST.get("_goto", "")
     if target == "_submit":
         return redirect("responses:submit", state.response.round_id, state.response.unit.code)
@@ -372,6 +396,9 @@ def save(request: HttpRequest, round_id: int, unit_code: str) -> HttpResponse:
         meta["status"] = "invalid" if outcome.errors else "saved"
         saved = [c for c in outcome.saved if c not in outcome.errors]
     meta["saved"] = saved
+    others = others_rows(state, outcome.result)
+    # form.js puts the colleagues' values into the fields the user has not changed since.
+    meta["others"] = {row["code"]: row["raw"] for row in others}
     view = None
     if section is not None:
         raw, _comments = posted_values(request, state.defn)
@@ -384,6 +411,7 @@ def save(request: HttpRequest, round_id: int, unit_code: str) -> HttpResponse:
         current=section_code,
         conflict=_conflict_rows(state, outcome.conflict) if outcome.conflict else None,
         conflict_version=outcome.conflict.current_version if outcome.conflict else None,
+        others=others,
     )
     reply = render(request, "responses/_save_result.html", context)
     reply["X-Kartlegg-Save"] = json.dumps(meta, ensure_ascii=True)

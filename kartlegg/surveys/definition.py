@@ -65,6 +65,9 @@ class Question:
     # For a grid that continues an earlier grid: row/column codes that were renamed ({new: old}).
     row_continues: dict[str, str] = field(default_factory=dict)
     column_continues: dict[str, str] = field(default_factory=dict)
+    # For a choice that continues a question of another type: choice code → the old stored answer it takes over
+    # ({"ja": "true", "nei": "false"} after a yes/no question). Without it nothing is carried across the change.
+    choice_continues: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_grid(self) -> bool:
@@ -253,7 +256,19 @@ def question_from_dict(data: dict[str, Any], section: str = "") -> Question:
         column_continues={
             str(c["code"]): str(c["continues"]) for c in columns if isinstance(c, dict) and c.get("continues")
         },
+        choice_continues={
+            str(c["code"]): _stored_text(c["continues"])
+            for c in data.get("choices") or []
+            if isinstance(c, dict) and c.get("continues") is not None and c.get("continues") != ""
+        },
     )
+
+
+def _stored_text(value: Any) -> str:
+    """An old answer as it is stored (YAML reads `true` as a boolean; the database holds "true")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def definition_from_dict(data: dict[str, Any]) -> Definition:
@@ -316,7 +331,10 @@ def question_to_dict(q: Question) -> dict[str, Any]:
         "decimals": q.decimals,
         "max_length": q.max_length,
         "unit": q.unit,
-        "choices": [{"code": c, "label": label} for c, label in q.choices],
+        "choices": [
+            {"code": c, "label": label, **({"continues": q.choice_continues[c]} if c in q.choice_continues else {})}
+            for c, label in q.choices
+        ],
         "relevance": q.relevance,
         "continues": q.continues,
         "tags": list(q.tags),

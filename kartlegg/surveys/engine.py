@@ -54,6 +54,8 @@ __all__ = [
     "grid_totals",
     "load_value",
     "parse_answer",
+    "carry_value",
+    "check_value",
     "predecessor_map",
     "relevant_codes",
     "validate",
@@ -218,6 +220,68 @@ def parse_answer(defn: Definition, code: str, raw: Any) -> Any:
     if kind == "date":
         return _parse_date(code, raw)
     return _parse_text(question, code, raw)
+
+
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "integer": (Decimal, int),
+    "decimal": (Decimal, int),
+    "percent": (Decimal, int),
+    "yesno": (bool,),
+    "choice": (str,),
+    "multichoice": (list, tuple),
+    "date": (dt.date,),
+    "text": (str,),
+}
+
+
+def value_kind(question: Question) -> str:
+    """The type of one stored value of the question (a grid's cells are integer or decimal)."""
+    return question.cell_type if question.is_grid else question.type
+
+
+def check_value(defn: Definition, code: str, value: Any) -> Any:
+    """An already typed value (prefill, undo, a stored value carried over) checked against the question as it is
+    now: its Python type, then the same rules as parse_answer (choices, ranges, decimals, length). Returns the value
+    as parse_answer would give it; raises AnswerError. This is the write path's last guard, so "true" never lands
+    in a choice question."""
+    question = defn.question_for(code)
+    if question is None:
+        raise AnswerError(code, f"Ukjent variabel «{_short(code)}».")
+    if value is None:
+        return None
+    kind = value_kind(question)
+    expected = _PYTHON_TYPES.get(kind, (str,))
+    wrong_bool = isinstance(value, bool) and bool not in expected
+    if wrong_bool or not isinstance(value, expected) or (kind != "date" and isinstance(value, dt.datetime)):
+        raise AnswerError(code, f"«{_short(dump_value(value))}» passer ikke til spørsmålet (type {kind}).")
+    return parse_answer(defn, code, value)
+
+
+def carry_value(defn: Definition, code: str, previous: Definition, old_code: str, value: Any) -> Any:
+    """Last version's value of `old_code` as a value of `code` in this version, or None when it cannot be carried.
+
+    The same kind of answer is carried when it is still valid (a choice that still exists, a number within the new
+    bounds and decimals); an integer may become a decimal. Across any other change of type only a declared mapping
+    carries it: a choice line's `continues` names the old answer it takes over (`{code: ja, continues: "true"}`
+    after a yes/no question). Nothing else is carried: a guess would be stored as the unit's answer."""
+    question, old = defn.question_for(code), previous.question_for(old_code)
+    if question is None or old is None or value is None:
+        return None
+    kind, old_kind = value_kind(question), value_kind(old)
+    mapped = question.choice_continues
+    try:
+        if kind in ("choice", "multichoice") and mapped:
+            items = value if isinstance(value, list) else [value]
+            reverse = {old_value: new for new, old_value in mapped.items()}
+            converted = [reverse.get(dump_value(item) or "", item if old_kind == kind else None) for item in items]
+            if any(item is None for item in converted):
+                return None
+            return check_value(defn, code, converted if kind == "multichoice" else converted[0])
+        if kind == old_kind or (kind == "decimal" and old_kind == "integer"):
+            return check_value(defn, code, value)
+    except AnswerError:
+        return None
+    return None
 
 
 def dump_value(value: Any) -> str | None:

@@ -352,7 +352,8 @@ def _check_question(c: _Checker, q: Map, seen: dict[str, tuple[int, int]], quest
     choices = c.seq(q, "choices", what, required=qtype in ("choice", "multichoice"))
     if choices and qtype not in ("choice", "multichoice", None):
         c.add(c.line_of(q, "choices"), f"{what}: «choices» gjelder bare choice og multichoice")
-    _check_lines(c, choices, f"{what}, svaralternativ", with_continues=False)
+    # A choice's `continues` names the old answer it takes over when the question continues one of another type.
+    _check_lines(c, choices, f"{what}, svaralternativ", with_continues=True)
     tags = c.seq(q, "tags", what)
     for t_index, tag in enumerate(tags):
         if not isinstance(tag, str) or not CODE_RE.fullmatch(tag):

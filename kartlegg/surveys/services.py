@@ -265,7 +265,7 @@ def _create_rows(version: QuestionnaireVersion, data: dict[str, Any]) -> None:
                     decimals=q.get("decimals"),
                     max_length=q.get("max_length"),
                     unit=q.get("unit") or "",
-                    choices=[{"code": str(ch["code"]), "label": str(ch["label"])} for ch in q.get("choices") or []],
+                    choices=[_line(ch) for ch in q.get("choices") or []],
                     relevance=q.get("relevance") or "",
                     continues=q.get("continues") or "",
                     tags=list(q.get("tags") or []),

@@ -104,9 +104,12 @@ def previous_values(response: Response) -> PreviousAnswers:
         "response_id", "variable", "value_text"
     )
     for response_id, variable, text in rows:
-        value = engine.load_value(prev_defn, variable, text)
+        # Only a value valid for this year's question is carried (engine.carry_value): a yes/no answer never lands
+        # in a choice question unless the questionnaire declares which choice it becomes.
+        code = reverse[variable]
+        value = engine.carry_value(defn, code, prev_defn, variable, engine.load_value(prev_defn, variable, text))
         if value is not None:
-            by_source[pk_to_code[response_id]][reverse[variable]] = value
+            by_source[pk_to_code[response_id]][code] = value
     values = _combine(by_source, weights, defn)
     return PreviousAnswers(values=values, round=prev, source_codes=sorted(weights), estimated=estimated)
 
@@ -138,7 +141,8 @@ def _decimals(defn: Any, code: str) -> int:
 
 
 def prefill_from_previous(response: Response, user: Any, expected_version: int | None = None) -> Any:
-    """Fill every blank variable with last round's answer; answers already given are never overwritten.
+    """Fill every blank variable with last round's answer; answers already given are never overwritten, and a value
+    that is not valid for this year's question is left out (previous_values).
 
     Returns a SaveResult whose `batch` undoes the prefill with services.undo_batch.
     """
@@ -146,6 +150,8 @@ def prefill_from_previous(response: Response, user: Any, expected_version: int |
     defn = response.round.version.definition()
     current, _comments = core.stored_values(response, defn)
     fill = {code: value for code, value in previous.values.items() if current.get(code) is None}
+    # A merged or split unit's sum is rounded to the question's decimals, but may still fall outside its bounds.
+    fill = {code: value for code, value in fill.items() if not core.typed_error(defn, code, value)}
     return core.store_parsed(
         response,
         fill,

@@ -51,6 +51,12 @@ class StaleVersion(Exception):
         return {code: c.submitted for code, c in self.conflicts.items()}
 
 
+class _Change(NamedTuple):
+    variable: str
+    text: str | None
+    comment: str
+
+
 @dataclass
 class SaveResult:
     version: int
@@ -60,6 +66,8 @@ class SaveResult:
     changed: list[str] = field(default_factory=list)
     batch: str = ""
     comments: dict[str, str] = field(default_factory=dict)
+    # Saved from an older version: what others changed since (code → the stored text and comment now).
+    others_changed: dict[str, _Change] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -181,9 +189,16 @@ def store_parsed(
     batch: str = "",
     action: str = "answer.changed",
 ) -> SaveResult:
-    """Store already parsed values (see save_values). Used directly by prefill and undo, whose values are typed."""
+    """Store already parsed values (see save_values). Used directly by prefill and undo, whose values are typed.
+
+    Every value is checked against the question's type here, whatever the channel (engine.check_value): a value of
+    the wrong type stores nothing and SaveResult.errors names it.
+    """
     defn = defn or response.round.version.definition()
     comments = {code: (text or "").strip() for code, text in (comments or {}).items()}
+    type_errors = {code: message for code, value in values.items() if (message := typed_error(defn, code, value))}
+    if type_errors:
+        return SaveResult(version=response.version, values={}, errors=type_errors)
     with transaction.atomic():
         locked = lock_response(response, "round", "unit")
         reason = writable_reason(locked, user, channel)
@@ -196,19 +211,9 @@ def store_parsed(
         }
         wanted = set(values)
         current = {code: engine.load_value(defn, code, a.text) for code, a in answers.items() if code in wanted}
+        others: list[str] = []
         if expected_version is not None and expected_version != locked.version:
-            # Only answers someone wrote after the caller's version can conflict, and only if the values differ.
-            newer = {code for code, a in answers.items() if a.version > expected_version}
-            conflicts = {
-                code: Conflict(code, current.get(code), value)
-                for code, value in values.items()
-                if code in newer and current.get(code) != value
-            }
-            for code, text in comments.items():
-                stored_comment = answers[code].comment if code in answers else ""
-                if code in newer and stored_comment != text and code not in conflicts:
-                    conflicts[f"{code}#comment"] = Conflict(code, stored_comment, text)
-            raise StaleVersion(locked.version, conflicts)
+            values, comments, others = _merge(locked, answers, current, values, comments, expected_version, defn)
 
         now = timezone.now()
         actor = user if getattr(user, "is_authenticated", False) else None
@@ -228,7 +233,8 @@ def store_parsed(
                 variable=code,
                 old_value=old,
                 new_value=new,
-                detail={"round": locked.round_id, "batch": batch} if batch else {"round": locked.round_id},
+                # The version this change creates: a later save from an older version finds what the client saw.
+                detail={"round": locked.round_id, "version": locked.version + 1, **({"batch": batch} if batch else {})},
             )
 
         for code in sorted(set(values) | set(comments)):
@@ -276,6 +282,7 @@ def store_parsed(
                 locked.status = ResponseStatus.DRAFT
             locked.save(update_fields=["version", "status", "updated_at"])
         rows = [(code, a.text, a.comment) for code, a in answers.items()]
+        others_changed = {code: _Change(code, answers[code].text, answers[code].comment) for code in others}
     # Validate after the commit: the lock is held only while writing.
     all_values, all_comments = values_from_rows(defn, rows)
     validation = validate_values(locked, all_values, all_comments, defn)
@@ -287,7 +294,81 @@ def store_parsed(
         changed=changed,
         batch=batch,
         comments=all_comments,
+        others_changed=others_changed,
     )
+
+
+def _merge(
+    locked: Response,
+    answers: dict[str, _Stored],
+    current: dict[str, Any],
+    values: Mapping[str, Any],
+    comments: dict[str, str],
+    expected_version: int,
+    defn: Any,
+) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """A save from an older version, merged by cell: what the client sent for cells nobody changed since its version
+    is stored; a cell someone else changed since conflicts only when the client changed it too (its value differs
+    from the one it started from and from the stored one). A cell the client sent back unchanged keeps the
+    colleague's value. Raises StaleVersion naming the conflicting cells. Returns (values, comments, the codes
+    others changed since the client's version)."""
+    newer = {code for code, a in answers.items() if a.version > expected_version}
+    touched = newer & (set(values) | set(comments))
+    base_values, base_comments = _values_at(locked, touched, expected_version)
+    conflicts: dict[str, Conflict] = {}
+    kept_values = dict(values)
+    for code, value in values.items():
+        if code not in newer or current.get(code) == value:
+            continue
+        if code in base_values and engine.dump_value(value) == base_values[code]:
+            del kept_values[code]  # the client did not change it: the colleague's value stays
+            continue
+        conflicts[code] = Conflict(code, current.get(code), value)
+    kept_comments = dict(comments)
+    for code, text in comments.items():
+        stored_comment = answers[code].comment if code in answers else ""
+        if code not in newer or stored_comment == text or code in conflicts:
+            continue
+        if code in base_comments and (base_comments[code] or "") == text:
+            del kept_comments[code]
+            continue
+        conflicts[f"{code}#comment"] = Conflict(code, stored_comment, text)
+    if conflicts:
+        raise StaleVersion(locked.version, conflicts)
+    return kept_values, kept_comments, sorted(newer - set(kept_values) - set(kept_comments))
+
+
+def _values_at(response: Response, codes: set[str], version: int) -> tuple[dict[str, str | None], dict[str, str]]:
+    """The stored text and comment of `codes` as they were at response version `version`, from the audit trail: the
+    old value of the first change after that version. A code whose history does not say (audit rows older than
+    the version stamp) is left out, so it counts as changed by the client (a conflict, never a silent loss)."""
+    if not codes:
+        return {}, {}
+    events = AuditEvent.objects.filter(
+        object_type=response._meta.label_lower,
+        object_id=str(response.pk),
+        variable__in=codes,
+        action__startswith="answer.",
+    ).order_by("id")
+    values: dict[str, str | None] = {}
+    comments: dict[str, str] = {}
+    for ev in events.values_list("variable", "action", "old_value", "detail"):
+        variable, action, old, detail = ev
+        stamp = (detail or {}).get("version")
+        if not isinstance(stamp, int) or stamp <= version:
+            continue
+        target: dict[str, Any] = comments if action == "answer.comment" else values
+        target.setdefault(variable, (old or "") if action == "answer.comment" else old)
+    return values, comments
+
+
+def typed_error(defn: Any, code: str, value: Any) -> str:
+    """Why a typed value cannot be stored for `code` now, or "" (engine.check_value)."""
+    try:
+        engine.check_value(defn, code, value)
+    except engine.AnswerError as exc:
+        return exc.message
+    return ""
 
 
 class _Stored(NamedTuple):
@@ -327,5 +408,7 @@ def undo_batch(response: Response, batch: str, user: Any, channel: str = Channel
     restore: dict[str, Any] = {}
     for ev in events:
         if engine.dump_value(current.get(ev.variable)) == ev.new_value:
-            restore[ev.variable] = engine.load_value(defn, ev.variable, ev.old_value)
+            old = engine.load_value(defn, ev.variable, ev.old_value)
+            # An old value no longer valid for the question (the questionnaire changed) is cleared, not restored.
+            restore[ev.variable] = None if typed_error(defn, ev.variable, old) else old
     return store_parsed(response, restore, None, None, user, channel, defn=defn, batch=new_batch())

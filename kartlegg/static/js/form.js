@@ -238,6 +238,10 @@
     }
     if (meta.status === "readonly") { paused = "readonly"; return; }
     versionEl.value = meta.version;
+    // A colleague's values, merged by the server: show them in the fields this user has not changed since.
+    Object.keys(meta.others || {}).forEach(function (name) {
+      if (!(name in dirty)) writeField(name, meta.others[name]);
+    });
     var done = [];
     (meta.saved || []).forEach(function (name) {
       // Only forget a value if the user has not typed something newer while the request was under way.
