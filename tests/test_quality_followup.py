@@ -158,6 +158,12 @@ def test_bad_values_are_refused_and_nothing_is_saved() -> None:
     assert empty.status_code == 400 and "Skriv et svar" in empty.content.decode()
     assert Answer.objects.get(response__round=now, response__unit__code=BERGEN, variable=CELL).value_text == "50"
     assert {f.state for f in query.flags.all()} == {FlagState.QUERIED}
+    # A colleague changed the same cell since the version this page was read at: a conflict on that cell. (Saves
+    # merge by cell, so a change to another cell would not conflict.)
+    from kartlegg.responses import services as responses
+
+    bergen = Response.objects.get(round=now, unit__code=BERGEN)
+    responses.save_values(bergen, {CELL: "40"}, None, None, make_respondent(BERGEN))
     stale = client.post(f"/kvalitet/sporsmal/{query.pk}/", {f"v_{CELL}": "0,5", "version": 0})
     assert stale.status_code == 409 and "Noen andre har lagret" in stale.content.decode()
     with pytest.raises(services.QueryError):
