@@ -31,6 +31,9 @@ demo: install
 	$(PY) manage.py load_reference
 	SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py setup_demo --seed $(SEED)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=frontend >/dev/null 2>&1 || true
+	@# One worker runs the background jobs beside the web server; the trap stops it when the server stops.
+	$(PY) manage.py db_worker --no-reload --queue-name '*' & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -38,8 +38,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "kartlegg.lib",
     "kartlegg.accounts",
+    "kartlegg.jobs",
     "kartlegg.geography",
     "kartlegg.surveys",
     "kartlegg.responses",
@@ -218,6 +221,19 @@ KARTLEGG_SIZE_GROUPS = [int(x) for x in env_list("KARTLEGG_SIZE_GROUPS", "0,5000
 KARTLEGG_IMPUTATION = os.environ.get("KARTLEGG_IMPUTATION", "carry_forward")
 # Show unpublished years' statistics to everyone (the demo); otherwise only analysts see them before publication.
 KARTLEGG_STATISTICS_PREVIEW = env_bool("KARTLEGG_STATISTICS_PREVIEW", KARTLEGG_DEMO_MODE)
+
+# Background jobs (kartlegg.jobs) run on django-tasks with its database backend: `manage.py db_worker` runs them.
+# KARTLEGG_TASKS_BACKEND=immediate runs each job inside the request that starts it (no worker needed).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[os.environ.get("KARTLEGG_TASKS_BACKEND", "database")]
+    }
+}
+# Seconds a statistics recompute waits for more changes to the same round before it runs (they join it).
+KARTLEGG_RECOMPUTE_DELAY = float(os.environ.get("KARTLEGG_RECOMPUTE_DELAY", "10"))
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("innsamling/", include("kartlegg.responses.urls")),
     path("kvalitet/", include("kartlegg.quality.urls")),
     path("statistikk/", include("kartlegg.analytics.urls")),
+    path("oppgaver/", include("kartlegg.jobs.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

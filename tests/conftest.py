@@ -23,6 +23,12 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.KARTLEGG_DEMO_MODE = True
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    # Background jobs run at once, inside the test; tests/test_jobs.py also runs them through the database worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.KARTLEGG_RECOMPUTE_DELAY = 0
+    from django_tasks.signals import clear_tasks_handlers
+
+    clear_tasks_handlers(setting="TASKS")
 
 
 @pytest.fixture(scope="session")

@@ -375,29 +375,56 @@ def test_setting_picks_the_rule(survey: SmallSurvey, settings: Any) -> None:
         services.default_rule()
 
 
-def test_saving_a_submitted_response_updates_the_aggregates(
+def test_saving_a_submitted_response_queues_a_recompute_that_updates_the_aggregates(
     survey: SmallSurvey, django_capture_on_commit_callbacks: Any, settings: Any
 ) -> None:
-    from django.db.models.signals import post_save
-
-    from kartlegg.analytics.services import hooks
+    from kartlegg.analytics import tasks
+    from kartlegg.jobs.models import Job, JobStatus
 
     services.compute()
-    hooks.connect()
-    try:
-        response = Response.objects.get(round=survey.rounds[2019], unit__code="1505")
-        Answer.objects.filter(response=response, variable="E_n").update(value_num=Decimal(100_000))
-        with django_capture_on_commit_callbacks(execute=True):
-            response.version += 1
-            response.save(update_fields=["version"])
-        assert stored("E_n", NATION, 2024, 2019)["0"].value >= 100_000
-        settings.KARTLEGG_STATISTICS_RECOMPUTE_ON_SAVE = False
-        Answer.objects.filter(response=response, variable="E_n").update(value_num=Decimal(0))
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            response.save(update_fields=["version"])
-        assert callbacks == []  # switched off: nothing scheduled
-    finally:
-        post_save.disconnect(dispatch_uid="analytics.response_saved", sender=Response)
-        from kartlegg.quality.models import DataVersion
+    response = Response.objects.get(round=survey.rounds[2019], unit__code="1505")
+    Answer.objects.filter(response=response, variable="E_n").update(value_num=Decimal(100_000))
+    with django_capture_on_commit_callbacks(execute=True):  # the hooks are connected by AnalyticsConfig.ready()
+        response.version += 1
+        response.save(update_fields=["version"])
+    job = Job.objects.get(key=f"{tasks.RECOMPUTE_KEY}{survey.rounds[2019].pk}")
+    assert (job.status, job.arguments["units"]) == (JobStatus.DONE, ["1505"])
+    assert stored("E_n", NATION, 2024, 2019)["0"].value >= 100_000
+    settings.KARTLEGG_STATISTICS_RECOMPUTE_ON_SAVE = False
+    Answer.objects.filter(response=response, variable="E_n").update(value_num=Decimal(0))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response.save(update_fields=["version"])
+    assert callbacks == [] and Job.objects.count() == 1  # switched off: nothing queued
 
-        post_save.disconnect(dispatch_uid="analytics.data_version_saved", sender=DataVersion)
+
+def test_many_changes_to_a_round_coalesce_into_one_pending_recompute(survey: SmallSurvey) -> None:
+    from kartlegg.analytics import tasks
+    from kartlegg.jobs.models import Job
+
+    services.compute()
+    round_2019 = survey.rounds[2019]
+    responses = list(Response.objects.filter(round=round_2019, submitted_at__isnull=False).select_related("unit"))
+    assert len(responses) >= 3
+    for response in responses * 100:  # no commit in this test: the first job stays queued and collects the units
+        response.save(update_fields=["version"])
+    job = Job.objects.get()
+    assert job.arguments["units"] == sorted({r.unit.code for r in responses})
+    tasks.schedule_recompute(round_2019, None)  # a lock or a correction: the whole round
+    assert Job.objects.get().arguments["units"] is None
+    assert tasks.recompute_pending()
+
+
+def test_a_recompute_of_units_or_of_a_whole_round_brings_the_figures_up_to_date(survey: SmallSurvey) -> None:
+    from kartlegg.analytics import tasks
+    from kartlegg.jobs import services as jobs
+
+    services.compute()
+    before = stored("E_n", NATION, 2024, 2019)["0"].value
+    response = Response.objects.get(round=survey.rounds[2019], unit__code="1505")
+    for units, added in ((["1505"], 50_000), (None, 80_000)):
+        Answer.objects.filter(response=response, variable="E_n").update(value_num=Decimal(added))
+        job = tasks.schedule_recompute(survey.rounds[2019], units)
+        jobs.execute(job.pk, tasks.recompute_round.func.__wrapped__)  # type: ignore[attr-defined]
+        job.refresh_from_db()
+        assert job.status == "done", job.error
+        assert before + added - 1_000 <= stored("E_n", NATION, 2024, 2019)["0"].value <= before + added

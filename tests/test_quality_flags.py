@@ -337,11 +337,18 @@ def test_the_flag_page_shows_history_and_refuses_an_illegal_action() -> None:
 
 
 @pytest.mark.django_db
-def test_running_from_the_page() -> None:
+def test_running_from_the_page_is_a_job_with_a_progress_bar(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    from kartlegg.jobs.models import Job
+
     analyst = make_analyst()
     _last, now = _percent_case(analyst)
-    response = client_for(analyst).post(f"/kvalitet/runder/{now.pk}/kjor/", follow=True)
-    assert response.status_code == 200 and "Kontrollene er kjørt" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(analyst).post(f"/kvalitet/runder/{now.pk}/kjor/")
+    job = Job.objects.get(key=f"quality.checks.round:{now.pk}")
+    assert response.status_code == 302 and response["Location"].endswith(f"?oppgave={job.pk}")
+    assert (job.status, job.done, job.total) == ("done", job.total, Response.objects.filter(round=now).count())
+    page = client_for(analyst).get(response["Location"]).content.decode()
+    assert "Kontroll av runden er ferdig" in page and "nye flagg" in page
     assert Flag.objects.filter(round=now).exists()
 
 

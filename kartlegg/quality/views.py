@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kartlegg.accounts.permissions import require_analyst
 from kartlegg.geography.models import County
+from kartlegg.jobs.services import with_job
 from kartlegg.responses.models import Round
 
-from . import exports, metrics, services
-from .checks import QAConfigError, check_labels
+from . import exports, metrics, services, tasks
+from .checks import check_labels
 from .forms import ACTIVE_FILTER, BULK_ACTIONS, BulkActionForm, FlagActionForm, QueueFilterForm
 from .models import Flag
 from .states import ACTIVE, FlagState, IllegalTransition, allowed_actions
@@ -162,17 +163,9 @@ def _warn_without_address(request: HttpRequest, queries: list[Any]) -> None:
 @login_required
 def run(request: HttpRequest, round_id: int) -> HttpResponse:
     round_obj = _round(request, round_id)
-    try:
-        report = services.run_checks(round_obj, user=request.user)
-    except QAConfigError as exc:
-        messages.error(request, _("Kontrolloppsettet for skjemaet er ugyldig: %(e)s") % {"e": exc})
-    else:
-        messages.success(
-            request,
-            _("Kontrollene er kjørt: %(new)s nye flagg, %(reopened)s åpnet igjen, %(resolved)s løst av data.")
-            % {"new": report.created, "reopened": report.reopened, "resolved": report.resolved},
-        )
-    return redirect("quality:queue", round_obj.pk)
+    page = reverse("quality:queue", args=[round_obj.pk])
+    job = tasks.start_round_checks(round_obj, request.user, page)
+    return redirect(with_job(page, job))
 
 
 @require_http_methods(["GET", "POST"])
