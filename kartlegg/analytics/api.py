@@ -9,10 +9,12 @@ come from the stored aggregates; a slice nobody has asked for before is computed
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.http import http_date
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -24,6 +26,7 @@ from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.measures import AnalyticsError
 from kartlegg.analytics.params import Defaults, ParamError, clean, parse_request
 from kartlegg.analytics.services import access as services_access
+from kartlegg.analytics.services import freshness as services_freshness
 from kartlegg.analytics.services.read import LEVEL_CHOICES, SOURCE, build_table, data_stamp, structure_years
 
 router = Router(tags=["statistikk"])
@@ -150,7 +153,9 @@ def catalogue(request: HttpRequest) -> CatalogueOut:
         "harmonise to, default the newest, or `own` for each year's own units and counties), `imputation` "
         "(carry_forward or none), `format` (jsonstat, the default, or csv). JSON-stat 2.0 as SSB's PxWebApi "
         "writes it; missing (`..`) and suppressed (`:`) figures are null with a status, imputed (`i`) and "
-        "estimated (`e`) figures keep their value and carry a status. " + SOURCE + "."
+        "estimated (`e`) figures keep their value and carry a status. `extension.kartlegg` says when the figures were "
+        "computed (`computed_at`) and whether a recompute is waiting (`recompute_pending`); so do the "
+        "`Last-Modified` and `X-Recompute-Pending` headers. " + SOURCE + "."
     ),
 )
 def variable_data(
@@ -188,7 +193,8 @@ def variable_data(
         raise HttpError(403, f"years: {', '.join(map(str, stat.years))} er ikke publisert ennå.")
     stat = type(stat)(**{**stat.__dict__, "years": tuple(visible)})
     published = services_access.published_years()
-    key = _cache_key(request, visible, published)
+    fresh = services_freshness.freshness([stat.variable.code])
+    key = _cache_key(request, visible, published, fresh.pending)
     cached = cache.get(key)
     if cached is None:
         try:
@@ -200,19 +206,26 @@ def variable_data(
         if kind == "csv":
             cached = (jsonstat.to_csv(cube), "text/csv; charset=utf-8", f'attachment; filename="{cube.id}.csv"')
         else:
-            cached = (jsonstat.dumps(cube).encode("utf-8"), "application/json; charset=utf-8", "")
+            data = jsonstat.to_jsonstat(cube)
+            data["extension"]["kartlegg"] = services_freshness.freshness([stat.variable.code]).as_json()
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            cached = (text.encode("utf-8"), "application/json; charset=utf-8", "")
         # The key holds the data stamp as it was after a cold slice was computed, so the next request hits.
-        cache.set(_cache_key(request, visible, published), cached, CACHE_SECONDS)
+        cache.set(_cache_key(request, visible, published, fresh.pending), cached, CACHE_SECONDS)
     content, content_type, disposition = cached
     response = HttpResponse(content, content_type=content_type)
     if disposition:
         response["Content-Disposition"] = disposition
+    # When the figures were computed, and whether a recompute waits (the JSON-stat says so in extension.kartlegg).
+    if fresh.computed_at is not None:
+        response["Last-Modified"] = http_date(fresh.computed_at.timestamp())
+    response["X-Recompute-Pending"] = "true" if fresh.pending else "false"
     return response
 
 
-def _cache_key(request: HttpRequest, visible: list[int], published: set[int]) -> str:
+def _cache_key(request: HttpRequest, visible: list[int], published: set[int], pending: bool = False) -> str:
     """A rendered answer is reused until aggregates are written again (data_stamp), a year is published, or the
     question differs; the data are the same for every caller who may see the same years."""
     query = sorted((k, v) for k in request.GET for v in request.GET.getlist(k))
-    text = f"{request.path}|{query}|{visible}|{sorted(published)}|{data_stamp()}"
+    text = f"{request.path}|{query}|{visible}|{sorted(published)}|{data_stamp()}|{pending}"
     return "statistics-api:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_jobs
 
 app_name = "analytics"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("variabler/", views.variable_search, name="variable_search"),
     path("enhet/<str:code>/", views.profile, name="profile"),
     path("publisering/", views.publications, name="publications"),
+    path("publisering/beregn/", views_jobs.compute, name="compute"),
 ]

@@ -28,6 +28,7 @@ from kartlegg.analytics.models import AS_REPORTED, Publication
 from kartlegg.analytics.params import Defaults, ParamError, clean, parse_request
 from kartlegg.analytics.services import access as services_access
 from kartlegg.analytics.services import explorer as services_explorer
+from kartlegg.analytics.services import freshness as services_freshness
 from kartlegg.analytics.services import profile as services_profile
 from kartlegg.analytics.services.read import LEVEL_CHOICES, SOURCE, SOURCE_DETAIL, build_table
 from kartlegg.geography.models import ReportingUnit
@@ -94,6 +95,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
             return _export(table, kind)
         map_year = int(query["map_year"]) if query.get("map_year", "").isdigit() else None
         context["view"] = services_explorer.explorer_view(table, map_year=map_year)
+        context["freshness"] = services_freshness.freshness([stat_request.variable.code])
     if kind and kind not in FORMATS:
         context["errors"].append(ParamError("format", _("ukjent format; velg csv, xlsx eller jsonstat")))
     context.update(_choices(catalogue, stat_request, search))
@@ -187,6 +189,7 @@ def profile(request: HttpRequest, code: str) -> HttpResponse:
         return _export_profile(result, kind)
     published = services_access.published_years()
     context = {
+        "freshness": services_freshness.freshness(list(services_profile.HEADLINE_TARGET)),
         "profile": result,
         "unpublished": [y for y in years if y not in published],
         "downloads": [(k, "?" + urlencode({"format": k})) for k in FORMATS],
@@ -240,4 +243,5 @@ def publications(request: HttpRequest) -> HttpResponse:
         return redirect("analytics:publications")
     existing = {p.year: p for p in Publication.objects.all()}
     rows = [(year, existing.get(year)) for year in sorted(rounds, reverse=True)]
-    return render(request, "analytics/publications.html", {"rows": rows, "now": timezone.now()})
+    context = {"rows": rows, "now": timezone.now(), "freshness": services_freshness.freshness()}
+    return render(request, "analytics/publications.html", context)

@@ -6,7 +6,8 @@
 - read: build the tables that pages and the API show.
 - access: who may see which years (publication, embargo).
 - profile, explorer, maps: a unit's profile page, the explorer page, the choropleth maps.
-- hooks: signals that recompute after a save (not imported here; wired with `hooks.connect()`).
+- hooks: signals that queue a recompute after a change (not imported here; AnalyticsConfig.ready() connects them).
+- freshness: when the figures were computed, and whether a recompute waits.
 
 Callers use `from kartlegg.analytics import services` and `services.compute(...)` for the entry points below, and
 import the other modules by name (`from kartlegg.analytics.services import access`).
