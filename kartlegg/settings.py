@@ -221,6 +221,10 @@ KARTLEGG_SIZE_GROUPS = [int(x) for x in env_list("KARTLEGG_SIZE_GROUPS", "0,5000
 KARTLEGG_IMPUTATION = os.environ.get("KARTLEGG_IMPUTATION", "carry_forward")
 # Show unpublished years' statistics to everyone (the demo); otherwise only analysts see them before publication.
 KARTLEGG_STATISTICS_PREVIEW = env_bool("KARTLEGG_STATISTICS_PREVIEW", KARTLEGG_DEMO_MODE)
+# QA checks run when a response is submitted (quality/signals.py); bulk writes send no signal either way.
+KARTLEGG_QA_ON_SUBMIT = env_bool("KARTLEGG_QA_ON_SUBMIT", True)
+# Stored aggregates are recomputed (as a job) after a save or a new data version (analytics/services/hooks.py).
+KARTLEGG_STATISTICS_RECOMPUTE_ON_SAVE = env_bool("KARTLEGG_STATISTICS_RECOMPUTE_ON_SAVE", True)
 
 # Background jobs (kartlegg.jobs) run on django-tasks with its database backend: `manage.py db_worker` runs them.
 # KARTLEGG_TASKS_BACKEND=immediate runs each job inside the request that starts it (no worker needed).

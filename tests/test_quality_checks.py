@@ -8,8 +8,7 @@ import pytest
 from kartlegg.quality import checks
 from kartlegg.quality.checks import QAConfigError, effective_config, run_checks
 from kartlegg.surveys import engine
-
-from .fixtures.quality.helpers import TYPICAL, definition, layout, peers, previous, unit
+from tests.factories.quality import TYPICAL, definition, layout, peers, previous, unit
 
 LAYOUT = layout()
 

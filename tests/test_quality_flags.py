@@ -16,10 +16,10 @@ from kartlegg.quality.models import Flag, FlagEvent
 from kartlegg.quality.states import FlagState, IllegalTransition, allowed_actions, next_state
 from kartlegg.responses import services as responses
 from kartlegg.responses.models import Answer, Response
+from tests.factories.quality import TYPICAL, qa_round, write
+from tests.factories.responses import client_for
 
 from .factories import make_analyst, make_respondent, make_reviewer
-from .fixtures.quality.helpers import TYPICAL, qa_round, write
-from .fixtures.responses.helpers import client_for
 
 # Units whose codes did not change between 2023 and 2024 (Stavanger and Bærum were renumbered in 2024).
 BERGEN, STAVANGER, GAMLE_OSLO = "4601", "1103", "030101"

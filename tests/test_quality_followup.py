@@ -21,10 +21,10 @@ from kartlegg.quality import metrics, services
 from kartlegg.quality.models import Flag, Query
 from kartlegg.quality.states import FlagState, IllegalTransition
 from kartlegg.responses.models import Answer, Invitation, Response, ResponseStatus, Round
+from tests.factories.quality import TYPICAL, qa_round, write
+from tests.factories.responses import client_for
 
 from .factories import make_analyst, make_respondent, make_reviewer
-from .fixtures.quality.helpers import TYPICAL, qa_round, write
-from .fixtures.responses.helpers import client_for
 
 BERGEN, STAVANGER = "4601", "1103"
 CELL = "B_arsverk.oppfolging.psykolog"

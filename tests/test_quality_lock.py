@@ -14,10 +14,10 @@ from kartlegg.quality.models import ChangeLogEntry, DataSnapshot, DataVersion
 from kartlegg.quality.services.versions import checksum, snapshot_texts
 from kartlegg.responses import services as responses
 from kartlegg.responses.models import Answer, Response
+from tests.factories.quality import TYPICAL, qa_round, write
+from tests.factories.responses import client_for
 
 from .factories import make_analyst, make_respondent
-from .fixtures.quality.helpers import TYPICAL, qa_round, write
-from .fixtures.responses.helpers import client_for
 
 BERGEN, STAVANGER, ULVIK = "4601", "1103", "4620"
 CELL = "B_arsverk.oppfolging.psykolog"

@@ -15,7 +15,7 @@ from kartlegg.accounts.tokens import create_token
 from kartlegg.responses import services
 from kartlegg.responses.models import Answer, ResponseStatus
 from tests.factories import make_analyst, make_respondent, make_reviewer
-from tests.fixtures.collection.factory import AKERSHUS, ASKER, BAERUM, BERGEN, make_round, response_of
+from tests.factories.collection import AKERSHUS, ASKER, BAERUM, BERGEN, make_round, response_of
 
 pytestmark = pytest.mark.django_db
 

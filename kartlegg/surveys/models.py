@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from kartlegg.surveys.definition import definition_from_dict
 
 if TYPE_CHECKING:
     from kartlegg.surveys.engine import Definition
@@ -96,14 +98,69 @@ class QuestionnaireVersion(models.Model):
             if cached is not None:
                 _DEFINITION_CACHE.move_to_end(key)
                 return cached
-        from kartlegg.surveys.services import build_definition
-
-        built = build_definition(self)
+        built = definition_from_dict(self.as_dict())
         with _CACHE_LOCK:
             _DEFINITION_CACHE[key] = built
             while len(_DEFINITION_CACHE) > _CACHE_SIZE:
                 _DEFINITION_CACHE.popitem(last=False)
         return built
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored version in the normalised dict shape (same as the YAML file and the API JSON)."""
+        survey = self.survey
+        sections = []
+        questions_by_section: dict[int, list[dict[str, Any]]] = {}
+        for q in self.questions.all().order_by("order"):
+            questions_by_section.setdefault(q.section_id, []).append(
+                {
+                    "code": q.code,
+                    "type": q.type,
+                    "label": q.label,
+                    "help": q.help,
+                    "required": q.required,
+                    "min": q.min_value,
+                    "max": q.max_value,
+                    "decimals": q.decimals,
+                    "max_length": q.max_length,
+                    "unit": q.unit,
+                    "choices": q.choices,
+                    "relevance": q.relevance,
+                    "continues": q.continues,
+                    "tags": q.tags,
+                    "rows": q.rows,
+                    "columns": q.columns,
+                }
+            )
+        for s in self.sections.all().order_by("order"):
+            sections.append(
+                {"code": s.code, "title": s.title, "help": s.help, "questions": questions_by_section.get(s.pk, [])}
+            )
+        rules = [
+            {
+                "code": r.code,
+                "expression": r.expression,
+                "when": r.when,
+                "each_cell": r.each_cell,
+                "severity": r.severity,
+                "message": r.message,
+                "variables": r.variables,
+            }
+            for r in self.rules.all().order_by("order")
+        ]
+        return {
+            "survey": {
+                "code": survey.code,
+                "name": survey.name,
+                "kind": survey.kind,
+                "interval_days": survey.pulse_interval_days,
+            },
+            "year": self.year,
+            "label": self.label,
+            "title": self.title,
+            "intro": self.intro,
+            "sections": sections,
+            "rules": rules,
+        }
 
 
 class Section(models.Model):

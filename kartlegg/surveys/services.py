@@ -1,5 +1,5 @@
-"""Domain operations on questionnaires: importing a YAML version (all or nothing) and building the pure
-Definition from the stored rows."""
+"""Domain operations on questionnaires: importing a YAML version (all or nothing). The pure Definition is built
+from the stored rows by the model (QuestionnaireVersion.definition(), from as_dict())."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from kartlegg.accounts.models import Channel, audit
-from kartlegg.surveys.definition import Definition, definition_from_dict
+from kartlegg.surveys.definition import Definition
 from kartlegg.surveys.definition import Question as QuestionDef
 from kartlegg.surveys.loader import Problem, QuestionnaireImportError, check_document, line_index, plain, read_yaml
 from kartlegg.surveys.models import Question, QuestionnaireVersion, Section, Survey, ValidationRule
@@ -19,73 +19,9 @@ from kartlegg.surveys.models import Question, QuestionnaireVersion, Section, Sur
 __all__ = [
     "Problem",
     "QuestionnaireImportError",
-    "build_definition",
     "import_questionnaire",
     "import_questionnaire_text",
-    "version_as_dict",
 ]
-
-
-def version_as_dict(version: QuestionnaireVersion) -> dict[str, Any]:
-    """The stored version in the normalised dict shape (same as the YAML file and the API JSON)."""
-    survey = version.survey
-    sections = []
-    questions_by_section: dict[int, list[dict[str, Any]]] = {}
-    for q in version.questions.all().order_by("order"):
-        questions_by_section.setdefault(q.section_id, []).append(
-            {
-                "code": q.code,
-                "type": q.type,
-                "label": q.label,
-                "help": q.help,
-                "required": q.required,
-                "min": q.min_value,
-                "max": q.max_value,
-                "decimals": q.decimals,
-                "max_length": q.max_length,
-                "unit": q.unit,
-                "choices": q.choices,
-                "relevance": q.relevance,
-                "continues": q.continues,
-                "tags": q.tags,
-                "rows": q.rows,
-                "columns": q.columns,
-            }
-        )
-    for s in version.sections.all().order_by("order"):
-        sections.append(
-            {"code": s.code, "title": s.title, "help": s.help, "questions": questions_by_section.get(s.pk, [])}
-        )
-    rules = [
-        {
-            "code": r.code,
-            "expression": r.expression,
-            "when": r.when,
-            "each_cell": r.each_cell,
-            "severity": r.severity,
-            "message": r.message,
-            "variables": r.variables,
-        }
-        for r in version.rules.all().order_by("order")
-    ]
-    return {
-        "survey": {
-            "code": survey.code,
-            "name": survey.name,
-            "kind": survey.kind,
-            "interval_days": survey.pulse_interval_days,
-        },
-        "year": version.year,
-        "label": version.label,
-        "title": version.title,
-        "intro": version.intro,
-        "sections": sections,
-        "rules": rules,
-    }
-
-
-def build_definition(version: QuestionnaireVersion) -> Definition:
-    return definition_from_dict(version_as_dict(version))
 
 
 # ---------------------------------------------------------------------------------------------------- import

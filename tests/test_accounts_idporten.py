@@ -23,10 +23,10 @@ from kartlegg.accounts import idporten
 from kartlegg.accounts.models import AuditEvent, Role, UnitAssignment, User
 from kartlegg.responses import invitations
 from kartlegg.responses.models import Invitation
+from tests.factories.responses import open_round, response_for
 
 from .browser import assert_accessible, browser, chromium_browser, live_url  # noqa: F401
 from .factories import PASSWORD, make_analyst, make_respondent
-from .fixtures.responses.helpers import open_round, response_for
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,10 @@ from kartlegg.quality import services
 from kartlegg.quality.models import Flag, Query
 from kartlegg.quality.states import FlagState
 from kartlegg.responses.models import Answer
+from tests.factories.quality import TYPICAL, qa_round, write
 
 from .browser import assert_accessible, browser, chromium_browser, live_url  # noqa: F401
 from .factories import PASSWORD, make_analyst, make_respondent
-from .fixtures.quality.helpers import TYPICAL, qa_round, write
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 

@@ -8,10 +8,10 @@ import pytest
 
 from kartlegg.surveys.models import QuestionnaireVersion
 from kartlegg.surveys.services import import_questionnaire
+from tests.factories.responses import open_round
 
 from .browser import assert_accessible, browser, chromium_browser, live_url  # noqa: F401
 from .factories import PASSWORD, make_analyst, make_respondent
-from .fixtures.responses.helpers import open_round
 
 pytestmark = pytest.mark.browser
 QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"

@@ -1,4 +1,12 @@
-"""Small factories for tests (factories instead of fixtures). Each returns a saved object."""
+"""Every test factory lives in this package (factories instead of fixtures; each returns a saved object or plain
+data). Users are here; the rest by subject:
+
+- tests.factories.responses: the small questionnaire (fixtures/responses/small.yaml), open rounds, log-ins.
+- tests.factories.collection: rounds on named real units for the API, import/export, workbook and dashboard tests.
+- tests.factories.quality: the QA questionnaire (fixtures/quality/qa.yaml), plain units for the pure checks, QA rounds.
+
+Data files (YAML, recorded downloads, small reference data) stay in tests/fixtures/.
+"""
 
 from __future__ import annotations
 

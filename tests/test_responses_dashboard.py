@@ -16,7 +16,7 @@ from kartlegg.responses import dashboard
 from kartlegg.responses.models import ReminderLog, Response, ResponseStatus
 from tests.browser import browser, chromium_browser, live_url  # noqa: F401
 from tests.factories import make_analyst, make_respondent, make_reviewer
-from tests.fixtures.collection.factory import AKERSHUS, ASKER, BAERUM, BERGEN, VESTLAND, make_round
+from tests.factories.collection import AKERSHUS, ASKER, BAERUM, BERGEN, VESTLAND, make_round
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from kartlegg.accounts.models import AuditEvent, Channel
 from kartlegg.geography.models import ReportingUnit
 from kartlegg.responses import services
 from kartlegg.responses.models import Answer, Response, ResponseStatus
+from tests.factories.responses import open_round, questionnaire, response_for
 
 from .factories import make_analyst, make_respondent
-from .fixtures.responses.helpers import open_round, questionnaire, response_for
 
 pytestmark = pytest.mark.django_db
 

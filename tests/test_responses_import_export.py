@@ -20,7 +20,7 @@ from kartlegg.responses.importers import ResponseImportError, import_responses
 from kartlegg.responses.models import Answer, ResponseStatus
 from kartlegg.responses.spreadsheets import FileFormatError, detect_format
 from tests.factories import make_analyst
-from tests.fixtures.collection.factory import ASKER, BAERUM, BERGEN, GAMLE_OSLO, make_round, response_of
+from tests.factories.collection import ASKER, BAERUM, BERGEN, GAMLE_OSLO, make_round, response_of
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from kartlegg.accounts.models import Channel
 from kartlegg.accounts.permissions import Access
 from kartlegg.responses import services
 from kartlegg.responses.models import Answer
+from tests.factories.responses import client_for, open_round, response_for
 
 from .factories import make_analyst, make_respondent, make_reviewer
-from .fixtures.responses.helpers import client_for, open_round, response_for
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from kartlegg.responses.models import Answer
 from kartlegg.surveys.engine import definition_from_dict
 from tests.browser import browser, chromium_browser, live_url  # noqa: F401
 from tests.factories import PASSWORD, make_analyst, make_respondent, make_reviewer
-from tests.fixtures.collection.factory import AKERSHUS, ASKER, BAERUM, BERGEN, make_round, response_of
+from tests.factories.collection import AKERSHUS, ASKER, BAERUM, BERGEN, make_round, response_of
 
 pytestmark = pytest.mark.django_db
 

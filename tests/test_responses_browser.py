@@ -13,10 +13,10 @@ from pypdf import PdfReader
 from kartlegg.accounts.models import Channel
 from kartlegg.responses import invitations, services
 from kartlegg.responses.models import Answer, ResponseStatus
+from tests.factories.responses import open_round, response_for
 
 from .browser import assert_accessible, browser, chromium_browser, live_url  # noqa: F401
 from .factories import PASSWORD, make_analyst, make_respondent, make_reviewer
-from .fixtures.responses.helpers import open_round, response_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 

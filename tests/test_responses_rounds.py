@@ -15,9 +15,9 @@ from django.utils import timezone
 from kartlegg.accounts.models import Channel, Role, UnitAssignment, User
 from kartlegg.responses import invitations, services
 from kartlegg.responses.models import Invitation, ReminderLog, Response, Round
+from tests.factories.responses import client_for, open_round, questionnaire, response_for
 
 from .factories import make_analyst, make_respondent
-from .fixtures.responses.helpers import client_for, open_round, questionnaire, response_for
 
 pytestmark = pytest.mark.django_db
 

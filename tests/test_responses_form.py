@@ -15,9 +15,9 @@ from pypdf import PdfReader
 from kartlegg.accounts.models import AuditEvent, Channel
 from kartlegg.responses import services
 from kartlegg.responses.models import Answer, ResponseStatus
+from tests.factories.responses import client_for, open_round, questionnaire, response_for
 
 from .factories import make_analyst, make_respondent, make_reviewer
-from .fixtures.responses.helpers import client_for, open_round, questionnaire, response_for
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,314 @@
+"""Guards for the layout (docs/architecture.md), after Datasette's test_docs.py: they read the source, not the
+running program, and fail with the file and line to fix.
+
+- Apps import only downwards (LAYERS). A new app goes into LAYERS at its place; until then it counts as sitting
+  just below `demo`, above every listed app.
+- No import cycle inside an app: runtime imports, function-level (lazy) ones included; imports under
+  `if TYPE_CHECKING:` do not count, since they never run. A cycle hidden by a lazy import is still a cycle: move
+  the shared code down (a model method, a module both sides import) instead.
+- Every `KARTLEGG_*` setting the code reads is defined in settings.py and named in the README.
+
+Each checker is also run on a small made-up tree, so that a broken checker cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "kartlegg"
+# Lowest first. An app may import from the apps before it, never from those after it.
+LAYERS = ["lib", "accounts", "geography", "surveys", "responses", "quality", "analytics", "reports", "demo"]
+TOP = "demo"  # writes to every app; unlisted (new) apps sit just below it
+
+
+@dataclass(frozen=True)
+class Import:
+    source: str  # importing module, dotted
+    target: str  # imported module, dotted (a submodule when `from package import submodule`)
+    line: int
+    lazy: bool  # inside a function
+    type_only: bool  # under `if TYPE_CHECKING:`
+    path: Path
+
+
+def module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def python_files(root: Path, package: str) -> Iterator[Path]:
+    for path in sorted((root / package).rglob("*.py")):
+        if "migrations" not in path.parts:
+            yield path
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _walk(node: ast.AST, lazy: bool, type_only: bool) -> Iterator[tuple[ast.AST, bool, bool]]:
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and _is_type_checking(child.test):
+            for stmt in child.body:
+                yield stmt, lazy, True
+                yield from _walk(stmt, lazy, True)
+            for stmt in child.orelse:
+                yield stmt, lazy, type_only
+                yield from _walk(stmt, lazy, type_only)
+            continue
+        inner_lazy = lazy or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        yield child, lazy, type_only
+        yield from _walk(child, inner_lazy, type_only)
+
+
+def imports_of(root: Path, path: Path, known: set[str]) -> Iterator[Import]:
+    """The project-internal imports of one file. `from a.b import c` is an import of a.b.c when that is a module,
+    else of a.b; relative imports are resolved."""
+    source = module_name(root, path)
+    is_package = path.name == "__init__.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node, lazy, type_only in _walk(tree, False, False):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = source.split(".") if is_package else source.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            for alias in node.names:
+                candidate = f"{module}.{alias.name}"
+                targets.append(candidate if candidate in known else module)
+        for target in targets:
+            if target.split(".")[0] == source.split(".")[0]:
+                yield Import(source, target, getattr(node, "lineno", 0), lazy, type_only, path)
+
+
+def collect(root: Path, package: str) -> list[Import]:
+    files = list(python_files(root, package))
+    known = {module_name(root, path) for path in files}
+    return [imp for path in files for imp in imports_of(root, path, known)]
+
+
+def apps_in(root: Path, package: str) -> set[str]:
+    """The apps: the packages directly under the project package (kartlegg.api, .urls, .settings are not apps)."""
+    return {path.parent.name for path in (root / package).glob("*/__init__.py")}
+
+
+def app_of(module: str, apps: set[str]) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in apps else None
+
+
+def rank(app: str) -> float:
+    return LAYERS.index(app) if app in LAYERS else LAYERS.index(TOP) - 0.5
+
+
+def upward_imports(imports: Iterable[Import], root: Path, package: str) -> list[str]:
+    """Imports from an app of a higher layer (TYPE_CHECKING-only imports too: they are a dependency all the same)."""
+    apps = apps_in(root, package)
+    problems = []
+    for imp in imports:
+        importer, imported = app_of(imp.source, apps), app_of(imp.target, apps)
+        if importer is None or imported is None or importer == imported:
+            continue
+        if rank(imported) > rank(importer):
+            where = imp.path.relative_to(root)
+            problems.append(f"{where}:{imp.line}: {importer} imports {imp.target} from the higher layer {imported}")
+    return problems
+
+
+def cycles_within_apps(imports: Iterable[Import], root: Path, package: str) -> list[list[str]]:
+    """Every elementary cycle of runtime imports between modules of the same app, each once (smallest rotation)."""
+    apps = apps_in(root, package)
+    graph: dict[str, set[str]] = {}
+    for imp in imports:
+        if imp.type_only or imp.source == imp.target:
+            continue
+        app = app_of(imp.source, apps)
+        if app is None or app != app_of(imp.target, apps):
+            continue
+        graph.setdefault(imp.source, set()).add(imp.target)
+    found: set[tuple[str, ...]] = set()
+
+    def visit(start: str, node: str, path: list[str], on_path: set[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == start:
+                found.add(tuple(path))
+            elif nxt not in on_path and nxt > start:  # each cycle is found from its smallest module only
+                on_path.add(nxt)
+                visit(start, nxt, [*path, nxt], on_path)
+                on_path.discard(nxt)
+
+    for start in sorted(graph):
+        visit(start, start, [start], {start})
+    return [[*cycle, cycle[0]] for cycle in sorted(found)]
+
+
+SETTING_READ = re.compile(
+    r"""getattr\(\s*settings\s*,\s*["'](KARTLEGG_[A-Z0-9_]+)["']|settings\.(KARTLEGG_[A-Z0-9_]+)"""
+)
+
+
+def settings_read(root: Path, package: str) -> dict[str, str]:
+    """KARTLEGG_* settings the code reads, each with the first place that reads it."""
+    found: dict[str, str] = {}
+    for path in python_files(root, package):
+        if path.name == "settings.py" and path.parent == root / package:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for match in SETTING_READ.finditer(line):
+                name = match.group(1) or match.group(2)
+                found.setdefault(name, f"{path.relative_to(root)}:{number}")
+    return found
+
+
+def settings_defined(settings_file: Path) -> set[str]:
+    """Names assigned at the top level of settings.py (inside `if` blocks too)."""
+    names: set[str] = set()
+    todo: list[ast.stmt] = list(ast.parse(settings_file.read_text(encoding="utf-8")).body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.If | ast.Try | ast.With):
+            todo.extend(node.body)
+            todo.extend(getattr(node, "orelse", []))
+            todo.extend(getattr(node, "finalbody", []))
+            for handler in getattr(node, "handlers", []):
+                todo.extend(handler.body)
+    return names
+
+
+def undefined_settings(root: Path, package: str, readme: Path) -> list[str]:
+    defined = settings_defined(root / package / "settings.py")
+    documented = readme.read_text(encoding="utf-8")
+    problems = []
+    for name, where in sorted(settings_read(root, package).items()):
+        if name not in defined:
+            problems.append(f"{where}: reads {name}, which {package}/settings.py does not define")
+        if not re.search(rf"\b{name}\b", documented):
+            problems.append(f"{where}: reads {name}, which {readme.name} does not name")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def project_imports() -> list[Import]:
+    return collect(ROOT, PACKAGE)
+
+
+def test_no_app_imports_from_a_higher_layer(project_imports: list[Import]) -> None:
+    assert len(project_imports) > 200, "too few imports found: the checker is not reading the code"
+    assert {"accounts", "responses", "analytics", "demo"} <= apps_in(ROOT, PACKAGE)
+    assert upward_imports(project_imports, ROOT, PACKAGE) == []
+
+
+def test_no_import_cycle_inside_an_app(project_imports: list[Import]) -> None:
+    assert cycles_within_apps(project_imports, ROOT, PACKAGE) == []
+
+
+def test_every_setting_read_is_defined_and_documented() -> None:
+    assert len(settings_read(ROOT, PACKAGE)) >= 5, "too few settings found: the checker is not reading the code"
+    assert undefined_settings(ROOT, PACKAGE, ROOT / "README.md") == []
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_checker_finds_an_upward_import_and_ignores_downward_ones(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "kartlegg/__init__.py": "",
+            "kartlegg/geography/__init__.py": "",
+            "kartlegg/geography/logic.py": "from kartlegg.accounts import models\n",
+            "kartlegg/accounts/__init__.py": "",
+            "kartlegg/accounts/models.py": "\n\ndef f():\n    from kartlegg.geography.logic import x\n",
+            "kartlegg/analytics/__init__.py": "",
+            "kartlegg/analytics/views.py": "from kartlegg.demo import users\nfrom kartlegg.newapp import thing\n",
+            "kartlegg/newapp/__init__.py": "from kartlegg.demo.users import X\nfrom kartlegg.analytics import views\n",
+            "kartlegg/demo/__init__.py": "",
+            "kartlegg/demo/users.py": "from kartlegg.analytics import views\n",
+        },
+    )
+    problems = upward_imports(collect(root, "kartlegg"), root, "kartlegg")
+    assert problems == [
+        "kartlegg/accounts/models.py:4: accounts imports kartlegg.geography.logic from the higher layer geography",
+        "kartlegg/analytics/views.py:1: analytics imports kartlegg.demo.users from the higher layer demo",
+        "kartlegg/analytics/views.py:2: analytics imports kartlegg.newapp from the higher layer newapp",
+        "kartlegg/newapp/__init__.py:1: newapp imports kartlegg.demo.users from the higher layer demo",
+    ]
+
+
+def test_checker_finds_cycles_through_lazy_imports_but_not_type_checking_ones(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "kartlegg/__init__.py": "",
+            "kartlegg/surveys/__init__.py": "",
+            "kartlegg/surveys/models.py": "def definition():\n    from kartlegg.surveys.services import build\n",
+            "kartlegg/surveys/services.py": "from kartlegg.surveys.models import Version\n",
+            "kartlegg/surveys/engine.py": (
+                "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from kartlegg.surveys.pdf import x\n"
+            ),
+            "kartlegg/surveys/pdf.py": "from . import engine\n",
+            "kartlegg/quality/__init__.py": "",
+            "kartlegg/quality/services/__init__.py": "from .flags import run\nfrom .queries import send\n",
+            "kartlegg/quality/services/flags.py": "from ..models import Flag\n",
+            "kartlegg/quality/services/queries.py": "from .flags import run\n",
+            "kartlegg/quality/models.py": "class Flag: ...\n",
+            "kartlegg/quality/loader.py": "def f():\n    from .services import versions\n",
+            "kartlegg/quality/services/versions.py": "from .. import loader\n",
+        },
+    )
+    assert cycles_within_apps(collect(root, "kartlegg"), root, "kartlegg") == [
+        ["kartlegg.quality.loader", "kartlegg.quality.services.versions", "kartlegg.quality.loader"],
+        ["kartlegg.surveys.models", "kartlegg.surveys.services", "kartlegg.surveys.models"],
+    ]
+
+
+def test_checker_finds_settings_missing_from_settings_py_or_the_readme(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "kartlegg/__init__.py": "",
+            "kartlegg/settings.py": (
+                "import os\nKARTLEGG_A = 1\nif os.environ.get('X'):\n    KARTLEGG_B: int = 2\n"
+                "def helper():\n    KARTLEGG_HIDDEN = 3\n"
+            ),
+            "kartlegg/app/signals.py": (
+                "from django.conf import settings\n"
+                "a = settings.KARTLEGG_A\n"
+                'b = getattr(settings, "KARTLEGG_B", 0)\n'
+                "c = getattr(settings, 'KARTLEGG_C', True)\n"
+                "d = settings.KARTLEGG_HIDDEN\n"
+            ),
+            "README.md": "| `KARTLEGG_A` | ... |\n| `KARTLEGG_C` | ... |\n",
+        },
+    )
+    assert undefined_settings(root, "kartlegg", root / "README.md") == [
+        "kartlegg/app/signals.py:3: reads KARTLEGG_B, which README.md does not name",
+        "kartlegg/app/signals.py:4: reads KARTLEGG_C, which kartlegg/settings.py does not define",
+        "kartlegg/app/signals.py:5: reads KARTLEGG_HIDDEN, which kartlegg/settings.py does not define",
+        "kartlegg/app/signals.py:5: reads KARTLEGG_HIDDEN, which README.md does not name",
+    ]
