@@ -19,9 +19,9 @@ from kartlegg.responses import services
 from kartlegg.responses.models import Answer
 from kartlegg.surveys import engine
 from kartlegg.surveys.services import import_questionnaire
+from tests.factories.responses import client_for, open_round, questionnaire, response_for
 
 from .factories import make_analyst, make_respondent
-from .fixtures.responses.helpers import client_for, open_round, questionnaire, response_for
 
 pytestmark = pytest.mark.django_db
 
