@@ -1,5 +1,5 @@
 """Aggregates: how long do the precomputed statistics take, how do they grow with the number of units, and how fast
-does the statistics API answer from them? (brief §10)
+does the statistics API answer from them? (docs/benchmarks.md)
 
 On SQLite (a temporary file) and on PostgreSQL (scripts/throwaway-pg.sh), each with the reference data and the demo
 data for 2017–2024 (make_demo_data):

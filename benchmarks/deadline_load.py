@@ -1,4 +1,4 @@
-"""Deadline load: can the collection API take the last days before the deadline? (brief §10)
+"""Deadline load: can the collection API take the last days before the deadline? (docs/benchmarks.md)
 
 On a throwaway PostgreSQL with production durability (fsync, synchronous commit, full-page writes on, so an
 acknowledged save is on disk and pgbench measures a real server), with gunicorn (gthread) on 127.0.0.1 and 300

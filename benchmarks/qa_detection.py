@@ -1,4 +1,5 @@
-"""QA detection: do the checks find planted errors, leave clean units alone, and run a whole round quickly? (brief §6)
+"""QA detection: do the checks find planted errors, leave clean units alone, and run a whole round quickly?
+(docs/quality.md)
 
 In a throwaway SQLite file: migrate, load the reference data, make the synthetic demo data for 2023–2024
 (make_demo_data; or, with --synthetic or when that command is missing, a simple generated pair of rounds), then plant
@@ -513,7 +514,7 @@ def run(tmp: Path, args: argparse.Namespace) -> int:
         first = Flag.objects.filter(round=round_obj, unit__code=code).first()
         if first is not None:
             notes.append(f"  {code}: {first.check_name}/{first.rule}: {first.explanation[:150]}")
-    passed = summary("QA-deteksjon (brief §6): plantede feil, falske flagg og tid for en hel runde", results, notes)
+    passed = summary("QA-deteksjon: plantede feil, falske flagg og tid for en hel runde", results, notes)
     return 0 if passed else 1
 
 

@@ -135,26 +135,3 @@ def test_create_api_token_command_rejects_unknown_user(capsys: pytest.CaptureFix
     call_command("create_api_token", user.username, "eksport")
     key = capsys.readouterr().out.strip()
     assert user_for_token(key) == user
-
-
-def test_setup_demo_creates_one_login_per_role_and_prints_them(capsys: pytest.CaptureFixture[str]) -> None:
-    from kartlegg.accounts.models import User
-    from kartlegg.demo.users import DEMO_PASSWORD
-
-    call_command("setup_demo", "--years", "2024")
-    out = capsys.readouterr().out
-    assert "Syntetiske demodata" in out
-    for username in ("analytiker", "respondent", "bydel", "fylke"):
-        assert username in out
-        user = User.objects.get(username=username)
-        assert user.check_password(DEMO_PASSWORD)
-    assert User.objects.get(username="fylke").is_reviewer
-    assert User.objects.get(username="respondent").unit_codes() == {"4601"}
-    # The statistics pages have their aggregates from the start.
-    from kartlegg.analytics.models import Aggregate
-
-    assert Aggregate.objects.filter(year=2024, level="nation", variable="arsverk_totalt").exists()
-    assert (
-        Client().post(reverse("accounts:login"), {"username": "analytiker", "password": DEMO_PASSWORD}).status_code
-        == 302
-    )

@@ -44,7 +44,7 @@ def test_total_refuses_values_that_are_not_numbers(bad: object) -> None:
 
 
 def test_per_capita_reproduces_the_published_2017_rate() -> None:
-    # Brief §4: 14 633 årsverk in 2017 over 5 258 317 inhabitants (1 January 2017) is the published 2.8 per 1 000.
+    # Published: 14 633 årsverk in 2017 over 5 258 317 inhabitants (1 January 2017) is 2.8 per 1 000.
     rate = measures.per_capita(14633, 5_258_317, per=1000)
     assert rate is not None
     assert round_half_up(rate, 1) == 2.8

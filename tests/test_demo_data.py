@@ -425,3 +425,29 @@ def test_answers_follow_skip_logic_and_overrides() -> None:
     assert text_answer is None  # no COVID question in 2024
     for code, value in values.items():
         assert engine.parse_answer(defn, code, engine.dump_value(value)) == value or isinstance(value, list)
+
+
+def test_setup_demo_creates_one_login_per_role_and_prints_them(capsys: pytest.CaptureFixture[str]) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from kartlegg.accounts.models import User
+    from kartlegg.demo.users import DEMO_PASSWORD
+
+    call_command("setup_demo", "--years", "2024")
+    out = capsys.readouterr().out
+    assert "Syntetiske demodata" in out
+    for username in ("analytiker", "respondent", "bydel", "fylke"):
+        assert username in out
+        user = User.objects.get(username=username)
+        assert user.check_password(DEMO_PASSWORD)
+    assert User.objects.get(username="fylke").is_reviewer
+    assert User.objects.get(username="respondent").unit_codes() == {"4601"}
+    # The statistics pages have their aggregates from the start.
+    from kartlegg.analytics.models import Aggregate
+
+    assert Aggregate.objects.filter(year=2024, level="nation", variable="arsverk_totalt").exists()
+    assert (
+        Client().post(reverse("accounts:login"), {"username": "analytiker", "password": DEMO_PASSWORD}).status_code
+        == 302
+    )

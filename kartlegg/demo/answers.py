@@ -66,7 +66,7 @@ CHOICE_WEIGHTS: dict[str, dict[str, float]] = {
     "G_individuell_plan": {"stor": 0.35, "noen": 0.55, "liten": 0.1},
     "H_henvisninger": {"okt": 0.6, "uendret": 0.3, "redusert": 0.1},
 }
-# The pandemic year: fewer referrals (brief §8).
+# The pandemic year: fewer referrals (docs/demo.md).
 CHOICE_WEIGHTS_2020 = {"H_henvisninger": {"okt": 0.3, "uendret": 0.3, "redusert": 0.4}}
 MULTI_CHANCE: dict[str, dict[str, float]] = {
     "F_opptrapping_hva": {"arsverk": 0.6, "nye_tjenester": 0.5, "kompetanse": 0.5, "annet": 0.1},
@@ -85,7 +85,7 @@ MULTI_CHANCE: dict[str, dict[str, float]] = {
 
 
 # Pulse waves (2020): (first wave, last wave); later waves lie in between. Services close in April and reopen
-# through May; referrals fall and then recover (brief §8 and §9).
+# through May; referrals fall and then recover (docs/demo.md).
 PULSE_CHOICES: dict[str, tuple[dict[str, float], dict[str, float]]] = {
     "P_tjenester_endret": (
         {"stor": 0.55, "noen": 0.35, "liten": 0.08, "ikke": 0.02},

@@ -1,4 +1,4 @@
-"""Planted errors for QA to find (brief §6): a percentage typed as årsverk, a value ten times last year's, a
+"""Planted errors for QA to find (docs/quality.md): a percentage typed as årsverk, a value ten times last year's, a
 stale copy of last year's grid, "no FACT team" with FACT årsverk, and psychologists above the adults' total.
 
 Each error goes to a unit that answered both this year and last under the same code, so "last year's value" is
@@ -78,7 +78,7 @@ def plan_errors(
     previous: YearOutcome,
     prev_reported: Mapping[str, Mapping[str, Mapping[str, Decimal]]],
 ) -> list[Plan]:
-    """3–6 errors of the kinds QA looks for (brief §6), each in a different unit that answered both years under
+    """3–6 errors of the kinds QA looks for (docs/quality.md), each in a different unit that answered both years under
     the same code, so "last year's value" is plain."""
     candidates = [
         code

@@ -1,6 +1,6 @@
 """Invented Norwegian free-text answers for the demo: what the pandemic did to the services (2020).
 
-The themes follow the codebook of the real April 2020 pre-survey (brief §8): consequences for the services, for the
+The themes follow the codebook of the real April 2020 pre-survey (docs/demo.md): consequences for the services, for the
 service users, for collaboration and for referrals. Each theme has several wordings; an answer picks a few themes,
 with chances that roughly match how often municipalities mentioned them, and writes one sentence for each. Which
 themes went into an answer is returned too, so the free-text coding can be checked against a known truth.

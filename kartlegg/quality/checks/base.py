@@ -21,8 +21,8 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 
-# Per-capita bases, as the statistics count them (brief §4): adults per 10 000 aged 18+, children per 10 000 aged
-# 0–17, anything else per 1 000 inhabitants.
+# Per-capita bases, as the statistics count them (docs/statistics.md): adults per 10 000 aged 18+, children per
+# 10 000 aged 0–17, anything else per 1 000 inhabitants.
 TARGET_BASES = {
     "voksne": ("age_18_plus", 10_000, "per 10 000 innbyggere 18 år og over"),
     "barn_og_unge": ("age_0_17", 10_000, "per 10 000 innbyggere 0–17 år"),

@@ -1,4 +1,4 @@
-"""Change from last year (brief §6): implausible changes without a comment, and stale copies of last year's grid.
+"""Change from last year (docs/quality.md): implausible changes without a comment, and stale copies of last year's grid.
 
 Implausible change compares totals (each årsverk grid, and the questions listed in `questions`), not single cells:
 when a questionnaire moves work between rows or columns (Rask psykisk helsehjelp got its own row in 2024), the cells

@@ -1,5 +1,6 @@
-"""Internal inconsistency (brief §6): a service answered "nei" while årsverk are reported for it, a part larger than
-its whole (psychologists above all adults' årsverk), and a stated total that the grid's cells do not add up to.
+"""Internal inconsistency (docs/quality.md): a service answered "nei" while årsverk are reported for it, a part
+larger than its whole (psychologists above all adults' årsverk), and a stated total that the grid's cells do not add
+up to.
 
 The pairs are configuration, not code: `@voksne.fact` names the FACT row of the adults' årsverk grid whatever the
 grid is called in a version, and entries naming variables a version lacks are skipped. A comment does not silence

@@ -1,4 +1,4 @@
-"""Missing answers (brief §6): a unit that did not answer, and a section left empty by a unit that did.
+"""Missing answers (docs/quality.md): a unit that did not answer, and a section left empty by a unit that did.
 
 A unit "answered" once it has submitted (a response reopened for corrections still has). A unit with a draft that
 was never submitted gets a milder flag than one with nothing at all. Only the questions shown under the skip logic

@@ -1,4 +1,4 @@
-"""Peer outliers (brief §6): årsverk per capita far outside the robust range of the unit's size group.
+"""Peer outliers (docs/quality.md): årsverk per capita far outside the robust range of the unit's size group.
 
 The range is median ± k·MAD of log(per-capita årsverk). On the log scale a unit with twice the median is as far out
 as one with half, and the spread of small and large municipalities becomes comparable. Small municipalities are what

@@ -1,5 +1,5 @@
-"""Unit errors (brief §6): a percentage typed as årsverk (50 for 0,5), persons typed as årsverk, and values ten or a
-hundred times last year's, or, for a unit without history, the level of its peers.
+"""Unit errors (docs/quality.md): a percentage typed as årsverk (50 for 0,5), persons typed as årsverk, and values
+ten or a hundred times last year's, or, for a unit without history, the level of its peers.
 
 Why these rules:
 - A position percentage is a round number (a multiple of 5) between 20 and 100. Real årsverk are almost never such a
