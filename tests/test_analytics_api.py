@@ -91,12 +91,18 @@ def test_per_capita_alias_and_measure(client: Client, survey: SmallSurvey) -> No
 
 def test_share_is_suppressed_below_five_units(client: Client, survey: SmallSurvey) -> None:
     data = get(client, "/E_x?level=unit&years=2019&structure=own").json()
-    assert set(data["status"].values()) == {":", ".."}  # one unit is never five
-    assert all(v is None for v in data["value"])
+    # The N behind the share is a second category of the measure (region × measure × year: every other value).
+    assert list(data["dimension"]["ContentsCode"]["category"]["index"]) == ["E_x", "E_x.n"]
+    assert data["dimension"]["ContentsCode"]["category"]["unit"]["E_x.n"]["decimals"] == 0
+    shares, counts = data["value"][0::2], data["value"][1::2]
+    assert {data["status"][str(i)] for i in range(0, len(data["value"]), 2)} == {":", ".."}  # one unit is never five
+    assert all(v is None for v in shares)
+    assert 1 in counts  # the N is published where the share is suppressed
     county = get(client, "/E_x?level=county&years=2019&structure=own").json()
-    position = county["dimension"]["Region"]["category"]["index"]["15"]
+    position = 2 * county["dimension"]["Region"]["category"]["index"]["15"]
     answers = [v["E_x"] for v in survey.values[2019].values()]
     assert county["value"][position] == pytest.approx(round_half_up(sum(answers) / len(answers) * 100, 1))
+    assert county["value"][position + 1] == len(answers)
 
 
 def test_change_is_empty_across_a_break(client: Client, survey: SmallSurvey) -> None:
@@ -113,8 +119,17 @@ def test_csv_on_request(client: Client, survey: SmallSurvey) -> None:
     assert response["Content-Type"].startswith("text/csv")
     text = response.content.decode("utf-8-sig")
     assert "Syntetiske demodata" in text
-    assert "region;statistikkvariabel;år;verdi;merknad" in text
-    assert ";..;.." in text  # missing shows its symbol, never 0
+    lines = text.splitlines()
+    assert lines[0] == "regionkode;region;statistikkvariabel;år;verdi;merknad;datagrunnlag"  # one header row
+    assert all(len(line.split(";")) == 7 for line in lines) and not any(line.startswith("#") for line in lines)
+    assert ";..;..;" in text  # missing shows its symbol, never 0
+    assert any(line.startswith("46;Vestland;") for line in lines)  # the code beside the name
+    plain = get(client, "/arsverk_voksne?level=county&format=csv&csv=plain&years=2020").content.decode("utf-8")
+    assert not plain.startswith("\ufeff") and plain.splitlines()[0].startswith("regionkode,region,")
+    numbers = [line.split(",")[4] for line in plain.splitlines()[1:]]
+    assert any("." in number for number in numbers) and lines[1:] and len(numbers) == len(lines) - 1
+    assert get(client, "/arsverk_voksne?format=jsonstat&csv=plain").status_code == 400  # csv= only with format=csv
+    assert get(client, "/arsverk_voksne?format=csv&csv=tabs").status_code == 400
 
 
 @pytest.mark.parametrize(

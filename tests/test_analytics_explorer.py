@@ -117,15 +117,30 @@ def test_permalink_and_downloads(client: Client, survey: SmallSurvey) -> None:
     csv_response = page(client, query + "&format=csv")
     assert csv_response["Content-Type"].startswith("text/csv")
     text = csv_response.content.decode("utf-8-sig")
-    assert "Syntetiske demodata" in text and "Kilde: SSB, Kartverket, SKDE" in text
+    lines = text.splitlines()
+    assert lines[0] == "regionkode;region;statistikkvariabel;år;verdi;merknad;datagrunnlag"
+    assert "Syntetiske demodata" in lines[1] and "Kilde" not in text  # data rows only; the notes are apart
+    notes = page(client, query + "&format=notes").content.decode("utf-8")
+    assert "Kilde: SSB, Kartverket, SKDE" in notes and "Syntetiske demodata" in notes
     xlsx = page(client, query + "&format=xlsx")
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames[:2] == ["Tabell", "Merknader"]
     sheet = book["Tabell"]
     assert "Syntetiske demodata" in str(sheet.cell(1, 1).value)
+    assert [sheet.cell(2, c).value for c in (1, 2, 3)] == ["Kode", "Region", "2019"]
+    assert "15" in [sheet.cell(r, 1).value for r in range(3, sheet.max_row + 1)]  # SSB's county code
+    hf = openpyxl.load_workbook(io.BytesIO(page(client, "?variable=arsverk_totalt&level=hf&format=xlsx").content))
+    hf_codes = [hf["Tabell"].cell(r, 1).value for r in range(3, hf["Tabell"].max_row + 1)]
+    assert hf_codes and all(str(code).startswith("hf:") for code in hf_codes)  # the level prefix is kept
     jsonstat = page(client, query + "&format=jsonstat").json()
-    assert jsonstat["class"] == "dataset"
+    assert jsonstat["class"] == "dataset" and "recompute_pending" in jsonstat["extension"]["kartlegg"]
+    px = page(client, query + "&format=px")
+    assert px.status_code == 200 and px["Content-Disposition"].endswith('.px"')
+    assert px.content.startswith(b'CHARSET="ANSI";') and b"DATA=" in px.content
+    html = page(client, query).content.decode()
+    for label in ("CSV for Excel", "CSV med komma og punktum", "PC-Axis (PX)", "Merknader (tekst)"):
+        assert label in html
 
 
 def test_profile_compares_the_unit_with_its_places_and_peers(client: Client, survey: SmallSurvey) -> None:

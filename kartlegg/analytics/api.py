@@ -9,7 +9,6 @@ come from the stored aggregates; a slice nobody has asked for before is computed
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from django.core.cache import cache
@@ -19,7 +18,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from kartlegg.accounts.tokens import user_for_token
-from kartlegg.analytics import jsonstat, services
+from kartlegg.analytics import downloads, services
 from kartlegg.analytics import levels as lv
 from kartlegg.analytics.catalogue import ALIASES, MEASURE_LABELS
 from kartlegg.analytics.imputation import RULES
@@ -31,8 +30,8 @@ from kartlegg.analytics.services.read import LEVEL_CHOICES, SOURCE, build_table,
 
 router = Router(tags=["statistikk"])
 
-ALLOWED = ("level", "years", "measure", "structure", "format", "imputation")
-FORMATS = ("jsonstat", "csv")
+ALLOWED = ("level", "years", "measure", "structure", "format", "imputation", "csv")
+FORMATS = ("jsonstat", "csv", "xlsx", "px", "notes")
 CACHE_SECONDS = 600
 
 
@@ -145,13 +144,17 @@ def catalogue(request: HttpRequest) -> CatalogueOut:
 @router.get(
     "/statistics/{variable}",
     response={200: dict, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-    summary="One statistics variable as JSON-stat 2.0 or CSV",
+    summary="One statistics variable as JSON-stat 2.0, CSV, XLSX or PC-Axis",
     description=(
         "Query parameters (all optional): `level` (nation, county, rhf, hf, dps, size_group, municipality, unit; "
         "default nation), `years` (`2017-2024`, `2023` or `2017,2020`; default all), `measure` (sum, per_capita, "
         "change, change_percent, median, share; default the variable's own), `structure` (a loaded year to "
         "harmonise to, default the newest, or `own` for each year's own units and counties), `imputation` "
-        "(carry_forward or none), `format` (jsonstat, the default, or csv). JSON-stat 2.0 as SSB's PxWebApi "
+        "(carry_forward or none), `format` (jsonstat, the default; csv, xlsx, px, or notes: the table's notes as "
+        "text), `csv` (excel, the default: semicolons and decimal commas; plain: commas and decimal points). CSV is "
+        "one header row, then one row per cell (region code and name, measure, year, value, symbol). A share's N "
+        "(units that answered) is a second category of the measure, `<code>.n`, in every format. "
+        "JSON-stat 2.0 as SSB's PxWebApi "
         "writes it; missing (`..`) and suppressed (`:`) figures are null with a status, imputed (`i`) and "
         "estimated (`e`) figures keep their value and carry a status. `extension.kartlegg` says when the figures were "
         "computed (`computed_at`) and whether a recompute is waiting (`recompute_pending`); so do the "
@@ -167,6 +170,7 @@ def variable_data(
     structure: str | None = None,
     imputation: str | None = None,
     format: str | None = None,  # noqa: A002 - the public parameter name
+    csv: str | None = None,
 ) -> Any:
     unknown = sorted(set(request.GET) - set(ALLOWED))
     if unknown:
@@ -178,6 +182,8 @@ def variable_data(
     kind = clean(format) or "jsonstat"
     if kind not in FORMATS:
         raise HttpError(400, f"format: ukjent format {kind[:20]!r}; gyldige er {', '.join(FORMATS)}.")
+    if csv is not None and (kind != "csv" or clean(csv) not in downloads.CSV_VARIANTS):
+        raise HttpError(400, f"csv: gyldige er {', '.join(downloads.CSV_VARIANTS)}, og bare med format=csv.")
     rounds = services.annual_rounds()
     if not rounds:
         raise HttpError(404, "Ingen statistikk ennå: det finnes ingen årlige runder.")
@@ -203,13 +209,10 @@ def variable_data(
             cube = table.cube()
         except (AnalyticsError, services.StatisticsError) as error:
             raise HttpError(400, str(error)) from None
-        if kind == "csv":
-            cached = (jsonstat.to_csv(cube), "text/csv; charset=utf-8", f'attachment; filename="{cube.id}.csv"')
-        else:
-            data = jsonstat.to_jsonstat(cube)
-            data["extension"]["kartlegg"] = services_freshness.freshness([stat.variable.code]).as_json()
-            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-            cached = (text.encode("utf-8"), "application/json; charset=utf-8", "")
+        extension = {"kartlegg": services_freshness.freshness([stat.variable.code]).as_json()}
+        found = downloads.render(cube, kind, plain=csv == "plain", extension=extension, attachment=kind != "jsonstat")
+        disposition = f'attachment; filename="{found.filename}"' if found.filename else ""
+        cached = (found.content, found.content_type, disposition)
         # The key holds the data stamp as it was after a cold slice was computed, so the next request hits.
         cache.set(_cache_key(request, visible, published, fresh.pending), cached, CACHE_SECONDS)
     content, content_type, disposition = cached

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,3 +277,12 @@ def aggregate(
             population=add_bands(index[code].population for code in reported),
         )
     return result
+
+
+def unique_labels(regions: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(code, label) pairs with every label unique in the table: a label that two regions share gets its code
+    ("Akershus (02)", "Akershus (32)"), as happens on each year's own structure across a county reform."""
+    counts: dict[str, int] = {}
+    for _code, label in regions:
+        counts[label] = counts.get(label, 0) + 1
+    return [(code, f"{label} ({code})" if counts[label] > 1 and label != code else label) for code, label in regions]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kartlegg.accounts.permissions import require_analyst
 from kartlegg.analytics import levels as lv
-from kartlegg.analytics import services
+from kartlegg.analytics import services, views_downloads
 from kartlegg.analytics.catalogue import HEADLINE, MEASURE_LABELS
 from kartlegg.analytics.models import AS_REPORTED, Publication
 from kartlegg.analytics.params import Defaults, ParamError, clean, parse_request
@@ -34,20 +34,8 @@ from kartlegg.analytics.services.read import LEVEL_CHOICES, SOURCE, SOURCE_DETAI
 from kartlegg.geography.models import ReportingUnit
 
 DEFAULT_VARIABLE = "arsverk_totalt"
-FORMATS = ("csv", "xlsx", "jsonstat")
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "jsonstat": "application/json; charset=utf-8",
-}
+FORMATS = views_downloads.FORMATS
 PARAMS = ("variable", "q", "level", "years", "measure", "structure", "imputation", "map_year")
-
-
-def _download(content: bytes | str, kind: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=CONTENT_TYPES[kind])
-    extension = "json" if kind == "jsonstat" else kind
-    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
-    return response
 
 
 def _query(request: HttpRequest) -> dict[str, str]:
@@ -91,16 +79,16 @@ def explorer(request: HttpRequest) -> HttpResponse:
         services.ensure(stat_request.variable, stat_request.rule, stat_request.structure, stat_request.level, visible)
         published = services_access.published_years()
         table = build_table(stat_request, [y for y in visible if y not in published])
+        context["freshness"] = services_freshness.freshness([stat_request.variable.code])
         if kind in FORMATS:
-            return _export(table, kind)
+            return views_downloads.respond(request, table.cube(), kind, context["freshness"])
         map_year = int(query["map_year"]) if query.get("map_year", "").isdigit() else None
         context["view"] = services_explorer.explorer_view(table, map_year=map_year)
-        context["freshness"] = services_freshness.freshness([stat_request.variable.code])
     if kind and kind not in FORMATS:
-        context["errors"].append(ParamError("format", _("ukjent format; velg csv, xlsx eller jsonstat")))
+        context["errors"].append(ParamError("format", views_downloads.unknown_format_message()))
     context.update(_choices(catalogue, stat_request, search))
     context["permalink"] = "?" + urlencode(_permalink(stat_request, query))
-    context["downloads"] = [(k, "?" + urlencode({**_permalink(stat_request, query), "format": k})) for k in FORMATS]
+    context["downloads"] = views_downloads.links(_permalink(stat_request, query))
     template = "analytics/explorer.html"
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         template = "analytics/_results.html"
@@ -148,15 +136,6 @@ def _choices(catalogue: Any, stat_request: Any, search: str) -> dict[str, Any]:
     }
 
 
-def _export(table: Any, kind: str) -> HttpResponse:
-    name = table.cube().id
-    if kind == "csv":
-        return _download(services_explorer.csv_download(table), kind, name)
-    if kind == "xlsx":
-        return _download(services_explorer.xlsx_download(table), kind, name)
-    return _download(services_explorer.jsonstat_download(table), kind, name)
-
-
 @require_GET
 def variable_search(request: HttpRequest) -> HttpResponse:
     """The variable list for a search text (htmx swaps it into the form; without JS the form reloads)."""
@@ -185,34 +164,21 @@ def profile(request: HttpRequest, code: str) -> HttpResponse:
             services.ensure(variable, rule, structure, lv.UNIT, years)
     result = services_profile.build_profile(unit, structure, years, rule)
     kind = clean(request.GET.get("format"))
+    fresh = services_freshness.freshness(list(services_profile.HEADLINE_TARGET))
     if kind in FORMATS:
-        return _export_profile(result, kind)
+        return views_downloads.respond(request, result.cube(), kind, fresh)
     published = services_access.published_years()
     context = {
-        "freshness": services_freshness.freshness(list(services_profile.HEADLINE_TARGET)),
+        "freshness": fresh,
         "profile": result,
         "unpublished": [y for y in years if y not in published],
-        "downloads": [(k, "?" + urlencode({"format": k})) for k in FORMATS],
+        "downloads": views_downloads.links({}),
         "source": SOURCE,
         "source_detail": SOURCE_DETAIL,
         "explorer_link": "?" + urlencode({"variable": "arsverk_totalt", "level": lv.UNIT, "measure": "per_capita"}),
     }
     context.update(services_profile.profile_tables(result))
     return render(request, "analytics/profile.html", context)
-
-
-def _export_profile(result: services_profile.Profile, kind: str) -> HttpResponse:
-    from kartlegg.analytics import jsonstat
-    from kartlegg.lib.exports import csv_bytes, xlsx_bytes
-
-    cube = result.cube()
-    header, rows = jsonstat.csv_rows(cube)
-    if kind == "csv":
-        return _download(csv_bytes(header, [*rows, *[[f"# {n}"] for n in [*result.notes, SOURCE]]]), kind, cube.id)
-    if kind == "xlsx":
-        notes = [[n] for n in [*result.notes, SOURCE, SOURCE_DETAIL]]
-        return _download(xlsx_bytes([("Profil", header, rows), ("Merknader", ["Merknad"], notes)]), kind, cube.id)
-    return _download(jsonstat.dumps(cube), kind, cube.id)
 
 
 @login_required

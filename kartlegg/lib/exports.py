@@ -26,17 +26,30 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], demo_mark: bool | None = None) -> bytes:
-    """UTF-8 with BOM and semicolons, so Excel in a Norwegian locale opens it as columns with æøå intact."""
+def csv_bytes(
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    demo_mark: bool | None = None,
+    *,
+    mark_column: bool = False,
+    plain: bool = False,
+) -> bytes:
+    """UTF-8 with BOM and semicolons, so Excel in a Norwegian locale opens it as columns with æøå intact.
+
+    plain=True: commas and no BOM, for scripts (the caller writes decimal points). mark_column=True keeps a demo
+    file a clean table (one header row, then data): the mark is a last column on every row instead of a first row.
+    """
     mark = settings.KARTLEGG_DEMO_MODE if demo_mark is None else demo_mark
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    if mark:
+    writer = csv.writer(buffer, delimiter="," if plain else ";", lineterminator="\r\n")
+    if mark and not mark_column:
         writer.writerow([f"# {DEMO_MARK}: tallene for enkeltenheter er oppdiktet"])
-    writer.writerow([safe_cell(h) for h in header])
+    extra = ["datagrunnlag"] if mark and mark_column else []
+    writer.writerow([safe_cell(h) for h in [*header, *extra]])
+    tail = [DEMO_MARK] if extra else []
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        writer.writerow([safe_cell(v) for v in [*row, *tail]])
+    return (("" if plain else "\ufeff") + buffer.getvalue()).encode("utf-8")
 
 
 def xlsx_bytes(

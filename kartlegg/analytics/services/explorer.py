@@ -4,23 +4,19 @@ and series breaks marked), a chart and a map, and the same table as CSV, XLSX an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from kartlegg.analytics import jsonstat
 from kartlegg.analytics import levels as lv
 from kartlegg.analytics.catalogue import CHANGE, CHANGE_PERCENT, SHARE
 from kartlegg.analytics.charts import MAX_BARS, MAX_LINES, Point, Series, bar_chart, line_chart
 from kartlegg.analytics.cube import round_half_up
-from kartlegg.analytics.measures import ESTIMATED, IMPUTED, STATUS_SYMBOLS, STATUS_TEXTS, SUPPRESSED
+from kartlegg.analytics.measures import ESTIMATED, IMPUTED, STATUS_SYMBOLS, STATUS_TEXTS
 from kartlegg.analytics.models import AS_REPORTED
 from kartlegg.analytics.services.maps import MAP_LEVELS, ChoroplethMap, choropleth
-from kartlegg.analytics.services.read import SOURCE, SOURCE_DETAIL, Table
-from kartlegg.lib.exports import xlsx_bytes
+from kartlegg.analytics.services.read import Table
 from kartlegg.lib.numbers import format_change, format_number, format_percent
 
 TABLE_ID = "statistikk-tabell"
@@ -164,47 +160,3 @@ def explorer_view(table: Table, with_map: bool = True, map_year: int | None = No
         symbols=symbols,
         show_n=table.request.measure == SHARE,
     )
-
-
-# --- downloads ------------------------------------------------------------------------------------------------------
-
-
-def csv_download(table: Table) -> bytes:
-    header, rows = jsonstat.csv_rows(table.cube())
-    extra = [[f"# {note}"] for note in [*table.notes, SOURCE]]
-    from kartlegg.lib.exports import csv_bytes
-
-    return csv_bytes(header, [*rows, *extra])
-
-
-def xlsx_download(table: Table) -> bytes:
-    """The table as laid out on the page (regions × years, numbers as numbers), the notes and the sources."""
-    header = ["Kode", "Region", *[str(y) for y in table.years]]
-    body: list[list[Any]] = []
-    for code, label in table.regions:
-        line: list[Any] = [code, label]
-        for year in table.years:
-            cell = table.cell(code, year)
-            if cell.value is None:
-                line.append(":" if cell.status == SUPPRESSED else "..")
-            else:
-                line.append(round_half_up(cell.value, table.decimals))
-        body.append(line)
-    flags = [
-        [code, label, str(y), STATUS_SYMBOLS[table.cell(code, y).status]]
-        for code, label in table.regions
-        for y in table.years
-        if table.cell(code, y).status in (IMPUTED, ESTIMATED)
-    ]
-    notes = [[n] for n in [table.title, *table.notes, SOURCE, SOURCE_DETAIL]]
-    sheets: list[tuple[str, Sequence[str], Any]] = [
-        ("Tabell", header, body),
-        ("Merknader", ["Merknad"], notes),
-    ]
-    if flags:
-        sheets.append(("Merkede celler", ["Kode", "Region", "År", "Merknad"], flags))
-    return xlsx_bytes(sheets)
-
-
-def jsonstat_download(table: Table) -> str:
-    return jsonstat.dumps(table.cube())

@@ -140,20 +140,24 @@ class Table:
         level = self.request.level
         regions = [(lv.region_code(level, code), label) for code, label in self.regions]
         code = self.contents_code
+        measures = [(code, f"{self.variable.label} – {self.measure_label.lower()}")]
+        units = {code: MetricUnit(self.unit, self.decimals)}
+        share = self.request.measure == SHARE
+        if share:
+            # The N behind every share, as a second category of the measure: every format carries it as data.
+            measures.append((f"{code}.n", N_LABEL))
+            units[f"{code}.n"] = MetricUnit("enheter", 0)
         dims = [
             Dimension("Region", "region", regions, role=GEO),
-            Dimension(
-                "ContentsCode",
-                "statistikkvariabel",
-                [(code, f"{self.variable.label} – {self.measure_label.lower()}")],
-                role=METRIC,
-                units={code: MetricUnit(self.unit, self.decimals)},
-            ),
+            Dimension("ContentsCode", "statistikkvariabel", measures, role=METRIC, units=units),
             Dimension("Tid", "år", [(str(y), str(y)) for y in self.years], role=TIME),
         ]
         cells: dict[tuple[str, ...], Value | float | int | None] = {}
         for (region, year), cell in self.cells.items():
-            cells[(lv.region_code(level, region), code, str(year))] = Value.of(cell.value, cell.status, cell.n)
+            key = lv.region_code(level, region)
+            cells[(key, code, str(year))] = Value.of(cell.value, cell.status, cell.n)
+            if share:
+                cells[(key, f"{code}.n", str(year))] = None if cell.n is None else float(cell.n)
         return Cube.from_cells(
             id=f"{self.variable.code}_{self.request.measure}_{level}".replace("*", "alle").replace(".", "_"),
             label=f"{self.variable.label} – {self.measure_label.lower()}",
@@ -163,6 +167,9 @@ class Table:
             updated=self.updated,
             notes=self.notes,
         )
+
+
+N_LABEL = "antall enheter som svarte (N)"
 
 
 def contents_code(variable: Variable, measure: str) -> str:
@@ -312,7 +319,7 @@ def build_table(request: Request, unpublished: Sequence[int] = ()) -> Table:
             cells[(region, year)] = _measure_cell(request.measure, found.get((region, year)), before, comparable)
     table = Table(
         request=request,
-        regions=[(code, labels.get(code, code)) for code in regions],
+        regions=lv.unique_labels([(code, labels.get(code, code)) for code in regions]),
         cells=cells,
         unit=unit_label(variable, request.measure),
         decimals=decimals_for(variable, request.measure),
