@@ -307,3 +307,23 @@ def test_export_then_import_changes_nothing(tmp_path: Path, round_obj: Any) -> N
         assert report.units_in_file >= 2
         # The formula guard's quote is taken off again on the way in.
         assert report.changed == 0, fmt
+
+
+def test_the_long_export_with_a_comment_on_a_whole_grid_imports_again(tmp_path: Path, round_obj: Any) -> None:
+    fill(round_obj)
+    analyst = make_analyst()
+    response = response_of(round_obj, BERGEN)
+    result = services.save_values(response, {CELL: "2"}, {"B_arsverk": "Tallene gjelder hele året"}, 0, analyst)
+    assert not result.errors
+    data = exports.long_csv(round_obj)
+    lines = data.decode("utf-8-sig").splitlines()
+    assert f"{BERGEN};Bergen;B_arsverk;;Tallene gjelder hele året" in lines  # the grid's own comment row
+    assert import_responses(round_obj, data, dry_run=True).changed == 0
+    edited = data.decode("utf-8-sig").replace(f"{BERGEN};Bergen;{CELL};2;", f"{BERGEN};Bergen;{CELL};3,5;")
+    report = import_responses(round_obj, edited.encode("utf-8-sig"), user=analyst)
+    assert report.by_unit == {BERGEN: 1}
+    assert stored(round_obj, BERGEN)[CELL] == Decimal("3.5")
+    assert Answer.objects.get(response__unit__code=BERGEN, variable="B_arsverk").comment == "Tallene gjelder hele året"
+    bad = data.decode("utf-8-sig").replace(f"{BERGEN};Bergen;B_arsverk;;", f"{BERGEN};Bergen;B_arsverk;7;")
+    with pytest.raises(ResponseImportError, match="er en tabell"):  # a value on a whole grid is still refused
+        import_responses(round_obj, bad.encode("utf-8-sig"))
