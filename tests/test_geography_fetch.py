@@ -46,6 +46,7 @@ EXPECTED_FILES = {
     "klass/131/kommuneinndeling-2024.json",
     "klass/131/changes.json",
     "klass/104/fylker.csv",
+    "klass/112/kostragrupper-2024.json",
     "population/municipality_age.csv.gz",
     "population/oslo_bydel_age.csv.gz",
     "health_regions/dps_areas_adult_2025.csv",
@@ -129,6 +130,16 @@ def statbank_callback(queries: list[dict[str, Any]]) -> Any:
     return callback
 
 
+def kostra_callback(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+    """KLASS's correspondence 131 → 112 (KOSTRA groups): the 2024 fixture; for other dates no items, as KLASS answers
+    for a date that no correspondence table covers."""
+    url = str(request.url)
+    assert "targetClassificationId=112" in url
+    if "date=2024-01-01" in url:
+        return 200, {"Content-Type": "application/json"}, fixture("klass_131_112_2024.json").decode("utf-8")
+    return 200, {"Content-Type": "application/json"}, json.dumps({"correspondenceItems": []})
+
+
 def register_sources(
     rsps: responses.RequestsMock, queries: list[dict[str, Any]] | None = None, *, years: tuple[int, ...] = (2023, 2024)
 ) -> None:
@@ -150,6 +161,11 @@ def register_sources(
         sources.klass_codes_at_url(sources.KLASS_COUNTIES),
         body=fixture("klass_104_codes_at_2024.json"),
         content_type=json_type,
+    )
+    rsps.add_callback(
+        responses.GET,
+        sources.klass_corresponds_at_url(sources.KLASS_MUNICIPALITIES),
+        callback=kostra_callback,
     )
     callback = statbank_callback(queries if queries is not None else [])
     for table in (sources.POPULATION_MUNICIPALITY, sources.POPULATION_BYDEL):
@@ -207,6 +223,8 @@ def test_full_fetch_writes_every_file_in_a_folder_the_loader_reads(fetched: Any)
     assert {(2024, "1508"), (2024, "1580"), (2023, "1507"), (2024, "030117")} <= set(parsed.population)
     assert parsed.county_names == {2024: {"03": "Oslo", "15": "Møre og Romsdal", "31": "Østfold"}}
     assert {b[0] for b in parsed.boundaries} == {Path(p).name.split(".")[0] for p in GEO_FIXTURES}
+    assert parsed.kostra[2024]["0301"] == ("EKG13", "KOSTRA-gruppe 13") and 2023 not in parsed.kostra
+    assert (target / "klass/112/kostragrupper-2024.json").read_bytes() == fixture("klass_131_112_2024.json")
     assert not list(target.parent.glob(".reference.fetch-*")), "the temporary folder is removed"
 
 

@@ -26,7 +26,7 @@ from kartlegg.analytics.measures import AnalyticsError
 from kartlegg.analytics.params import Defaults, ParamError, clean, parse_request
 from kartlegg.analytics.services import access as services_access
 from kartlegg.analytics.services import freshness as services_freshness
-from kartlegg.analytics.services.read import LEVEL_CHOICES, SOURCE, build_table, data_stamp, structure_years
+from kartlegg.analytics.services.read import SOURCE, build_table, data_stamp, level_choices, structure_years
 
 router = Router(tags=["statistikk"])
 
@@ -133,7 +133,7 @@ def catalogue(request: HttpRequest) -> CatalogueOut:
         published_years=sorted(services_access.published_years() & set(cat.years)),
         structures=loaded,
         default_structure=loaded[-1] if loaded else None,
-        levels=[CodeLabel(code=c, label=lv.LEVEL_LABELS[c]) for c in LEVEL_CHOICES],
+        levels=[CodeLabel(code=c, label=lv.LEVEL_LABELS[c]) for c in level_choices()],
         measures=[CodeLabel(code=c, label=label) for c, label in MEASURE_LABELS.items()],
         imputation_rules=list(RULES),
         default_imputation=services.default_rule(),

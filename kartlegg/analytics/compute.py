@@ -27,6 +27,7 @@ from kartlegg.analytics.levels import (
     COUNTY,
     DPS,
     HF,
+    KOSTRA_GROUP,
     MUNICIPALITY,
     NATION,
     RHF,
@@ -42,7 +43,7 @@ from kartlegg.geography.logic import Harmonised
 
 # Levels precomputed for every variable; the unit and municipality levels are precomputed for the headline series
 # and stored on first request for the others (they are the raw data, and as many rows as there are units).
-GROUP_LEVELS = (NATION, COUNTY, RHF, HF, DPS, SIZE_GROUP)
+GROUP_LEVELS = (NATION, COUNTY, RHF, HF, DPS, SIZE_GROUP, KOSTRA_GROUP)
 UNIT_LEVELS = (MUNICIPALITY, UNIT)
 ALL_LEVELS = GROUP_LEVELS + UNIT_LEVELS
 _SUM_CODES = {headline.ADULTS: "A", headline.CHILDREN: "C"}

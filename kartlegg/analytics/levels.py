@@ -67,6 +67,7 @@ class UnitRecord:
     dps_area: str = ""
     size_group: str = ""
     kostra_group: str = ""
+    kostra_group_name: str = ""
     population_total: int = 0
     population_0_17: int = 0
     population_18_plus: int = 0
@@ -106,6 +107,7 @@ class UnitRecord:
             dps_area=obj.dps_area,
             size_group=obj.size_group,
             kostra_group=kostra_group or getattr(obj, "kostra_group", ""),
+            kostra_group_name=getattr(obj, "kostra_group_name", ""),
             population_total=obj.population_total,
             population_0_17=obj.population_0_17,
             population_18_plus=obj.population_18_plus,
@@ -189,6 +191,8 @@ def group_labels(
             labels[group] = unit.rhf_name or group
         elif level == HF:
             labels[group] = unit.hf_name or group
+        elif level == KOSTRA_GROUP:
+            labels[group] = unit.kostra_group_name or group
         elif level == MUNICIPALITY:
             # A municipality is named by its own unit; Oslo, which reports only through bydeler, by its name.
             if unit.code == group:

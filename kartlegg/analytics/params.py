@@ -14,7 +14,7 @@ from kartlegg.analytics import levels as lv
 from kartlegg.analytics.catalogue import MEASURE_LABELS, Catalogue, Variable
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.models import AS_REPORTED
-from kartlegg.analytics.services.read import LEVEL_CHOICES, Request
+from kartlegg.analytics.services.read import Request, level_choices
 
 AS_REPORTED_WORDS = ("own", "reported", "none", "0")
 _YEAR = re.compile(r"[0-9]{4}")
@@ -74,10 +74,11 @@ def parse_years(raw: str | None, available: Sequence[int]) -> list[int]:
 
 def parse_level(raw: str | None, default: str = lv.NATION) -> str:
     text = clean(raw) or default
-    if text not in LEVEL_CHOICES:
+    if text not in level_choices():
         raise ParamError(
             "level",
-            _("ukjent nivå %(value)r; gyldige er %(valid)s") % {"value": text[:30], "valid": ", ".join(LEVEL_CHOICES)},
+            _("ukjent nivå %(value)r; gyldige er %(valid)s")
+            % {"value": text[:30], "valid": ", ".join(level_choices())},
         )
     return text
 

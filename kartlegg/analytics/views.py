@@ -30,7 +30,7 @@ from kartlegg.analytics.services import access as services_access
 from kartlegg.analytics.services import explorer as services_explorer
 from kartlegg.analytics.services import freshness as services_freshness
 from kartlegg.analytics.services import profile as services_profile
-from kartlegg.analytics.services.read import LEVEL_CHOICES, SOURCE, SOURCE_DETAIL, build_table
+from kartlegg.analytics.services.read import SOURCE, SOURCE_DETAIL, build_table, level_choices
 from kartlegg.geography.models import ReportingUnit
 
 DEFAULT_VARIABLE = "arsverk_totalt"
@@ -125,7 +125,7 @@ def _choices(catalogue: Any, stat_request: Any, search: str) -> dict[str, Any]:
         )
     return {
         "variable_sections": sections,
-        "levels": [(code, lv.LEVEL_LABELS[code]) for code in LEVEL_CHOICES],
+        "levels": [(code, lv.LEVEL_LABELS[code]) for code in level_choices()],
         "measures": [(code, MEASURE_LABELS[code]) for code in stat_request.variable.measures],
         "all_years": catalogue.years,
         "structures": services.loaded_years(),

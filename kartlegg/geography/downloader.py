@@ -1,9 +1,9 @@
 """Fetch the reference tables from their public sources and write them as the reference folder's files
 (shared/data/README.md), so `load_reference --dir DIR` can read the result.
 
-Parts: klass (SSB KLASS 131 versions, changes, the county table), population (SSB StatBank 07459 and 10826),
-health (SKDE's health regions and adult DPS areas) and geo (Kartverket's and SKDE's boundaries). Addresses are in
-downloader_sources.py.
+Parts: klass (SSB KLASS 131 versions, changes, the county table), kostra (the KOSTRA groups, KLASS 131→112),
+population (SSB StatBank 07459 and 10826), health (SKDE's health regions and adult DPS areas) and geo (Kartverket's
+and SKDE's boundaries). Addresses are in downloader_sources.py.
 
 Everything is written into a temporary folder beside the destination and moved into place only when every part
 has succeeded, so a failed run leaves the destination as it was. Files the run does not fetch (other parts, the
@@ -26,12 +26,13 @@ from kartlegg.geography.downloader_geo import fetch_geo
 from kartlegg.geography.downloader_health import fetch_health
 from kartlegg.geography.downloader_http import DownloadError, HttpClient
 from kartlegg.geography.downloader_klass import fetch_klass, municipality_codes_by_year
+from kartlegg.geography.downloader_kostra import fetch_kostra
 from kartlegg.geography.downloader_population import fetch_population_files
 
 __all__ = ["PARTS", "DownloadError", "FetchOptions", "FetchResult", "fetch_reference", "parse_only", "parse_years"]
 
 # In this order: the county table takes names from the county boundaries, and population needs the classification.
-PARTS: tuple[str, ...] = ("geo", "klass", "population", "health")
+PARTS: tuple[str, ...] = ("geo", "klass", "kostra", "population", "health")
 DEFAULT_YEARS = (2017, 2024)
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 
@@ -112,6 +113,8 @@ def _run_part(part: str, http: HttpClient, stage: Path, options: FetchOptions) -
         return fetch_geo(http, stage)
     if part == "klass":
         return fetch_klass(http, stage, options.years)
+    if part == "kostra":
+        return fetch_kostra(http, stage, options.years)
     if part == "population":
         codes = municipality_codes_by_year(stage, options.years)
         return fetch_population_files(http, stage, codes, options.ages, options.max_cells)

@@ -29,6 +29,7 @@ SSB_MAX_CELLS = 800_000
 KLASS_BASE = "https://data.ssb.no/api/klass/v1"
 KLASS_MUNICIPALITIES = 131  # Standard for kommuneinndeling
 KLASS_COUNTIES = 104  # Standard for fylkesinndeling, used for county names where Kartverket has no file
+KLASS_KOSTRA_GROUPS = 112  # Gruppering av kommuner etter folkemengde og økonomiske rammebetingelser (KOSTRA-grupper)
 KLASS_LANGUAGE = "nb"
 KLASS_CHANGES_FROM = "1972-01-01"  # the first change SSB records for classification 131
 
@@ -43,6 +44,10 @@ def klass_version_url(version_id: int) -> str:
 
 def klass_changes_url(classification: int) -> str:
     return f"{KLASS_BASE}/classifications/{classification}/changes"
+
+
+def klass_corresponds_at_url(classification: int) -> str:
+    return f"{KLASS_BASE}/classifications/{classification}/correspondsAt"
 
 
 def klass_codes_at_url(classification: int) -> str:

@@ -147,6 +147,14 @@ class _Builder:
             self.warnings.append(f"DPS-område mangler for {code} i {year}.")
         return area
 
+    def kostra(self, year: int, code: str) -> tuple[str, str]:
+        """The KOSTRA group (code, name) of the unit's municipality: from that year's file, else the newest earlier
+        one; ("", "") when the folder has none."""
+        known = [y for y in self.files.kostra if y <= year]
+        if not known:
+            return ("", "")
+        return self.files.kostra[max(known)].get(logic.municipality_of(code), ("", ""))
+
     def bydel_name(self, year: int, code: str) -> str:
         for key in [(year, code), *sorted(k for k in self.files.population_names if k[1] == code)]:
             if key in self.files.population_names:
@@ -219,6 +227,8 @@ class _Builder:
                         hf_name=region.hf_name,
                         dps_area=self.dps_area(year, code),
                         size_group=logic.size_group_label(bands.total, self.bounds),
+                        kostra_group=self.kostra(year, code)[0],
+                        kostra_group_name=self.kostra(year, code)[1],
                         population_total=bands.total,
                         population_0_17=bands.age_0_17,
                         population_18_plus=bands.age_18_plus,
@@ -301,6 +311,8 @@ _KEYED_FIELDS = {
         "hf_name",
         "dps_area",
         "size_group",
+        "kostra_group",
+        "kostra_group_name",
         "population_total",
         "population_0_17",
         "population_18_plus",

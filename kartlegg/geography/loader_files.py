@@ -27,6 +27,7 @@ POPULATION_MUNICIPALITY = "population/municipality_age.csv.gz"
 POPULATION_BYDEL = "population/oslo_bydel_age.csv.gz"
 HEALTH_REGIONS = "health_regions"
 DPS_ADULT = "health_regions/dps_areas_adult_2025.csv"
+KOSTRA_DIR = "klass/112"  # optional: kostragrupper-YYYY.json, KLASS's correspondence 131 → 112 (fetch_reference)
 # (file, level, structure, format). The structure is the year of the code structure the file uses.
 BOUNDARY_FILES: tuple[tuple[str, str, int, str], ...] = (
     ("geo/kommuner_2024.topojson", "kommune", 2024, "topojson"),
@@ -100,6 +101,7 @@ class ReferenceFiles:
     health_regions: list[HealthRegionRow] = field(default_factory=list)
     dps: list[DpsRow] = field(default_factory=list)
     boundaries: list[tuple[str, str, int, str, Any]] = field(default_factory=list)  # name, level, structure, fmt, data
+    kostra: dict[int, dict[str, tuple[str, str]]] = field(default_factory=dict)  # year → municipality → (code, name)
     checksums: dict[str, str] = field(default_factory=dict)
     progress: Callable[[str], None] | None = None
 
@@ -388,6 +390,33 @@ def read_boundaries(files: ReferenceFiles) -> None:
         files.record(relative)
 
 
+def read_kostra(files: ReferenceFiles) -> None:
+    """The KOSTRA groups per year, when the folder has them (they are optional: without them the level is not
+    offered). Each file is KLASS's correspondsAt answer: {correspondenceItems: [{sourceCode, targetCode, ...}]}."""
+    folder = files.root / KOSTRA_DIR
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("kostragrupper-*.json")):
+        relative = f"{KOSTRA_DIR}/{path.name}"
+        year_text = path.stem.rsplit("-", 1)[-1]
+        if not (year_text.isdigit() and len(year_text) == 4):
+            raise ReferenceDataError(relative, "filnavnet må slutte på et årstall (kostragrupper-2024.json)")
+        items = read_json(files.root, relative)
+        items = items.get("correspondenceItems") if isinstance(items, dict) else None
+        if not isinstance(items, list):
+            raise ReferenceDataError(relative, "mangler correspondenceItems")
+        groups: dict[str, tuple[str, str]] = {}
+        for number, item in enumerate(items, start=1):
+            code = str(item.get("sourceCode", "")) if isinstance(item, dict) else ""
+            group = str(item.get("targetCode", "")).strip() if isinstance(item, dict) else ""
+            if not (code.isdigit() and len(code) == 4) or not group:
+                raise ReferenceDataError(relative, f"element nr. {number} mangler kommunenummer eller gruppe")
+            name = text(item.get("targetName") or group, relative, None, "targetName")
+            groups[code] = (text(group, relative, None, "targetCode", 20), name)
+        files.kostra[int(year_text)] = groups
+        files.record(relative)
+
+
 def read_reference_folder(root: Path, progress: Callable[[str], None] | None = None) -> ReferenceFiles:
     """Read and check every file. `progress(relative_path)` is called after each file."""
     if not root.is_dir():
@@ -401,4 +430,5 @@ def read_reference_folder(root: Path, progress: Callable[[str], None] | None = N
     read_health_regions(files)
     read_dps(files)
     read_boundaries(files)
+    read_kostra(files)
     return files

@@ -74,6 +74,9 @@ class ReportingUnit(models.Model):
     hf_name = models.CharField(max_length=100, blank=True)
     dps_area = models.CharField(max_length=100, blank=True)
     size_group = models.CharField(max_length=40, blank=True)
+    # SSB's KOSTRA group of the unit's municipality (KLASS 112), when the reference folder has it.
+    kostra_group = models.CharField(max_length=20, blank=True)
+    kostra_group_name = models.CharField(max_length=100, blank=True)
     population_total = models.PositiveIntegerField(default=0)
     population_0_17 = models.PositiveIntegerField(default=0)
     population_18_plus = models.PositiveIntegerField(default=0)

@@ -290,10 +290,10 @@ def check_entries(
                 message = f"ukjent enhet «{entry.unit}»."
             problems.append(Problem(entry.row, message))
             continue
-        if entry.has_value and entry.variable not in value_codes and entry.variable in comment_codes:
-            if is_blank(entry.raw):
-                # A comment on a whole grid (the long export writes it as "B_arsverk;;comment"): no value to set.
-                entry.has_value = False
+        grid_comment = entry.variable not in value_codes and entry.variable in comment_codes
+        if entry.has_value and grid_comment and is_blank(entry.raw):
+            # A comment on a whole grid (the long export writes it as "B_arsverk;;comment"): no value to set.
+            entry.has_value = False
         known = value_codes if entry.has_value else comment_codes
         if entry.variable not in known:
             if entry.where and entry.where in column_reported:

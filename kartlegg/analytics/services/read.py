@@ -44,7 +44,7 @@ from kartlegg.analytics.measures import (
 from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate
 from kartlegg.analytics.services.extract import Geography, load_geography
 from kartlegg.geography import logic
-from kartlegg.geography.models import ReferenceLoad
+from kartlegg.geography.models import ReferenceLoad, ReportingUnit
 from kartlegg.lib.numbers import format_number
 
 SOURCE = "Kilde: SSB, Kartverket, SKDE; tall: kartlegg"
@@ -52,6 +52,14 @@ SOURCE_DETAIL = "Folketall: SSB, tabell 07459 og 10826. Inndelinger: SSB (KLASS 
 DEMO_NOTE = "Syntetiske demodata: tallene for enkeltenheter er oppdiktet og kalibrert til publiserte nasjonale totaler."
 _STATUS_OF_SYMBOL = {symbol: name for name, symbol in STATUS_SYMBOLS.items()}
 LEVEL_CHOICES = (lv.NATION, lv.COUNTY, lv.RHF, lv.HF, lv.DPS, lv.SIZE_GROUP, lv.MUNICIPALITY, lv.UNIT)
+
+
+def level_choices() -> tuple[str, ...]:
+    """The levels offered: the KOSTRA groups too, but only when the reference data has them (load_reference reads
+    klass/112 when fetch_reference has written it)."""
+    if ReportingUnit.objects.exclude(kostra_group="").exists():
+        return (*LEVEL_CHOICES[:6], lv.KOSTRA_GROUP, *LEVEL_CHOICES[6:])
+    return LEVEL_CHOICES
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`python manage.py fetch_reference --to DIR [--years 2017-2024] [--only klass,population,health,geo] [--quiet]`
+"""`python manage.py fetch_reference --to DIR [--years 2017-2024] [--only klass,kostra,population,health,geo] [--quiet]`
 
 Downloads the reference tables from SSB (KLASS and StatBank), SKDE and Kartverket and writes them in the reference
 folder's formats, so `load_reference --dir DIR` can read them. Atomic: a failed run leaves DIR as it was.
