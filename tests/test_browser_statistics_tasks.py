@@ -6,16 +6,15 @@ Every page is checked with axe-core."""
 from __future__ import annotations
 
 import re
-import signal
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from kartlegg.analytics import services as statistics
 from kartlegg.jobs.models import Job, JobStatus
 from kartlegg.responses import invitations
 
+from . import jobs_sample
 from .browser import assert_accessible, browser, chromium_browser, live_url  # noqa: F401
 from .factories import PASSWORD, make_analyst
 from .fixtures.responses.helpers import open_round, response_for
@@ -25,20 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 CELL = "B_arsverk.ledelse.lege"
 
 
-def run_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`manage.py db_worker --batch`, in this process: it runs what is queued and exits."""
-    from django_tasks_db.management.commands import db_worker
-
-    # The test runs inside one transaction; the worker's connection check would otherwise end it.
-    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    try:
-        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-
-
 def vestland_cell(page: Any) -> str:
     """Bergen's county: its figure is stored by the computation (unit-level figures are computed when asked)."""
     row = page.locator("#statistikk-tabell tbody tr", has=page.get_by_role("rowheader", name="Vestland"))
@@ -46,12 +31,12 @@ def vestland_cell(page: Any) -> str:
 
 
 def test_a_submitted_value_reaches_the_public_statistics_through_the_worker(  # type: ignore[no-untyped-def]
-    live_url,
-    browser,
-    chromium_browser,
+    live_url,  # noqa: F811
+    browser,  # noqa: F811
+    chromium_browser,  # noqa: F811
     settings,
     django_capture_on_commit_callbacks,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.KARTLEGG_STATISTICS_PREVIEW = True  # the year is not published; the public may look at it here
@@ -85,7 +70,7 @@ def test_a_submitted_value_reaches_the_public_statistics_through_the_worker(  # 
     assert vestland_cell(public) == ".."  # not yet: the submission waits for the worker
     assert "en oppdatering av tallene står i kø" in public.inner_text("main")
 
-    run_worker(monkeypatch)
+    jobs_sample.run_worker(monkeypatch)
     assert set(Job.objects.values_list("status", flat=True)) == {JobStatus.DONE}
 
     public.goto(address)

@@ -3,11 +3,9 @@ real database backend and its worker (`db_worker --batch`)."""
 
 from __future__ import annotations
 
-import signal
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -130,7 +128,9 @@ def _plain() -> None:
     return None
 
 
-def test_the_database_backend_and_its_worker_run_a_job(settings: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_the_database_backend_and_its_worker_run_a_job(
+    settings: Any, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -140,12 +140,7 @@ def test_the_database_backend_and_its_worker_run_a_job(settings: Any, django_cap
     assert job.status == JobStatus.QUEUED  # enqueued in the database, waiting for a worker
     stored = DBTaskResult.objects.get(pk=job.task_id)
     assert stored.status == "READY" and stored.task_path == "tests.jobs_sample.count_to"
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    try:
-        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
+    jobs_sample.run_worker(monkeypatch)
     job.refresh_from_db()
     stored.refresh_from_db()
     assert (job.status, job.done, job.result) == (JobStatus.DONE, 3, {"message": "talte til 3", "to": 3})
