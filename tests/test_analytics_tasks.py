@@ -64,3 +64,21 @@ def test_pages_and_the_api_say_when_the_figures_were_computed_and_whether_a_reco
     assert response["X-Recompute-Pending"] == "true" and response["Last-Modified"]
     profile = client.get("/statistikk/enhet/1505/").content.decode()
     assert "Tallene ble beregnet" in profile and "står i kø" in profile
+
+
+def test_a_reopening_and_a_lock_each_queue_a_recompute_of_what_they_touched() -> None:
+    from kartlegg.quality import services as quality
+    from kartlegg.responses import services as responses
+    from kartlegg.responses.models import Response
+
+    small = SmallSurvey()
+    services.compute()
+    round_2019 = small.rounds[2019]
+    analyst = make_analyst()
+    response = Response.objects.select_related("round", "unit").get(round=round_2019, unit__code="1505")
+    assert responses.reopen(response, analyst, "Feil i tallene")
+    job = Job.objects.get(key=f"{tasks.RECOMPUTE_KEY}{round_2019.pk}")
+    assert (job.status, job.arguments["units"]) == (JobStatus.QUEUED, ["1505"])  # queued when the request commits
+    quality.lock_round(small.rounds[2020], analyst)
+    locked = Job.objects.get(key=f"{tasks.RECOMPUTE_KEY}{small.rounds[2020].pk}")
+    assert locked.arguments["units"] is None  # a new data version: the whole round

@@ -12,7 +12,7 @@ from django.urls import reverse
 from kartlegg.jobs import services as jobs
 from kartlegg.jobs.models import Job, JobStatus
 
-from . import jobs_sample
+from .factories import jobs as jobs_sample
 from .factories import make_analyst, make_respondent
 
 pytestmark = pytest.mark.django_db
@@ -139,7 +139,7 @@ def test_the_database_backend_and_its_worker_run_a_job(
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED  # enqueued in the database, waiting for a worker
     stored = DBTaskResult.objects.get(pk=job.task_id)
-    assert stored.status == "READY" and stored.task_path == "tests.jobs_sample.count_to"
+    assert stored.status == "READY" and stored.task_path == "tests.factories.jobs.count_to"
     jobs_sample.run_worker(monkeypatch)
     job.refresh_from_db()
     stored.refresh_from_db()

@@ -14,10 +14,10 @@ from kartlegg.analytics import services as statistics
 from kartlegg.jobs.models import Job, JobStatus
 from kartlegg.responses import invitations
 
-from . import jobs_sample
 from .browser import assert_accessible, browser, chromium_browser, live_url  # noqa: F401
 from .factories import PASSWORD, make_analyst
-from .fixtures.responses.helpers import open_round, response_for
+from .factories import jobs as jobs_sample
+from .factories.responses import open_round, response_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 

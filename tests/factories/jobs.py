@@ -1,4 +1,4 @@
-"""Jobs used by tests/test_jobs.py (module-level, so that the database worker finds them by their import path), and
+"""Jobs for tests/test_jobs.py (module-level, so that the database worker finds them by their import path), and
 the worker run in the test process."""
 
 from __future__ import annotations
