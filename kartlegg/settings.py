@@ -236,6 +236,16 @@ TASKS = {
         }[os.environ.get("KARTLEGG_TASKS_BACKEND", "database")]
     }
 }
+# A running job's progress also goes to the "jobs" cache, which the web server reads: a job that writes its results
+# in one long transaction cannot show its progress through the database until it commits. A file cache serves one
+# machine; with web servers on several machines, point KARTLEGG_JOBS_CACHE_DIR at a shared folder.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "jobs": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("KARTLEGG_JOBS_CACHE_DIR", str(BASE_DIR / "var" / "jobs")),
+    },
+}
 # Seconds a statistics recompute waits for more changes to the same round before it runs (they join it).
 KARTLEGG_RECOMPUTE_DELAY = float(os.environ.get("KARTLEGG_RECOMPUTE_DELAY", "10"))
 

@@ -26,6 +26,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # Background jobs run at once, inside the test; tests/test_jobs.py also runs them through the database worker.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.KARTLEGG_RECOMPUTE_DELAY = 0
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "jobs": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jobs"},
+    }
     from django_tasks.signals import clear_tasks_handlers
 
     clear_tasks_handlers(setting="TASKS")

@@ -145,3 +145,21 @@ def test_the_database_backend_and_its_worker_run_a_job(
     stored.refresh_from_db()
     assert (job.status, job.done, job.result) == (JobStatus.DONE, 3, {"message": "talte til 3", "to": 3})
     assert stored.status == "SUCCESSFUL"
+
+
+def test_progress_inside_a_long_transaction_reaches_the_page_through_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import transaction
+
+    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL", 0)  # every step is written
+
+    job = jobs.start(jobs_sample.count_to, to=10)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    with transaction.atomic():  # the job's own transaction (a computation writing all its rows at once)
+        progress = jobs.Progress(job.pk)
+        progress.start(10)
+        progress.set(4, message="fire")
+    Job.objects.filter(pk=job.pk).update(done=0)  # what another connection sees before that transaction commits
+    job.refresh_from_db()
+    assert (jobs.live(job).done, job.total, job.message) == (4, 10, "fire")
+    finished = Job(pk=job.pk, status=JobStatus.DONE, done=10, total=10)
+    assert jobs.live(finished).done == 10  # a finished job is what its row says

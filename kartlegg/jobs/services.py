@@ -33,6 +33,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -56,7 +57,9 @@ class JobError(ValueError):
 
 
 class Progress:
-    """How far a running job has come, written to its Job row at most every PROGRESS_INTERVAL seconds."""
+    """How far a running job has come, written at most every PROGRESS_INTERVAL seconds to its Job row and to the
+    "jobs" cache. The cache is what the web server sees while the job is inside a long transaction of its own (the
+    statistics computation writes all its rows in one): the row's update becomes visible only at the commit."""
 
     def __init__(self, job_id: int) -> None:
         self.job_id = job_id
@@ -88,6 +91,20 @@ class Progress:
             return
         self._written = now
         Job.objects.filter(pk=self.job_id).update(done=self.done, total=self.total, message=self.message[:300])
+        caches["jobs"].set(progress_key(self.job_id), [self.done, self.total, self.message[:300]], 24 * 3600)
+
+
+def progress_key(job_id: int) -> str:
+    return f"kartlegg-job-progress:{job_id}"
+
+
+def live(job_obj: Job) -> Job:
+    """The job with the newest progress of a running job (from the cache, which a long transaction cannot hide)."""
+    if job_obj.status == JobStatus.RUNNING:
+        found = caches["jobs"].get(progress_key(job_obj.pk))
+        if found and found[0] >= job_obj.done:
+            job_obj.done, job_obj.total, job_obj.message = found
+    return job_obj
 
 
 def job(label: str) -> Callable[[Callable[..., Any]], Task[Any, Any]]:
@@ -177,6 +194,7 @@ def execute(job_id: int, func: Callable[..., Any]) -> Any:
     try:
         value = func(progress, **arguments)
     except Exception as exc:
+        caches["jobs"].delete(progress_key(job_id))
         Job.objects.filter(pk=job_id).update(
             status=JobStatus.FAILED,
             error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"[:20_000],
@@ -185,6 +203,7 @@ def execute(job_id: int, func: Callable[..., Any]) -> Any:
             total=progress.total,
         )
         raise
+    caches["jobs"].delete(progress_key(job_id))
     result = value if isinstance(value, Mapping) else None
     total = progress.total or 1
     Job.objects.filter(pk=job_id).update(

@@ -30,6 +30,8 @@ def index(request: HttpRequest) -> HttpResponse:
     else:
         status = ""
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("side"))
+    for job in page.object_list:
+        services.live(job)
     counts = {value: Job.objects.filter(status=value).count() for value in JobStatus.values}
     choices = [(value, label, counts[value]) for value, label in JobStatus.choices]
     return render(request, "jobs/index.html", {"page": page, "status": status, "choices": choices})
@@ -41,7 +43,7 @@ def progress(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(Job, pk=job_id)
     if not services.visible_to(job, request.user):
         raise Http404
-    return render(request, "jobs/_progress.html", {"job": job})
+    return render(request, "jobs/_progress.html", {"job": services.live(job)})
 
 
 @require_POST

@@ -23,4 +23,4 @@ def job_progress(request: Any) -> SafeString:
     job = Job.objects.filter(pk=int(value)).first()
     if job is None or not services.visible_to(job, request.user):
         return mark_safe("")  # noqa: S308 - empty
-    return mark_safe(render_to_string("jobs/_progress.html", {"job": job}, request=request))  # noqa: S308
+    return mark_safe(render_to_string("jobs/_progress.html", {"job": services.live(job)}, request=request))  # noqa: S308
