@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,10 +25,11 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# A fixed development key is acceptable only when DEBUG is on or under the test runner; production must set one.
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    SECRET_KEY = "kartlegg-insecure-development-key-change-me-0123456789abcdef"  # noqa: S105
+# A fixed development key stands in when SECRET_KEY is unset, so that commands and tests run on a fresh clone. With
+# DEBUG off the web process refuses to start with it (kartlegg/wsgi.py, kartlegg.lib.checks) and `check --deploy`
+# fails: sessions and signed links are verified by the web process, so that is where a known key could be abused.
+DEVELOPMENT_SECRET_KEY = "kartlegg-insecure-development-key-change-me-0123456789abcdef"  # noqa: S105
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 
@@ -40,6 +44,8 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "ninja",
     "kartlegg.lib",
     "kartlegg.accounts",
     "kartlegg.jobs",
@@ -52,7 +58,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kartlegg.lib.middleware.DrainRequestBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "kartlegg.lib.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -159,18 +168,64 @@ if KARTLEGG_IDPORTEN_ENABLED:
 
         raise ImproperlyConfigured("KARTLEGG_IDPORTEN_ENABLED needs OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET.")
 
+# Cookies: Secure whenever DEBUG is off (SECURE_COOKIES=0 only for plain-HTTP trials), HttpOnly (no script reads
+# them: htmx and form.js take the CSRF token from the page), SameSite=Lax.
+SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_TLS_PROXY", False):
+# Sent on every answer by kartlegg.lib.middleware.PermissionsPolicyMiddleware: no page uses these browser features.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), "
+    "interest-cohort=()"
+)
+# Behind a load balancer that ends TLS and sets X-Forwarded-Proto (deploy/nginx-kartlegg.conf does): redirect plain
+# HTTP to HTTPS and send HSTS for a year.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
-    SECURE_HSTS_SECONDS = 31536000
+    # /healthz is asked by the load balancer over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Content-Security-Policy (django-csp 4): only this site's own files, no inline script or style except an element
+# carrying the request's nonce (`nonce="{{ request.csp_nonce }}"`), no eval, no framing, no plugins.
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+if KARTLEGG_IDPORTEN_ENABLED:
+    # Log-in and log-out forms redirect to ID-porten; Chromium applies form-action to such redirects too.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
+        "https://" + urlsplit(OIDC_OP_AUTHORIZATION_ENDPOINT).netloc,
+        "https://" + urlsplit(OIDC_OP_LOGOUT_ENDPOINT).netloc,
+    ]
+if BEHIND_TLS_PROXY:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", "Norsk bokmål"), ("nn", "Norsk nynorsk"), ("en", "English")]

@@ -3,9 +3,11 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from kartlegg.api import api
+from kartlegg.lib.health import healthz
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("konto/", include("kartlegg.accounts.urls")),
     path("geografi/", include("kartlegg.geography.urls")),

@@ -9,7 +9,9 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from .models import ApiToken
 
@@ -52,13 +54,36 @@ class TokenAuth(HttpBearer):
 
 
 class LoggedInSession(SessionAuth):
-    """A browser session (with CSRF on unsafe methods, as Django Ninja's SessionAuth does)."""
+    """A browser session, with CSRF on unsafe methods. The CSRF check applies only when a session logs the caller
+    in: a request with neither a token nor a session is simply unauthenticated (401), not a CSRF failure (403)."""
+
+    def __call__(self, request: HttpRequest) -> Any | None:
+        user = getattr(request, "user", None)
+        if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, "CSRF check Failed")
+        return user
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
         user = super().authenticate(request, key)
         if user is None or isinstance(user, AnonymousUser):
             return None
         return user
+
+
+def api_user(request: HttpRequest) -> Any:
+    """The caller of a public endpoint (one that answers anonymous callers too): a bearer token's user, else the
+    session's, else anonymous. A bearer token that is not valid is a 401, never a silent fall-back to anonymous."""
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        user = user_for_token(header[7:].strip())
+        if user is None:
+            raise HttpError(401, "Ugyldig API-nøkkel.")
+        request.user = user
+        request.auth_channel = "api"  # type: ignore[attr-defined]
+        return user
+    return getattr(request, "user", None) or AnonymousUser()
 
 
 # Use as `auth=API_AUTH` on routers and operations that need a logged-in caller.

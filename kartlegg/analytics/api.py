@@ -17,7 +17,7 @@ from django.utils.http import http_date
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from kartlegg.accounts.tokens import user_for_token
+from kartlegg.accounts.tokens import api_user
 from kartlegg.analytics import downloads, services
 from kartlegg.analytics import levels as lv
 from kartlegg.analytics.catalogue import ALIASES, MEASURE_LABELS
@@ -69,17 +69,6 @@ class CatalogueOut(Schema):
 class ErrorOut(Schema):
     error: str
     details: list[dict] | None = None
-
-
-def _user(request: HttpRequest) -> Any:
-    """The caller: a bearer token's user, else the session's (anonymous for the public)."""
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        user = user_for_token(header[7:].strip())
-        if user is None:
-            raise HttpError(401, "Ugyldig API-nøkkel.")
-        return user
-    return getattr(request, "user", None)
 
 
 @router.get(
@@ -194,7 +183,7 @@ def variable_data(
         stat = parse_request(cat, variable, query, defaults)
     except ParamError as error:
         raise HttpError(error.status, f"{error.param}: {error.message}.") from None
-    visible = services_access.visible_years(_user(request), list(stat.years))
+    visible = services_access.visible_years(api_user(request), list(stat.years))
     if not visible:
         raise HttpError(403, f"years: {', '.join(map(str, stat.years))} er ikke publisert ennå.")
     stat = type(stat)(**{**stat.__dict__, "years": tuple(visible)})

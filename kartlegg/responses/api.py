@@ -21,7 +21,7 @@ from kartlegg.accounts.permissions import Access
 from kartlegg.accounts.tokens import API_AUTH
 
 from . import services
-from .api_payload import BodyError, PutBody, issue_list, json_value, parse_put_body
+from .api_payload import BodyError, PutBody, issue_list, json_value, parse_put_body, text_type_errors
 from .models import Response, Round
 
 router = Router(tags=["innsamling"], auth=API_AUTH)
@@ -218,11 +218,12 @@ def get_response(request: HttpRequest, round_id: int, unit_code: str) -> Any:
 PUT_DOC = """Store values, all or nothing, and return the stored values with the new version.
 
 Values may be JSON numbers, strings (decimal comma allowed: "2,5"), true/false, lists (multichoice) or null
-(= blank). `version` must be the version last read. If someone saved since, the save is merged by variable:
-variables nobody changed since that version are stored, and `others_changed` lists what the others changed; 409
-names the variables that both changed (a variable sent back unchanged keeps the other's value). A bad value stores
-nothing: 422 names every bad variable. Malformed JSON or a missing, negative or
-non-integer version is 400."""
+(= blank). A text variable takes a JSON string only: a number or true/false sent to it is refused (422).
+`version` must be the version last read. If someone saved since, the save is merged by variable: variables nobody
+changed since that version are stored, and `others_changed` lists what the others changed; 409 names the variables
+that both changed (a variable sent back unchanged keeps the other's value). A bad value stores nothing: 422 names
+every bad variable. Malformed JSON, a missing, negative or non-integer version, or text with an unpaired surrogate
+(`"\\ud800"`) is 400 naming the field. A body over 2,5 MB is 413."""
 
 
 @router.put(
@@ -246,12 +247,13 @@ def put_response(request: HttpRequest, round_id: int, unit_code: str) -> Any:
     except BodyError as exc:
         raise HttpError(400, str(exc)) from None
     response = _response(request, round_id, unit_code, Access.EDIT)
-    if body.type_errors:
+    defn = response.round.version.definition()
+    type_errors = {**body.type_errors, **text_type_errors(defn, body.values)}
+    if type_errors:
         # Name every bad variable at once: the engine's verdict on the others joins the type errors.
-        defn = response.round.version.definition()
-        usable = {code: value for code, value in body.values.items() if code not in body.type_errors}
+        usable = {code: value for code, value in body.values.items() if code not in type_errors}
         _parsed, errors = services.parse_values(defn, usable)
-        return Status(422, _field_errors({**errors, **body.type_errors}))
+        return Status(422, _field_errors({**errors, **type_errors}))
     try:
         result = services.save_values(
             response, body.values, body.comments, expected_version=body.version, user=request.user, channel=Channel.API

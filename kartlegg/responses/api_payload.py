@@ -95,6 +95,31 @@ def _value_type_error(value: Any) -> str:
     return TYPE_MESSAGE
 
 
+SURROGATE_MESSAGE = "inneholder et ugyldig tegn (en enslig surrogat, U+D800–U+DFFF), som ikke er gyldig Unicode-tekst."
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _shown(code: str) -> str:
+    """A code as it can be echoed back: unpaired surrogates written as \\udxxx."""
+    return code.encode("utf-8", "backslashreplace").decode("utf-8")[:MAX_CODE_LENGTH]
+
+
+def _check_text(where: str, code: str, value: Any) -> None:
+    """JSON may carry lone surrogates ("\\ud800"); no database can store them. BodyError (-> 400) naming the field."""
+    if _has_surrogate(code):
+        raise BodyError(f"{where}: variabelkoden {_shown(code)!r} {SURROGATE_MESSAGE}")
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(item, str) and _has_surrogate(item) for item in items):
+        raise BodyError(f"{where}.{code}: {SURROGATE_MESSAGE}")
+
+
 def parse_put_body(raw: bytes | str) -> ParsedBody:
     """The PUT body as values, version and comments; BodyError (-> 400) when its shape is wrong."""
     if not raw or not raw.strip():
@@ -124,6 +149,10 @@ def parse_put_body(raw: bytes | str) -> ParsedBody:
         raise BodyError("comments: må være et JSON-objekt {variabel: tekst}.")
     if any(len(code) > MAX_CODE_LENGTH for code in [*values, *comments_raw]):
         raise BodyError(f"values: en variabelkode er for lang (høyst {MAX_CODE_LENGTH} tegn).")
+    for code, value in values.items():
+        _check_text("values", code, value)
+    for code, text in comments_raw.items():
+        _check_text("comments", code, text)
     type_errors: dict[str, str] = {}
     for code, value in values.items():
         message = _value_type_error(value)
@@ -138,6 +167,22 @@ def parse_put_body(raw: bytes | str) -> ParsedBody:
         else:
             type_errors[f"{code}#comment"] = "Kommentaren må være tekst (eller null)."
     return ParsedBody(values=values, version=version, comments=comments, type_errors=type_errors)
+
+
+TEXT_NUMBER_MESSAGE = "Dette er et tekstspørsmål: send svaret som en JSON-streng, ikke som et tall."
+
+
+def text_type_errors(defn: Any, values: dict[str, Any]) -> dict[str, str]:
+    """A JSON number (or true/false) sent to a text variable is refused by name, not silently stored as a string:
+    a client that sends a number there has mixed up its variables. The web form and spreadsheets send text anyway."""
+    errors: dict[str, str] = {}
+    for code, value in values.items():
+        if value is None or isinstance(value, str | list):
+            continue
+        question = defn.question_for(code)
+        if question is not None and (question.cell_type if question.is_grid else question.type) == "text":
+            errors[code] = TEXT_NUMBER_MESSAGE
+    return errors
 
 
 def json_value(value: Any) -> Any:

@@ -18,6 +18,12 @@ from typing import Any
 
 # Unpacked size allowed for a workbook; a real one with a few thousand rows is a few MB.
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+# Cells a workbook may hold before openpyxl parses it. The size of the file says little (a 0,22 MB file can hold
+# 4 million empty cells in one row, and openpyxl parses a whole row at a time whatever max_col says), so the work is
+# bounded by counting cells in the sheets' XML first, which stops as soon as the limit is passed.
+MAX_CELLS = 2_000_000
+_CELL_MARKS = (b"<c", b":c ", b":c>", b":c/", b":c\n", b":c\r", b":c\t")
+_STRING_MARKS = (b"<si", b":si")
 
 
 class FileFormatError(ValueError):
@@ -104,9 +110,42 @@ def csv_rows(text: str) -> Iterator[Row]:
         raise FileFormatError(f"Linje {start}: CSV-filen kan ikke leses ({exc}).") from None
 
 
-def open_workbook(data: bytes) -> Any:
+def count_cells(data: bytes, limit: int) -> int:
+    """Cells (and shared strings) in a workbook's XML, counted without parsing it; stops once past `limit`.
+
+    It counts every element that starts with `<c` (cells, and a few column and formatting elements, so it never
+    counts low) in streamed, decompressed chunks: the cost is bounded by `limit`, not by what the file unpacks to."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        names += [n for n in archive.namelist() if n == "xl/sharedStrings.xml"]
+        total = 0
+        for name in names:
+            marks = _STRING_MARKS if name.endswith("sharedStrings.xml") else _CELL_MARKS
+            tail = b""
+            with archive.open(name) as stream:
+                while chunk := stream.read(256 * 1024):
+                    buffer = tail + chunk
+                    total += sum(buffer.count(mark) for mark in marks)
+                    if total > limit:
+                        return total
+                    tail = buffer[-3:]  # a mark split between chunks is counted (one may count twice: never low)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError):
+        raise FileFormatError("Filen ser ut som en ZIP- eller Excel-fil, men er skadet.") from None
+    return total
+
+
+def open_workbook(data: bytes, max_cells: int = MAX_CELLS) -> Any:
+    """The workbook, read-only, after checking that it holds at most `max_cells` cells."""
     from openpyxl import load_workbook
 
+    from kartlegg.lib.numbers import format_number
+
+    if count_cells(data, max_cells) > max_cells:
+        raise FileFormatError(
+            f"Excel-filen har for mange celler (mer enn {format_number(max_cells, space=' ')}). "
+            "Fjern tomme rader og kolonner, eller del filen."
+        )
     try:
         # data_only: the cached results of formulas, not the formula text.
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)

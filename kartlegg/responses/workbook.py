@@ -24,6 +24,8 @@ from kartlegg.surveys import engine
 from .spreadsheets import FileFormatError, detect_format, is_blank, open_workbook, sheet_rows
 
 MAX_POSITIONS = 5000
+# The downloaded workbook holds about 3 000 cells; 5 000 positions with every column filled about 50 000.
+MAX_CELLS = 100_000
 DATA_ROWS = 500  # rows prepared with drop-downs; more may be added by copying
 SHARE_DECIMALS = 6
 
@@ -262,7 +264,7 @@ def parse_workbook(defn: engine.Definition, data: bytes) -> ParsedWorkbook:
     if detect_format(data) != "xlsx":
         raise FileFormatError("Filen er ikke et Excel-ark (.xlsx). Last opp hjelpeskjemaet slik du lastet det ned.")
     grids = {g.group: g for g in grids_for(defn)}
-    workbook = open_workbook(data)
+    workbook = open_workbook(data, max_cells=MAX_CELLS)
     try:
         sheet = workbook[POSITIONS_SHEET] if POSITIONS_SHEET in workbook.sheetnames else workbook.worksheets[0]
         rows = sheet_rows(sheet, max_col=len(HEADERS) + 4, max_rows=MAX_POSITIONS + 50)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from ninja import Path, Router, Schema
 from ninja.errors import HttpError
 
+from kartlegg.accounts.tokens import api_user
 from kartlegg.surveys import engine
 from kartlegg.surveys.models import QuestionnaireVersion
 from kartlegg.surveys.services import get_version_for_user, visible_versions
@@ -122,7 +123,7 @@ def _number(value: Decimal | None) -> float | None:
 def list_questionnaires(request: HttpRequest) -> list[dict[str, Any]]:
     """Every questionnaire version the caller may see (published ones for the public), newest first."""
     out = []
-    for version in visible_versions(request.user).order_by("survey__code", "-year", "label"):
+    for version in visible_versions(api_user(request)).order_by("survey__code", "-year", "label"):
         defn = version.definition()
         out.append(
             {
@@ -152,7 +153,7 @@ def get_questionnaire(request: HttpRequest, version_id: int = Path(..., ge=1, le
     """Sections, questions with all attributes (grids with rows, columns and cell codes), and validation rules.
     Grid cells are stored as `grid.row.column`; totals are computed, never stored."""
     try:
-        version = get_version_for_user(request.user, version_id)
+        version = get_version_for_user(api_user(request), version_id)
     except QuestionnaireVersion.DoesNotExist as exc:
         raise HttpError(404, f"Fant ingen skjemaversjon med id {version_id}.") from exc
     defn = version.definition()

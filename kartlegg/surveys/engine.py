@@ -64,7 +64,7 @@ __all__ = [
 
 _YES = {"ja", "j", "yes", "y", "true", "1", "sant"}
 _NO = {"nei", "n", "no", "false", "0", "usant"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _DATE_NB = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
