@@ -23,7 +23,7 @@ from kartlegg.responses import spreadsheets, workbook
 from kartlegg.responses.models import Answer
 from kartlegg.surveys.models import QuestionnaireVersion
 from tests.factories import make_analyst, make_respondent
-from tests.fixtures.collection.factory import BAERUM, make_round, make_version
+from tests.factories.collection import BAERUM, make_round, make_version
 
 pytestmark = pytest.mark.django_db
 
