@@ -283,14 +283,16 @@ KARTLEGG_STATISTICS_RECOMPUTE_ON_SAVE = env_bool("KARTLEGG_STATISTICS_RECOMPUTE_
 
 # Background jobs (kartlegg.jobs) run on django-tasks with its database backend: `manage.py db_worker` runs them.
 # KARTLEGG_TASKS_BACKEND=immediate runs each job inside the request that starts it (no worker needed).
-TASKS = {
-    "default": {
-        "BACKEND": {
-            "database": "django_tasks_db.DatabaseBackend",
-            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
-        }[os.environ.get("KARTLEGG_TASKS_BACKEND", "database")]
-    }
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
+_task_backend = os.environ.get("KARTLEGG_TASKS_BACKEND", "database")
+if _task_backend not in _TASK_BACKENDS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"KARTLEGG_TASKS_BACKEND={_task_backend!r}; choose one of {', '.join(_TASK_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
 # A running job's progress also goes to the "jobs" cache, which the web server reads: a job that writes its results
 # in one long transaction cannot show its progress through the database until it commits. A file cache serves one
 # machine; with web servers on several machines, point KARTLEGG_JOBS_CACHE_DIR at a shared folder.
