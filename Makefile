@@ -7,7 +7,9 @@ PORT ?= 8000
 SEED ?= 42
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test test-fast bench lint format clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install demo serve test test-fast bench lint format clean browser
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,14 +31,20 @@ install: $(VENV)/.installed kartlegg/static/vendor/.built
 demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_reference
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=frontend -v0
 	SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py setup_demo --seed $(SEED)
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=frontend >/dev/null 2>&1 || true
 	@# One worker runs the background jobs beside the web server; the trap stops it when the server stops.
+	@# Not DEBUG: unknown addresses get the site's own 404 page; WhiteNoise serves the collected static files.
 	$(PY) manage.py db_worker --no-reload --queue-name '*' & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=0 SECURE_COOKIES=0 $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+# The browser tests need Chromium; without it `make test` stops and names the command that installs it.
+browser:
+	@test -x $(CHROMIUM) || { echo "Chromium is missing at $(CHROMIUM): install it with" \
+	  "'sudo apt-get install -y chromium' (Debian; .ci/run does this), or run 'make test-fast' without browser tests." >&2; exit 1; }
+
+test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install

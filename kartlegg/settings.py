@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kartlegg.analytics",
     "kartlegg.quality",
     "kartlegg.demo",
+    "kartlegg.portal",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +275,8 @@ KARTLEGG_REMINDER_DAYS = tuple(int(x) for x in env_list("KARTLEGG_REMINDER_DAYS"
 KARTLEGG_SIZE_GROUPS = [int(x) for x in env_list("KARTLEGG_SIZE_GROUPS", "0,5000,10000,20000,50000")]
 # Non-response in the statistics: "carry_forward" keeps a unit's last reported årsverk, "none" leaves it out.
 KARTLEGG_IMPUTATION = os.environ.get("KARTLEGG_IMPUTATION", "carry_forward")
+# Where "Kontakt oss" sends users (the contact page, the footer and the error pages).
+KARTLEGG_CONTACT_EMAIL = os.environ.get("KARTLEGG_CONTACT_EMAIL", "postmottak@kartlegg.example")
 # Show unpublished years' statistics to everyone (the demo); otherwise only analysts see them before publication.
 KARTLEGG_STATISTICS_PREVIEW = env_bool("KARTLEGG_STATISTICS_PREVIEW", KARTLEGG_DEMO_MODE)
 # QA checks run when a response is submitted (quality/signals.py); bulk writes send no signal either way.

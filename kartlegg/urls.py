@@ -1,13 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView
 
 from kartlegg.api import api
 from kartlegg.lib.health import healthz
+from kartlegg.portal import views as portal
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", portal.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("", include("kartlegg.portal.urls")),
+    path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("konto/", include("kartlegg.accounts.urls")),
     path("geografi/", include("kartlegg.geography.urls")),
@@ -19,3 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
+
+handler403 = "kartlegg.portal.views.forbidden"
+handler404 = "kartlegg.portal.views.not_found"
+handler500 = "kartlegg.portal.views.server_error"

@@ -57,7 +57,8 @@ def chromium_browser() -> Iterator[Any]:
     """One headless Chromium for the whole session."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        # Never skip silently: a run without Chromium has not tested the pages.
+        pytest.fail(f"{CHROMIUM} is not installed: run `sudo apt-get install -y chromium` (as .ci/run does)")
     if _SHARED["users"] == 0:
         # Playwright's sync API runs an event loop in this thread; the ORM calls in tests stay synchronous.
         os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -95,7 +96,7 @@ def _note_csp(message: Any, violations: list[str]) -> None:
 def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
     """Run axe-core (WCAG 2.1 A and AA rules) on the page and return the violations of the given impacts."""
     if not AXE.exists():
-        pytest.skip(f"axe-core is missing: {AXE} (run `make install`)")
+        pytest.fail(f"axe-core is missing: {AXE} (run `make install`)")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern
         # (add_script_tag would insert an inline script, which the policy rightly blocks).

@@ -55,7 +55,7 @@ def test_explorer_shows_a_norwegian_table_with_flags_breaks_and_demo_mark(client
     assert 'scope="col"' in html and 'scope="row"' in html
     assert 'role="img"' in html and 'aria-describedby="statistikk-tabell"' in html
     assert "Kilde: SSB, Kartverket, SKDE; tall: kartlegg" in html
-    assert 'class="ds-badge" data-color="warning">Syntetiske demodata' in html
+    assert 'class="ds-tag" data-color="warning">Syntetiske demodata' in html
 
 
 def test_series_break_is_drawn_in_table_and_chart(client: Client, survey: SmallSurvey) -> None:

@@ -3,4 +3,4 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    return {"demo_mode": settings.KARTLEGG_DEMO_MODE}
+    return {"demo_mode": settings.KARTLEGG_DEMO_MODE, "contact_email": settings.KARTLEGG_CONTACT_EMAIL}

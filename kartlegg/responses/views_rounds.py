@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +24,9 @@ from . import invitations, services
 from .forms import InviteForm, OpenRoundForm, RemindForm
 from .models import Invitation, Response, ResponseStatus, Round
 from .services.rounds import RoundError
+
+
+ROUND_PAGE_SIZE = 50
 
 
 @require_GET
@@ -96,13 +100,18 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     responses = visible
     if filter_form.is_valid():
         responses = filter_form.filter(visible)
+    page = Paginator(responses.order_by("unit__code"), ROUND_PAGE_SIZE).get_page(request.GET.get("side"))
+    query = request.GET.copy()
+    query.pop("side", None)
     return render(
         request,
         "responses/round_detail.html",
         {
             "round": round_obj,
             "counts": services.round_status_counts(round_obj, visible),
-            "responses": responses.order_by("unit__code"),
+            "responses": page.object_list,
+            "page": page,
+            "page_query": query.urlencode(),
             "filter_form": filter_form,
             "is_analyst": user.is_analyst,
             "statuses": ResponseStatus,
