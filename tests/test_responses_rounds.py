@@ -65,7 +65,13 @@ def test_analyst_opens_a_round_from_the_page(analyst) -> None:  # type: ignore[n
     assert round_obj.created_by == analyst and round_obj.deadline == dt.date(2024, 4, 15)
     assert Response.objects.filter(round=round_obj).count() > 300
     detail = client.get(reply["Location"]).content.decode()
-    assert "Kartlegging 2024" in detail and "4601" in detail
+    total = Response.objects.filter(round=round_obj).count()
+    assert "Kartlegging 2024" in detail and f"Enhet 1–50 av {total}" in detail and "side=2" in detail
+    assert "4601" not in detail  # the first page holds the first 50 units by code
+    found = client.get(reply["Location"] + "?units=4601&side=1").content.decode()
+    assert "4601 Bergen" in found and f"Enhet 1–1 av 1" in found
+    bad = client.get(reply["Location"] + "?side=abc").content.decode()
+    assert "Enhet 1–50" in bad  # an unreadable page number shows the first page
 
 
 def test_opening_a_round_rejects_bad_dates_and_non_analysts(analyst) -> None:  # type: ignore[no-untyped-def]

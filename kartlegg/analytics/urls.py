@@ -7,7 +7,7 @@ app_name = "analytics"
 urlpatterns = [
     path("", views.explorer, name="explorer"),
     path("variabler/", views.variable_search, name="variable_search"),
-    path("enhet/<str:code>/", views.profile, name="profile"),
+    path("enhet/<path:code>/", views.profile, name="profile"),
     path("publisering/", views.publications, name="publications"),
     path("publisering/beregn/", views_jobs.compute, name="compute"),
 ]

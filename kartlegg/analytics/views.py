@@ -153,16 +153,24 @@ def profile(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "analytics/no_data.html", status=503)
     structure = services.default_structure()
     try:
-        unit, structure = services_profile.profile_unit(code, structure, sorted(rounds))
+        unit, structure = services_profile.profile_subject(code, structure, sorted(rounds))
     except ReportingUnit.DoesNotExist:
         raise Http404(_("Ukjent enhet.")) from None
-    years = services_access.unit_years_for_user(request.user, unit.code, sorted(rounds))
+    if isinstance(unit, services_profile.Area):
+        years = services_access.visible_years(request.user, sorted(rounds))
+        if not years:
+            raise PermissionDenied(_("Tallene er ikke publisert ennå."))
+        level = unit.level
+    else:
+        years = services_access.unit_years_for_user(request.user, unit.code, sorted(rounds))
+        level = lv.UNIT
     rule = services.default_rule()
     catalogue = services.catalogue(rounds)
-    for variable in (catalogue.get(code) for code in services_profile.HEADLINE_TARGET):
+    headline = [catalogue.get(code) for code in services_profile.HEADLINE_TARGET]
+    for variable in [*headline, *services_profile.competence_variables(catalogue)]:
         if variable is not None:
-            services.ensure(variable, rule, structure, lv.UNIT, years)
-    result = services_profile.build_profile(unit, structure, years, rule)
+            services.ensure(variable, rule, structure, level, years)
+    result = services_profile.build_profile(unit, structure, years, rule, catalogue)
     kind = clean(request.GET.get("format"))
     fresh = services_freshness.freshness(list(services_profile.HEADLINE_TARGET))
     if kind in FORMATS:
@@ -175,7 +183,8 @@ def profile(request: HttpRequest, code: str) -> HttpResponse:
         "downloads": views_downloads.links({}),
         "source": SOURCE,
         "source_detail": SOURCE_DETAIL,
-        "explorer_link": "?" + urlencode({"variable": "arsverk_totalt", "level": lv.UNIT, "measure": "per_capita"}),
+        "explorer_link": "?" + urlencode({"variable": "arsverk_totalt", "level": level, "measure": "per_capita"}),
+        "level_label": lv.LEVEL_LABELS[level],
     }
     context.update(services_profile.profile_tables(result))
     return render(request, "analytics/profile.html", context)

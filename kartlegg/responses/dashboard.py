@@ -121,6 +121,9 @@ def status_counts(responses: QuerySet[Response]) -> dict[str, int]:
 # --- response curve ---------------------------------------------------------------------------------------------------
 
 
+QUIET_DAYS = 7
+
+
 @dataclass(frozen=True)
 class CurvePoint:
     day: dt.date
@@ -213,7 +216,9 @@ def curve_chart(
     days = [first + dt.timedelta(days=d) for d in range(0, span + 1, step)]
     # The last day always gets a label; drop a regular tick that would overlap it.
     days = [d for d in days if (last - d).days >= max(1, step // 2)] + [last]
-    x_ticks = [Tick(f"{x_of(d):.1f}", d.strftime("%d.%m.")) for d in days]
+    # Dates carry the year unless the whole axis lies in the current year.
+    with_year = first.year != last.year or last.year != dt.date.today().year
+    x_ticks = [Tick(f"{x_of(d):.1f}", d.strftime("%d.%m.%Y" if with_year else "%d.%m.")) for d in days]
     deadline_x = f"{x_of(deadline):.1f}" if deadline is not None and first <= deadline <= last else None
     last_x, last_y = coords[-1]
     return CurveChart(
@@ -221,15 +226,20 @@ def curve_chart(
     )
 
 
-def curve_range(round_obj: Round, today: dt.date | None = None) -> tuple[dt.date, dt.date, dt.date]:
+def curve_range(
+    round_obj: Round, today: dt.date | None = None, last_submission: dt.date | None = None
+) -> tuple[dt.date, dt.date, dt.date]:
     """(first day, last day with data, last day of the axis): from the day the round opened to today (or the day it
-    closed, if earlier), on an axis that runs to the deadline when that is later."""
+    closed, if earlier), on an axis that runs to the deadline when that is later. A round left open long after its
+    deadline ends a week after the later of the deadline and its last submission, so that months of nothing do not
+    flatten the curve."""
     today = today or timezone.localdate()
     start = timezone.localtime(round_obj.opens_at).date()
     data_end = today
     if round_obj.closes_at is not None:
         data_end = min(data_end, timezone.localtime(round_obj.closes_at).date())
-    data_end = max(data_end, start)
+    quiet_from = max(round_obj.deadline, last_submission or round_obj.deadline) + dt.timedelta(days=QUIET_DAYS)
+    data_end = max(min(data_end, quiet_from), start)
     return start, data_end, max(data_end, round_obj.deadline)
 
 

@@ -66,8 +66,9 @@ def round_dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
     round_obj = _round_for_reader(request, round_id)
     visible, selected, filters, names = _filtered(request, round_obj, request.GET)
     overall, by_county = dashboard.rates(visible, names)
-    start, data_end, axis_end = dashboard.curve_range(round_obj)
-    points = dashboard.response_curve(dashboard.submissions_per_day(visible), start, data_end, overall.total)
+    per_day = dashboard.submissions_per_day(visible)
+    start, data_end, axis_end = dashboard.curve_range(round_obj, last_submission=max(per_day, default=None))
+    points = dashboard.response_curve(per_day, start, data_end, overall.total)
     page = Paginator(selected.select_related("unit").order_by("unit__code"), PAGE_SIZE).get_page(
         request.GET.get("side")
     )

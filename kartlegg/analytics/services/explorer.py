@@ -36,7 +36,7 @@ class ShownRow:
     code: str
     label: str
     cells: list[ShownCell]
-    profile_code: str = ""  # a unit row links to the unit's profile
+    profile_code: str = ""  # a unit's or an area's row links to its profile
 
 
 @dataclass
@@ -137,7 +137,8 @@ def map_for(table: Table, year: int | None = None) -> ChoroplethMap | None:
 
 def explorer_view(table: Table, with_map: bool = True, map_year: int | None = None) -> ExplorerView:
     breaks = set(table.breaks)
-    unit_level = table.request.level == lv.UNIT
+    level = table.request.level
+    linked = level in (lv.UNIT, lv.COUNTY, lv.RHF, lv.HF, lv.DPS)  # the levels that have a profile page
     rows = []
     for code, label in table.regions:
         cells = []
@@ -146,7 +147,7 @@ def explorer_view(table: Table, with_map: bool = True, map_year: int | None = No
             if year in breaks:
                 cell = ShownCell(cell.text, cell.flag, cell.flag_text, cell.css + " break-before", cell.n)
             cells.append(cell)
-        rows.append(ShownRow(code, label, cells, code if unit_level else ""))
+        rows.append(ShownRow(code, label, cells, lv.region_code(level, code) if linked else ""))
     used = {c.status for c in table.cells.values()}
     symbols = [(STATUS_SYMBOLS[s], STATUS_TEXTS[s]) for s in STATUS_SYMBOLS if s in used]
     chart, note = chart_for(table)

@@ -1,5 +1,6 @@
-"""A unit's profile: its headline figures over time beside its county, size group, HF and the nation, and where
-it stands among the units of its size group (rank and percentile).
+"""A profile: a unit's (or a county's, RHF's, HF's or DPS area's) headline figures over time beside the areas it
+belongs to and the nation, where it stands among its peers (rank and percentile: units of its size group, or the
+other areas of the same level), and its competence (the shares of årsverk by education).
 
 The figures are the stored aggregates, harmonised to the structure year when the unit exists in it (so its series
 is comparable across reforms); a unit that no longer exists is shown as reported, in its own structure.
@@ -7,6 +8,7 @@ is comparable across reforms); a unit that no longer exists is shown as reported
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,9 +49,40 @@ class PeerRank:
     q3: float | None
 
 
+PROFILE_LEVELS = (lv.UNIT, lv.COUNTY, lv.RHF, lv.HF, lv.DPS)
+# The education columns of the årsverk grids (sections B and C): variable "B_arsverk.*.<column>".
+COMPETENCE_SECTIONS = ("B_arsverk", "C_arsverk")
+_UNIT_CODE = re.compile(r"[0-9]{4}(?:[0-9]{2})?")
+_COUNTY_CODE = re.compile(r"[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class Area:
+    """A county, RHF, HF or DPS area shown as a profile; the attributes the page reads match a ReportingUnit's."""
+
+    level: str
+    region: str
+    name: str
+    year: int
+    population_total: int
+    size_group: str = ""
+
+    @property
+    def code(self) -> str:
+        return lv.region_code(self.level, self.region)
+
+
+@dataclass(frozen=True)
+class Competence:
+    """Shares of the årsverk by education in one year, for the profile's subject and for the nation."""
+
+    year: int
+    rows: list[tuple[str, float | None, float | None]]  # (education, share here %, share nationally %)
+
+
 @dataclass
 class Profile:
-    unit: ReportingUnit
+    unit: ReportingUnit | Area
     structure: int
     years: list[int]
     places: list[Place]
@@ -58,6 +91,15 @@ class Profile:
     peers: list[PeerRank] = field(default_factory=list)
     peer_year: int | None = None
     notes: list[str] = field(default_factory=list)
+    competence: Competence | None = None
+
+    @property
+    def is_area(self) -> bool:
+        return isinstance(self.unit, Area)
+
+    @property
+    def peer_level(self) -> str:
+        return self.unit.level if isinstance(self.unit, Area) else lv.UNIT
 
     @property
     def region_labels(self) -> list[str]:
@@ -111,7 +153,47 @@ def profile_unit(code: str, structure: int, data_years: Sequence[int]) -> tuple[
     return found, AS_REPORTED
 
 
-def places_of(unit: ReportingUnit, structure: int) -> list[Place]:
+def profile_area(code: str, structure: int, data_years: Sequence[int]) -> tuple[Area, int]:
+    """A county ("46"), RHF ("rhf:1"), HF ("hf:10") or DPS area ("dps:Asker") in the structure year (harmonised), or
+    in the newest data year it existed (as reported). Raises ReportingUnit.DoesNotExist for anything else."""
+    if _COUNTY_CODE.fullmatch(code):
+        level, region = lv.COUNTY, code
+    else:
+        level, _sep, region = code.partition(":")
+        if level not in (lv.RHF, lv.HF, lv.DPS) or not region:
+            raise ReportingUnit.DoesNotExist(code)
+    geo = geography()
+    for year, used in [(structure, structure)] + [(y, AS_REPORTED) for y in sorted(data_years, reverse=True)]:
+        units = geo.units.get(year, [])
+        members = [u for u in units if lv.group_of(u, level) == region]
+        if members:
+            label = lv.group_labels(members, level, geo.county_names.get(year, {})).get(region, region)
+            population = sum(u.population_total for u in members)
+            return Area(level, region, label, year, population), used
+    raise ReportingUnit.DoesNotExist(code)
+
+
+def profile_subject(code: str, structure: int, data_years: Sequence[int]) -> tuple[ReportingUnit | Area, int]:
+    if _UNIT_CODE.fullmatch(code):
+        return profile_unit(code, structure, data_years)
+    return profile_area(code, structure, data_years)
+
+
+def _area_places(area: Area) -> list[Place]:
+    places = [Place("unit", area.level, area.region, area.name)]
+    geo = geography()
+    member = next((u for u in geo.units.get(area.year, []) if lv.group_of(u, area.level) == area.region), None)
+    if member is not None and area.level in (lv.HF, lv.DPS) and member.rhf_code:
+        places.append(Place("county", lv.RHF, member.rhf_code, f"{member.rhf_name} (RHF-område)"))
+    if member is not None and area.level == lv.DPS and member.hf_code:
+        places.append(Place("hf", lv.HF, member.hf_code, f"{member.hf_name} (HF-område)"))
+    places.append(Place("nation", lv.NATION, lv.NATION_CODE, lv.NATION_LABEL))
+    return places
+
+
+def places_of(unit: ReportingUnit | Area, structure: int) -> list[Place]:
+    if isinstance(unit, Area):
+        return _area_places(unit)
     geo = geography()
     year = unit.year
     counties = geo.county_names.get(year, {})
@@ -126,7 +208,9 @@ def places_of(unit: ReportingUnit, structure: int) -> list[Place]:
     return places
 
 
-def build_profile(unit: ReportingUnit, structure: int, years: Sequence[int], rule: str) -> Profile:
+def build_profile(
+    unit: ReportingUnit | Area, structure: int, years: Sequence[int], rule: str, catalogue: Any = None
+) -> Profile:
     places = places_of(unit, structure)
     wanted = Q()
     for place in places:
@@ -149,7 +233,11 @@ def build_profile(unit: ReportingUnit, structure: int, years: Sequence[int], rul
     present = present or sorted({y for (_, _, y) in cells})
     if present:
         profile.peer_year = present[-1]
-        profile.peers = peer_ranks(unit, structure, present[-1], rule)
+        if isinstance(unit, Area):
+            profile.peers = area_ranks(unit, structure, present[-1], rule)
+        else:
+            profile.peers = peer_ranks(unit, structure, present[-1], rule)
+        profile.competence = competence(places, structure, present[-1], rule, catalogue)
     profile.notes = [
         "Per innbygger: voksne per 10 000 innbyggere 18 år og over, barn og unge per 10 000 innbyggere 0–17 år, "
         "i alt per 1 000 innbyggere.",
@@ -168,9 +256,21 @@ def peer_ranks(unit: ReportingUnit, structure: int, year: int, rule: str) -> lis
     peers = [u.code for u in geo.units.get(frame_year, []) if u.size_group == unit.size_group]
     if not peers or not unit.size_group:
         return []
+    return _ranks(unit.code, lv.UNIT, peers, structure, year, rule)
+
+
+def area_ranks(area: Area, structure: int, year: int, rule: str) -> list[PeerRank]:
+    """Rank and percentile among the other areas of the same level (the counties, the HF areas, ...)."""
+    return _ranks(area.region, area.level, None, structure, year, rule)
+
+
+def _ranks(mine_code: str, level: str, peers: list[str] | None, structure: int, year: int, rule: str) -> list[PeerRank]:
     rows = Aggregate.objects.filter(
-        rule=rule, structure=structure, level=lv.UNIT, year=year, variable__in=list(HEADLINE_TARGET), region__in=peers
-    ).values_list("variable", "region", "rate")
+        rule=rule, structure=structure, level=level, year=year, variable__in=list(HEADLINE_TARGET)
+    )
+    if peers is not None:
+        rows = rows.filter(region__in=peers)
+    rows = rows.values_list("variable", "region", "rate")
     rates: dict[str, dict[str, float]] = {}
     for variable, region, rate in rows:
         if rate is not None:
@@ -178,7 +278,7 @@ def peer_ranks(unit: ReportingUnit, structure: int, year: int, rule: str) -> lis
     result = []
     for base, code in RATE_CODES.items():
         found = rates.get(base, {})
-        mine = found.get(unit.code)
+        mine = found.get(mine_code)
         values = sorted(found.values())
         spread = quartiles(values)
         rank = percentile = None
@@ -188,6 +288,61 @@ def peer_ranks(unit: ReportingUnit, structure: int, year: int, rule: str) -> lis
         label = headline.MEASURES[code].label
         result.append(PeerRank(code, label, mine, rank, len(values), percentile, *_q(spread)))
     return result
+
+
+def competence_variables(catalogue: Any) -> list[Any]:
+    """The catalogue's per-education totals of the årsverk grids ("B_arsverk.*.psykolog", ...)."""
+    prefixes = tuple(f"{section}.*." for section in COMPETENCE_SECTIONS)
+    return [v for code, v in catalogue.variables.items() if code.startswith(prefixes) and not code.endswith(".*")]
+
+
+def competence(
+    places: Sequence[Place], structure: int, year: int, rule: str, catalogue: Any = None
+) -> Competence | None:
+    """Each education's share of the årsverk (sections B and C together) for the subject and the nation."""
+    wanted = [p for p in places if p.role in ("unit", "nation")]
+    query = Q()
+    for place in wanted:
+        query |= Q(level=place.level, region=place.region)
+    prefixes = Q()
+    for section in COMPETENCE_SECTIONS:
+        prefixes |= Q(variable__startswith=f"{section}.*.")
+    rows = Aggregate.objects.filter(query, prefixes, rule=rule, structure=structure, year=year).values_list(
+        "level", "region", "variable", "value"
+    )
+    sums: dict[str, dict[str, float]] = {}
+    columns: list[str] = []
+    for level, region, variable, value in rows:
+        column = variable.split(".", 2)[2]
+        if column not in columns:
+            columns.append(column)
+        role = "nation" if level == lv.NATION else "unit"
+        if value is not None:
+            sums.setdefault(role, {})[column] = sums.get(role, {}).get(column, 0.0) + float(value)
+    if not columns:
+        return None
+    labels = _column_labels(columns, catalogue)
+
+    def share(role: str, column: str) -> float | None:
+        total = sum(sums.get(role, {}).values())
+        return 100 * sums[role].get(column, 0.0) / total if total else None
+
+    return Competence(year, [(labels.get(c, c), share("unit", c), share("nation", c)) for c in columns])
+
+
+def _column_labels(columns: Sequence[str], catalogue: Any) -> dict[str, str]:
+    """The education's own words, from the catalogue's label "<grid>: <column>, i alt <section>"."""
+    labels = {}
+    for column in columns:
+        if catalogue is None:
+            labels[column] = column
+            continue
+        variable = catalogue.get(f"{COMPETENCE_SECTIONS[0]}.*.{column}") or catalogue.get(
+            f"{COMPETENCE_SECTIONS[1]}.*.{column}"
+        )
+        text = variable.label if variable is not None else column
+        labels[column] = text.split(": ", 1)[-1].rsplit(", i alt", 1)[0]
+    return labels
 
 
 def _q(spread: Any) -> tuple[float | None, float | None, float | None]:
