@@ -12,7 +12,11 @@ const files = {
   "@digdir/designsystemet-css/dist/src/index.css": "designsystemet.css",
   "@digdir/designsystemet-css/dist/theme/designsystemet.css": "designsystemet-theme.css",
   "htmx.org/dist/htmx.min.js": "htmx.min.js",
+  // Swagger UI for /api/v1/docs, served from our own static files (the API's docs work offline).
+  "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui/swagger-ui-bundle.js",
+  "swagger-ui-dist/swagger-ui.css": "swagger-ui/swagger-ui.css",
 };
+mkdirSync(join(out, "swagger-ui"), { recursive: true });
 for (const [source, target] of Object.entries(files)) {
   copyFileSync(join(modules, source), join(out, target));
   console.log(`vendor/${target}`);

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.shortcuts import render
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kartlegg.analytics.api import router as analytics_router
@@ -12,12 +15,22 @@ from kartlegg.quality.api import router as quality_router
 from kartlegg.responses.api import router as responses_router
 from kartlegg.surveys.api import router as surveys_router
 
+class LocalSwagger(Swagger):
+    """Swagger UI from our own static files (vendored from npm by frontend/build.mjs), never from a CDN: the docs
+    work without internet, and the page has no inline script."""
+
+    def render_page(self, request: HttpRequest, api: Any, **kwargs: Any) -> HttpResponse:
+        settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        return render(request, "api/swagger.html", {"swagger_settings": settings, "api": api, "add_csrf": True})
+
+
 api = NinjaAPI(
     title="kartlegg API",
     version="1",
     description="Open API for kartlegg: reference geography, questionnaires, responses and statistics.",
     urls_namespace="api",
     docs_url="/docs",
+    docs=LocalSwagger(),
 )
 
 

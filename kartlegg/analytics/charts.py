@@ -21,6 +21,8 @@ PALETTE = ("#0072b2", "#d55e00", "#007a5a", "#b4428c", "#440154", "#7a5c00", "#3
 WIDTH, HEIGHT = 640.0, 320.0
 LEFT, RIGHT, TOP, BOTTOM = 64.0, 150.0, 20.0, 36.0
 MAX_LINES = 8
+# The legend beside a line chart: whole names, wrapped at spaces and hyphens onto as many lines as they need.
+LEGEND_CHARS, LEGEND_LINE, LEGEND_GAP = 20, 13, 5
 MAX_BARS = 30
 
 
@@ -86,7 +88,9 @@ def line_chart(
     def y(value: float) -> float:
         return TOP + plot_h - (value - low) / (high - low) * plot_h
 
-    out = [_open(title, table_id)]
+    legend = [_wrap(item.label, LEGEND_CHARS) for item in shown]
+    legend_h = sum(len(lines) * LEGEND_LINE + LEGEND_GAP for lines in legend)
+    out = [_open(title, table_id, max(HEIGHT, TOP + legend_h + 8))]
     for tick in ticks:
         out.append(
             f'<line x1="{_fmt(LEFT)}" x2="{_fmt(LEFT + plot_w)}" y1="{_fmt(y(tick))}" y2="{_fmt(y(tick))}" '
@@ -128,11 +132,14 @@ def line_chart(
                 f'stroke="{colour}" stroke-width="1.5"><title>{escape(text)}</title></circle>'
             )
         out.append("</g>")
-        ly = TOP + 14 + index * 18
+        ly = TOP + 14 + sum(len(lines) * LEGEND_LINE + LEGEND_GAP for lines in legend[:index])
+        spans = "".join(
+            f'<tspan x="{_fmt(WIDTH - RIGHT + 30)}" dy="{0 if i == 0 else LEGEND_LINE}">{escape(line)}</tspan>'
+            for i, line in enumerate(legend[index])
+        )
         out.append(
             f'<rect x="{_fmt(WIDTH - RIGHT + 12)}" y="{_fmt(ly - 9)}" width="12" height="4" fill="{colour}"/>'
-            f'<text x="{_fmt(WIDTH - RIGHT + 30)}" y="{_fmt(ly - 3)}" font-size="11" fill="#222">'
-            f"{escape(_short(item.label))}</text>"
+            f'<text x="{_fmt(WIDTH - RIGHT + 30)}" y="{_fmt(ly - 3)}" font-size="11" fill="#222">{spans}</text>'
         )
     out.append("</svg>")
     return "\n".join(out)
@@ -201,6 +208,17 @@ def _runs(points: Sequence[Point]) -> list[list[Point]]:
             continue
         runs[-1].append(point)
     return [r for r in runs if r]
+
+
+def _wrap(text: str, limit: int) -> list[str]:
+    """Lines of at most `limit` characters, broken after spaces (a single longer word keeps its own line)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def _short(text: str, limit: int = 22) -> str:
