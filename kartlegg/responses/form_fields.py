@@ -315,8 +315,16 @@ def _grid(
     totals = engine.grid_totals(defn, question.code, values)
     decimals = question.effective_decimals() if question.decimals is not None else 2
 
-    def total_text(value: Decimal) -> str:
-        return format_number(value, decimals_of(value), space=NBSP) if totals["filled"] else "–"
+    # A row or column with no filled cell sums to "–", not 0: nothing has been answered there yet.
+    filled_rows, filled_cols = set(), set()
+    for row_code, _label in question.rows:
+        for col_code, _col_label in question.columns:
+            if values.get(f"{question.code}.{row_code}.{col_code}") is not None:
+                filled_rows.add(row_code)
+                filled_cols.add(col_code)
+
+    def total_text(value: Decimal, filled: bool = True) -> str:
+        return format_number(value, decimals_of(value), space=NBSP) if totals["filled"] and filled else "–"
 
     rows = []
     for row_code, row_label in question.rows:
@@ -330,10 +338,14 @@ def _grid(
             cells.append(cell)
         rows.append(
             GridRow(
-                row_code, row_label, html_id(f"{question.code}.{row_code}"), cells, total_text(totals["rows"][row_code])
+                row_code,
+                row_label,
+                html_id(f"{question.code}.{row_code}"),
+                cells,
+                total_text(totals["rows"][row_code], row_code in filled_rows),
             )
         )
-    columns = [(c, label, total_text(totals["columns"][c])) for c, label in question.columns]
+    columns = [(c, label, total_text(totals["columns"][c], c in filled_cols)) for c, label in question.columns]
     return GridView(columns=columns, rows=rows, total=total_text(totals["total"]), decimals=decimals)
 
 

@@ -178,10 +178,7 @@ def _render_section(
         current=section_code,
         previous_section=previous,
         next_section=following,
-        error_links=[
-            {"id": form_fields.html_id(code), "message": f"{_label_for(state.defn, code)}: {message}"}
-            for code, message in (errors or {}).items()
-        ],
+        error_links=_error_links(state.defn, errors or {}),
         conflict=_conflict_rows(state, conflict) if conflict else None,
         conflict_version=conflict.current_version if conflict else None,
         previous_label=_previous_label(state),
@@ -248,6 +245,14 @@ def others_rows(state: FormState, result: services.SaveResult | None) -> list[di
             }
         )
     return rows
+
+
+def _error_links(defn: engine.Definition, errors: dict[str, str]) -> list[dict[str, str]]:
+    """The error summary's entries: a link to each field that could not be saved, with its label and the message."""
+    return [
+        {"id": form_fields.html_id(code), "message": f"{_label_for(defn, code)}: {message}"}
+        for code, message in errors.items()
+    ]
 
 
 def _label_for(defn: engine.Definition, code: str) -> str:
@@ -409,6 +414,7 @@ def save(request: HttpRequest, round_id: int, unit_code: str) -> HttpResponse:
         meta=meta,
         section=view,
         current=section_code,
+        error_links=_error_links(state.defn, outcome.errors),
         conflict=_conflict_rows(state, outcome.conflict) if outcome.conflict else None,
         conflict_version=outcome.conflict.current_version if outcome.conflict else None,
         others=others,
@@ -442,6 +448,11 @@ def check(request: HttpRequest, round_id: int, unit_code: str) -> HttpResponse:
         messages_for = form_fields.field_messages(defn, [code], validation)[code]
     invalid = any(m.severity == "error" for m in messages_for)
     context = {"id": form_fields.html_id(code), "messages": messages_for, "invalid": invalid}
+    cell = defn.cells.get(code)
+    if cell is not None:
+        # A grid cell's messages stand under the grid, each with a link back to its cell.
+        grid, row, col = cell
+        context["link_label"] = f"{dict(grid.rows).get(row, row)} – {dict(grid.columns).get(col, col)}"
     return render(request, "responses/_field_messages.html", context)
 
 

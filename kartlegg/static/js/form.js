@@ -47,18 +47,21 @@
 
   function updateTotals(table) {
     var decimals = Number(table.dataset.decimals || 2);
-    var rows = {}, cols = {}, grand = 0, filled = 0;
+    // A row or column without a filled cell shows "–", not 0 (as the server renders it).
+    var rows = {}, cols = {}, grand = { sum: 0, n: 0 };
     table.querySelectorAll("input.grid-cell").forEach(function (input) {
       var value = parseNumber(input.value);
       var r = input.dataset.row, c = input.dataset.col;
-      if (!(r in rows)) rows[r] = 0;
-      if (!(c in cols)) cols[c] = 0;
+      if (!(r in rows)) rows[r] = { sum: 0, n: 0 };
+      if (!(c in cols)) cols[c] = { sum: 0, n: 0 };
       if (value === null || isNaN(value)) return;
-      rows[r] += value; cols[c] += value; grand += value; filled += 1;
+      [rows[r], cols[c], grand].forEach(function (t) { t.sum += value; t.n += 1; });
     });
-    function show(el, value) { el.textContent = filled ? formatNumber(roundTo(value, decimals), decimals) : "–"; }
-    table.querySelectorAll("[data-total-row]").forEach(function (el) { show(el, rows[el.dataset.totalRow] || 0); });
-    table.querySelectorAll("[data-total-col]").forEach(function (el) { show(el, cols[el.dataset.totalCol] || 0); });
+    function show(el, total) {
+      el.textContent = total && total.n ? formatNumber(roundTo(total.sum, decimals), decimals) : "\u2013";
+    }
+    table.querySelectorAll("[data-total-row]").forEach(function (el) { show(el, rows[el.dataset.totalRow]); });
+    table.querySelectorAll("[data-total-col]").forEach(function (el) { show(el, cols[el.dataset.totalCol]); });
     table.querySelectorAll("[data-total-grand]").forEach(function (el) { show(el, grand); });
   }
 
@@ -365,6 +368,9 @@
     Promise.resolve(save())
       .then(function () { return Object.keys(dirty).length && !paused ? save() : true; })
       .then(function () {
+        // An invalid value was not saved: stay, and take the user to the error summary at the top.
+        var summary = document.getElementById("error-summary");
+        if (summary && !summary.hidden) { summary.focus(); summary.scrollIntoView({ block: "start" }); return; }
         if (!Object.keys(dirty).length && !paused && target) window.location.href = target;
       });
   });
