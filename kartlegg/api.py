@@ -15,6 +15,7 @@ from kartlegg.quality.api import router as quality_router
 from kartlegg.responses.api import router as responses_router
 from kartlegg.surveys.api import router as surveys_router
 
+
 class LocalSwagger(Swagger):
     """Swagger UI from our own static files (vendored from npm by frontend/build.mjs), never from a CDN: the docs
     work without internet, and the page has no inline script."""

@@ -25,7 +25,6 @@ from .forms import InviteForm, OpenRoundForm, RemindForm
 from .models import Invitation, Response, ResponseStatus, Round
 from .services.rounds import RoundError
 
-
 ROUND_PAGE_SIZE = 50
 
 

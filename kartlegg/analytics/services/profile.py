@@ -265,12 +265,12 @@ def area_ranks(area: Area, structure: int, year: int, rule: str) -> list[PeerRan
 
 
 def _ranks(mine_code: str, level: str, peers: list[str] | None, structure: int, year: int, rule: str) -> list[PeerRank]:
-    rows = Aggregate.objects.filter(
+    found_rows = Aggregate.objects.filter(
         rule=rule, structure=structure, level=level, year=year, variable__in=list(HEADLINE_TARGET)
     )
     if peers is not None:
-        rows = rows.filter(region__in=peers)
-    rows = rows.values_list("variable", "region", "rate")
+        found_rows = found_rows.filter(region__in=peers)
+    rows = found_rows.values_list("variable", "region", "rate")
     rates: dict[str, dict[str, float]] = {}
     for variable, region, rate in rows:
         if rate is not None:
@@ -308,11 +308,11 @@ def competence(
     for section in COMPETENCE_SECTIONS:
         prefixes |= Q(variable__startswith=f"{section}.*.")
     rows = Aggregate.objects.filter(query, prefixes, rule=rule, structure=structure, year=year).values_list(
-        "level", "region", "variable", "value"
+        "level", "variable", "value"
     )
     sums: dict[str, dict[str, float]] = {}
     columns: list[str] = []
-    for level, region, variable, value in rows:
+    for level, variable, value in rows:
         column = variable.split(".", 2)[2]
         if column not in columns:
             columns.append(column)
