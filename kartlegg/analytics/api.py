@@ -14,6 +14,7 @@ from typing import Any
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import http_date
+from django.utils import translation
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -30,7 +31,8 @@ from kartlegg.analytics.services.read import SOURCE, build_table, data_stamp, le
 
 router = Router(tags=["statistikk"])
 
-ALLOWED = ("level", "years", "measure", "structure", "format", "imputation", "csv")
+ALLOWED = ("level", "years", "measure", "structure", "format", "imputation", "csv", "lang")
+LANGUAGES = ("nb", "nn", "en")
 FORMATS = ("jsonstat", "csv", "xlsx", "px", "notes")
 CACHE_SECONDS = 600
 
@@ -81,9 +83,10 @@ class ErrorOut(Schema):
         "loaded structure years and imputation rules. " + SOURCE + "."
     ),
 )
-def catalogue(request: HttpRequest) -> CatalogueOut:
+def catalogue(request: HttpRequest, lang: str | None = None) -> CatalogueOut:
+    """`lang` (nb, nn or en) gives the questionnaires' labels in that language where they are translated."""
     rounds = services.annual_rounds()
-    cat = services.catalogue(rounds)
+    cat = services.catalogue(rounds, _language(lang))
     loaded = services.loaded_years()
     variables = [
         VariableOut(
@@ -147,7 +150,8 @@ def catalogue(request: HttpRequest) -> CatalogueOut:
         "writes it; missing (`..`) and suppressed (`:`) figures are null with a status, imputed (`i`) and "
         "estimated (`e`) figures keep their value and carry a status. `extension.kartlegg` says when the figures were "
         "computed (`computed_at`) and whether a recompute is waiting (`recompute_pending`); so do the "
-        "`Last-Modified` and `X-Recompute-Pending` headers. " + SOURCE + "."
+        "`Last-Modified` and `X-Recompute-Pending` headers. `lang` (nb, the default, nn or en) gives the labels in "
+        "that language where the questionnaire translates them. " + SOURCE + "."
     ),
 )
 def variable_data(
@@ -160,6 +164,7 @@ def variable_data(
     imputation: str | None = None,
     format: str | None = None,  # noqa: A002 - the public parameter name
     csv: str | None = None,
+    lang: str | None = None,
 ) -> Any:
     unknown = sorted(set(request.GET) - set(ALLOWED))
     if unknown:
@@ -176,7 +181,8 @@ def variable_data(
     rounds = services.annual_rounds()
     if not rounds:
         raise HttpError(404, "Ingen statistikk ennå: det finnes ingen årlige runder.")
-    cat = services.catalogue(rounds)
+    language = _language(lang)
+    cat = services.catalogue(rounds, language)
     query = {"level": level, "years": years, "measure": measure, "structure": structure, "imputation": imputation}
     defaults = Defaults(level=lv.NATION, rule=services.default_rule(), loaded=structure_years())
     try:
@@ -194,8 +200,9 @@ def variable_data(
     if cached is None:
         try:
             services.ensure(stat.variable, stat.rule, stat.structure, stat.level, visible)
-            table = build_table(stat, [y for y in visible if y not in published])
-            cube = table.cube()
+            with translation.override(language):
+                table = build_table(stat, [y for y in visible if y not in published])
+                cube = table.cube()
         except (AnalyticsError, services.StatisticsError) as error:
             raise HttpError(400, str(error)) from None
         extension = {"kartlegg": services_freshness.freshness([stat.variable.code]).as_json()}
@@ -213,6 +220,14 @@ def variable_data(
         response["Last-Modified"] = http_date(fresh.computed_at.timestamp())
     response["X-Recompute-Pending"] = "true" if fresh.pending else "false"
     return response
+
+
+def _language(lang: str | None) -> str:
+    """The `lang` parameter: nb (the default), nn or en; anything else is the caller's mistake (400)."""
+    value = clean(lang) or "nb"
+    if value not in LANGUAGES:
+        raise HttpError(400, f"lang: ukjent språk {value[:10]!r}; gyldige er {', '.join(LANGUAGES)}.")
+    return value
 
 
 def _cache_key(request: HttpRequest, visible: list[int], published: set[int], pending: bool = False) -> str:

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -63,7 +64,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
     rounds = services.annual_rounds()
     if not rounds:
         return render(request, "analytics/no_data.html", status=503)
-    catalogue = services.catalogue(rounds)
+    catalogue = services.catalogue(rounds, get_language())
     query = _query(request)
     search = query.get("q", "")
     if search and "variable" not in query:
@@ -139,7 +140,7 @@ def _choices(catalogue: Any, stat_request: Any, search: str) -> dict[str, Any]:
 @require_GET
 def variable_search(request: HttpRequest) -> HttpResponse:
     """The variable list for a search text (htmx swaps it into the form; without JS the form reloads)."""
-    catalogue = services.catalogue()
+    catalogue = services.catalogue(language=get_language())
     search = clean(request.GET.get("q"))
     found = catalogue.search(search, limit=200) if search else list(catalogue.variables.values())
     chosen = clean(request.GET.get("variable"))
@@ -165,7 +166,7 @@ def profile(request: HttpRequest, code: str) -> HttpResponse:
         years = services_access.unit_years_for_user(request.user, unit.code, sorted(rounds))
         level = lv.UNIT
     rule = services.default_rule()
-    catalogue = services.catalogue(rounds)
+    catalogue = services.catalogue(rounds, get_language())
     headline = [catalogue.get(code) for code in services_profile.HEADLINE_TARGET]
     for variable in [*headline, *services_profile.competence_variables(catalogue)]:
         if variable is not None:

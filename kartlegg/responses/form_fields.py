@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from kartlegg.lib.numbers import NBSP, format_number
 from kartlegg.surveys import engine
 
 EMPTY, PARTLY, COMPLETE, HAS_ERRORS = "empty", "partly", "complete", "error"
+# Lazy: the label is translated when the page is rendered, in the page's language.
 STATUS_LABELS = {
-    EMPTY: "Ikke påbegynt",
-    PARTLY: "Delvis utfylt",
-    COMPLETE: "Utfylt",
-    HAS_ERRORS: "Har feil",
+    EMPTY: gettext_lazy("Ikke påbegynt"),
+    PARTLY: gettext_lazy("Delvis utfylt"),
+    COMPLETE: gettext_lazy("Utfylt"),
+    HAS_ERRORS: gettext_lazy("Har feil"),
 }
 # Text questions this short (names, e-mail, phone) get a one-line input instead of a text area.
 SHORT_TEXT = 300
@@ -172,7 +175,7 @@ class SectionView:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])
 
     @property
     def status_color(self) -> str:

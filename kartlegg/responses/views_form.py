@@ -20,6 +20,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -70,7 +71,8 @@ class FormState:
 
     @classmethod
     def load(cls, request: HttpRequest, response: Response) -> FormState:
-        defn = response.round.version.definition()
+        # The texts (labels, help, choices, rule messages) in the page's language; codes and rules are the same.
+        defn = response.round.version.definition(get_language())
         values, comments = services.stored_values(response, defn)
         validation = services.validate_values(response, values, comments, defn)
         user = request.user
@@ -138,6 +140,7 @@ def overview(request: HttpRequest, round_id: int, unit_code: str) -> HttpRespons
     state = FormState.load(request, response)
     context = base_context(request, state)
     context["first_section"] = state.defn.sections[0].code if state.defn.sections else None
+    context["intro"] = state.defn.intro  # in the page's language
     context["has_previous"] = bool(state.previous)
     context["blank_count"] = sum(1 for code in state.previous.values if state.values.get(code) is None)
     return render(request, "responses/form_overview.html", context)
@@ -429,7 +432,7 @@ def save(request: HttpRequest, round_id: int, unit_code: str) -> HttpResponse:
 def check(request: HttpRequest, round_id: int, unit_code: str) -> HttpResponse:
     """Check one field as it is typed, without saving it: parse it, then run the rules as if it were saved."""
     response = services.get_response_for_user(request.user, round_id, unit_code, Access.EDIT)
-    defn = response.round.version.definition()
+    defn = response.round.version.definition(get_language())
     code = request.headers.get("HX-Trigger-Name") or request.POST.get("_field", "")
     question = defn.question_for(code)
     if question is None or (question.is_grid and code == question.code):

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -65,7 +66,7 @@ def _context(request: HttpRequest, response: Response, **extra: Any) -> dict[str
 @login_required
 def workbook_download(request: HttpRequest, round_id: int, unit_code: str) -> HttpResponse:
     response = services.get_response_for_user(request.user, round_id, unit_code, Access.VIEW)
-    defn = response.round.version.definition()
+    defn = response.round.version.definition(get_language())
     data = workbook.build_workbook(
         defn, f"{response.unit.code} {response.unit.name}", response.round.name, demo=settings.KARTLEGG_DEMO_MODE
     )

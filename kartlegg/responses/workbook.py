@@ -264,6 +264,8 @@ def parse_workbook(defn: engine.Definition, data: bytes) -> ParsedWorkbook:
     if detect_format(data) != "xlsx":
         raise FileFormatError("Filen er ikke et Excel-ark (.xlsx). Last opp hjelpeskjemaet slik du lastet det ned.")
     grids = {g.group: g for g in grids_for(defn)}
+    # A workbook downloaded in nynorsk or English names areas and educations in that language: accept all three.
+    aliases = _label_aliases(defn)
     workbook = open_workbook(data, max_cells=MAX_CELLS)
     try:
         sheet = workbook[POSITIONS_SHEET] if POSITIONS_SHEET in workbook.sheetnames else workbook.worksheets[0]
@@ -287,7 +289,7 @@ def parse_workbook(defn: engine.Definition, data: bytes) -> ParsedWorkbook:
             result.positions += 1
             if result.positions > MAX_POSITIONS:
                 raise FileFormatError(f"Hjelpeskjemaet har mer enn {MAX_POSITIONS} stillinger.")
-            problem = _read_position(cells, grids, sums, used)
+            problem = _read_position(cells, grids, sums, used, aliases)
             if problem:
                 result.problems.append((row.number, problem))
         if not columns:
@@ -313,8 +315,24 @@ def _header(cells: list[Any]) -> dict[str, int]:
     return found if len(found) == len(_HEADER_KEYS) else {}
 
 
+def _label_aliases(defn: engine.Definition) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """{(grid code, "rows"|"columns"): [(code, label in another language)]} from the questionnaire's translations."""
+    aliases: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for language in defn.translations or {}:
+        other = defn.localized(language)
+        for question in other.questions.values():
+            if question.is_grid:
+                aliases.setdefault((question.code, "rows"), []).extend(question.rows)
+                aliases.setdefault((question.code, "columns"), []).extend(question.columns)
+    return aliases
+
+
 def _read_position(
-    cells: dict[str, Any], grids: dict[str, Grid], sums: dict[str, Decimal], used: dict[str, Grid]
+    cells: dict[str, Any],
+    grids: dict[str, Grid],
+    sums: dict[str, Decimal],
+    used: dict[str, Grid],
+    aliases: dict[tuple[str, str], list[tuple[str, str]]] | None = None,
 ) -> str:
     """Add one position to the sums; return what is wrong with it instead, if anything."""
     problems: list[str] = []
@@ -325,9 +343,18 @@ def _read_position(
     elif grid is None:
         problems.append(f"ukjent målgruppe «{group_text}» (bruk {' eller '.join(grids)}).")
     area = education = None
+    aliases = aliases or {}
     for key, what, options in (
-        ("area", "tjenesteområde", grid.question.rows if grid else None),
-        ("education", "utdanning", grid.question.columns if grid else None),
+        (
+            "area",
+            "tjenesteområde",
+            [*grid.question.rows, *aliases.get((grid.question.code, "rows"), [])] if grid else None,
+        ),
+        (
+            "education",
+            "utdanning",
+            [*grid.question.columns, *aliases.get((grid.question.code, "columns"), [])] if grid else None,
+        ),
     ):
         text = "" if is_blank(cells[key]) else " ".join(str(cells[key]).split())
         if not text:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Path, Router, Schema
+from ninja import Path, Query, Router, Schema
 from ninja.errors import HttpError
 
 from kartlegg.accounts.tokens import api_user
@@ -103,6 +103,7 @@ class VersionOut(Schema):
     label: str
     title: str
     intro: str
+    language: str = "nb"
     published: bool
     imported_at: dt.datetime
     reserved_variables: dict[str, str]
@@ -149,14 +150,19 @@ def list_questionnaires(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Én skjemaversjon i sin helhet",
     url_name="get_questionnaire",
 )
-def get_questionnaire(request: HttpRequest, version_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+def get_questionnaire(
+    request: HttpRequest,
+    version_id: int = Path(..., ge=1, le=MAX_ID),
+    lang: Literal["nb", "nn", "en"] = Query("nb", description="Language of the texts: nb (bokmål), nn or en"),
+) -> dict[str, Any]:
     """Sections, questions with all attributes (grids with rows, columns and cell codes), and validation rules.
-    Grid cells are stored as `grid.row.column`; totals are computed, never stored."""
+    Grid cells are stored as `grid.row.column`; totals are computed, never stored. `lang` gives the texts in
+    nynorsk or English where the questionnaire translates them (bokmål otherwise); codes never change."""
     try:
         version = get_version_for_user(api_user(request), version_id)
     except QuestionnaireVersion.DoesNotExist as exc:
         raise HttpError(404, f"Fant ingen skjemaversjon med id {version_id}.") from exc
-    defn = version.definition()
+    defn = version.definition(lang)
     data = engine.definition_to_dict(defn)
     for section in data["sections"]:
         for question in section["questions"]:
@@ -169,8 +175,9 @@ def get_questionnaire(request: HttpRequest, version_id: int = Path(..., ge=1, le
         "survey": _survey(version),
         "year": version.year,
         "label": version.label,
-        "title": version.title,
-        "intro": version.intro,
+        "title": defn.title,
+        "intro": defn.intro,
+        "language": lang,
         "published": version.published,
         "imported_at": version.imported_at,
         "reserved_variables": dict(engine.RESERVED_VARIABLES),

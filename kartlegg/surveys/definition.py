@@ -132,6 +132,9 @@ class Definition:
     kind: str = "annual"
     pulse_interval_days: int | None = None
     intro: str = ""
+    # Texts in other languages ({"nn": {key: text}}, see texts.py) and the language this copy is written in.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    language: str = "nb"
     questions: dict[str, Question] = field(init=False, repr=False, compare=False)
     cells: dict[str, tuple[Question, str, str]] = field(init=False, repr=False, compare=False)
     _compiled: dict[str, ex.Compiled] = field(init=False, repr=False, compare=False)
@@ -198,6 +201,12 @@ class Definition:
         if parts[2] == "*":
             return [f"{grid.code}.{parts[1]}.{c}" for c, _ in grid.columns]
         return [name]
+
+    def localized(self, language: str | None) -> Definition:
+        """This questionnaire with its texts in `language` (nb, nn or en); bokmål where a text is not translated."""
+        from kartlegg.surveys.texts import localize
+
+        return localize(self, language or "nb")
 
     def compiled(self, text: str, extra: dict[str, str] | None = None) -> ex.Compiled:
         """Compile (and cache) an expression against this definition. Raises ExpressionError."""
@@ -307,6 +316,7 @@ def definition_from_dict(data: dict[str, Any]) -> Definition:
         intro=str(data.get("intro") or ""),
         sections=sections,
         rules=rules,
+        translations={str(k): dict(v) for k, v in (data.get("translations") or {}).items()},
     )
 
 

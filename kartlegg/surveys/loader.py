@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from kartlegg.surveys import expressions as ex
+from kartlegg.surveys import texts
 from kartlegg.surveys.definition import (
     CELL_VARIABLE,
     NUMERIC_TYPES,
@@ -39,6 +40,8 @@ QUESTION_KEYS = {
     "relevance", "continues", "tags", "rows", "columns",
 }  # fmt: skip
 LINE_KEYS = {"code", "label", "help", "continues"}
+# Texts that may carry translations beside the bokmål ({nb: …, nn: …, en: …}); codes and expressions may not.
+TRANSLATABLE_KEYS = {"title", "intro", "name", "label", "help", "unit", "message"}
 RULE_KEYS = {"code", "expression", "when", "each_cell", "severity", "message", "variables"}
 
 
@@ -174,6 +177,8 @@ class _Checker:
 
     def text(self, mapping: Map, key: str, what: str, required: bool = False, limit: int = 20_000) -> str:
         value = mapping.get(key)
+        if isinstance(value, Map) and key in TRANSLATABLE_KEYS:
+            return self.text_map(mapping, key, what, required, limit)
         if value is None or value == "":
             if required:
                 self.add(mapping.line, f"{what} mangler «{key}»")
@@ -184,6 +189,25 @@ class _Checker:
         if len(str(value)) > limit:
             self.add(self.line_of(mapping, key), f"{what}: «{key}» er for lang (høyst {limit} tegn)")
         return str(value)
+
+    def text_map(self, mapping: Map, key: str, what: str, required: bool, limit: int) -> str:
+        """A text with its translations beside it: {nb: ..., nn: ..., en: ...}; bokmål is required."""
+        value = mapping[key]
+        line = self.line_of(mapping, key)
+        for language in value:
+            if language not in texts.LANGUAGES:
+                self.add(
+                    value.key_lines.get(language, line),
+                    f"{what}: «{key}» har ukjent språk «{language}» (kjente: {', '.join(texts.LANGUAGES)})",
+                )
+        for language in texts.LANGUAGES:
+            if language in value:
+                self.text(value, language, f"{what}: «{key}»", limit=limit)
+        if not value.get(texts.SOURCE_LANGUAGE):
+            if required or any(value.get(lang) for lang in texts.OTHER_LANGUAGES):
+                self.add(line, f"{what}: «{key}» mangler bokmålsteksten «nb»")
+            return ""
+        return str(value[texts.SOURCE_LANGUAGE])
 
     def code(self, mapping: Map, what: str, pattern: re.Pattern[str] = CODE_RE) -> str:
         code = self.text(mapping, "code", what, required=True)
@@ -278,13 +302,17 @@ def check_document(data: Any, problems: list[Problem]) -> Definition | None:
                 _check_question(c, question, seen, question_lines)
 
     if not problems:
+        # The other languages are taken out here; from now on every text is the bokmål string.
+        translations = texts.extract(data)
         defn = definition_from_dict(data)
+        defn.translations = translations
         _check_expressions(c, data, defn, seen, question_lines)
         return None if problems else defn
     # Expressions need a Definition, which needs sound structure. Still try on the sound parts, so an author
     # sees expression mistakes in the same round as structural ones; if even that fails, the structural
     # problems already reported are enough.
     try:
+        texts.extract(data)
         partial = _sound_parts(data)
         _check_expressions(c, partial, definition_from_dict(partial), seen, question_lines)
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):

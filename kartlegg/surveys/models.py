@@ -74,6 +74,8 @@ class QuestionnaireVersion(models.Model):
     intro = models.TextField(_("innledning"), blank=True)
     source = models.TextField(_("kildetekst (YAML)"))
     source_name = models.CharField(_("kildefil"), max_length=300, blank=True)
+    # The texts in nynorsk and English ({"nn": {key: text}}), taken from the file beside the bokmål (surveys/texts.py).
+    translations = models.JSONField(_("oversettelser"), default=dict, blank=True)
     # Respondents and the public may read published versions; drafts are for analysts only.
     published = models.BooleanField(_("publisert"), default=True)
     imported_at = models.DateTimeField(_("importert"))
@@ -90,8 +92,18 @@ class QuestionnaireVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.survey.code} {self.year} ({self.label})"
 
-    def definition(self) -> Definition:
-        """The pure, ORM-free definition used by the engine (validation, skip logic, parsing). Cached."""
+    def definition(self, language: str | None = None) -> Definition:
+        """The pure, ORM-free definition used by the engine (validation, skip logic, parsing). Cached. With a
+        language (nb, nn, en), its texts are in that language wherever the file translates them."""
+        if language and language != "nb":
+            key = (self.pk, f"{self.imported_at.isoformat()}|{language}")
+            with _CACHE_LOCK:
+                cached = _DEFINITION_CACHE.get(key)
+            if cached is None:
+                cached = self.definition().localized(language)
+                with _CACHE_LOCK:
+                    _DEFINITION_CACHE[key] = cached
+            return cached
         key = (self.pk, self.imported_at.isoformat())
         with _CACHE_LOCK:
             cached = _DEFINITION_CACHE.get(key)
@@ -160,6 +172,7 @@ class QuestionnaireVersion(models.Model):
             "intro": self.intro,
             "sections": sections,
             "rules": rules,
+            "translations": self.translations or {},
         }
 
 

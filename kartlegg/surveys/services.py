@@ -154,6 +154,7 @@ def import_questionnaire_text(
             version.sections.all().delete()
         version.title = defn.title
         version.intro = defn.intro
+        version.translations = defn.translations
         version.source = text
         version.source_name = source_name
         if published is not None:

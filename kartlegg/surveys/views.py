@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -56,7 +57,7 @@ def version_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
     version = _version_or_404(request, version_id)
-    defn = version.definition()
+    defn = version.definition(get_language())
     return render(
         request,
         "surveys/detail.html",
@@ -111,7 +112,7 @@ def version_pdf(request: HttpRequest, version_id: int) -> HttpResponse:
     from kartlegg.surveys.pdf import blank_questionnaire_pdf
 
     version = _version_or_404(request, version_id)
-    content = blank_questionnaire_pdf(version.definition())
+    content = blank_questionnaire_pdf(version.definition(get_language()))
     filename = slugify(f"skjema-{version.survey.code}-{version.year}-{version.label}") or "skjema"
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'

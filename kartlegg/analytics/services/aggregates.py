@@ -61,16 +61,21 @@ _catalogue_lock = threading.Lock()
 _catalogue_cache: dict[tuple[Any, ...], Catalogue] = {}
 
 
-def catalogue(rounds: dict[int, Round] | None = None) -> Catalogue:
+def catalogue(rounds: dict[int, Round] | None = None, language: str | None = None) -> Catalogue:
+    """The variables of the annual rounds. With a language (nn, en), the labels taken from the questionnaires are in
+    that language where they are translated; codes, and so every computation, are the same in every language."""
     rounds = annual_rounds() if rounds is None else rounds
-    key = tuple((y, r.pk, r.version_id, r.version.imported_at.isoformat()) for y, r in sorted(rounds.items()))
+    language = language if language in ("nn", "en") else "nb"
+    base = tuple((y, r.pk, r.version_id, r.version.imported_at.isoformat()) for y, r in sorted(rounds.items()))
+    key = (*base, language)
     with _catalogue_lock:
         found = _catalogue_cache.get(key)
     if found is not None:
         return found
-    built = build_catalogue({year: r.definition() for year, r in rounds.items()})
+    built = build_catalogue({year: r.version.definition(language) for year, r in rounds.items()})
     with _catalogue_lock:
-        _catalogue_cache.clear()
+        for stale in [k for k in _catalogue_cache if k[:-1] != base]:
+            del _catalogue_cache[stale]
         _catalogue_cache[key] = built
     return built
 
