@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kartlegg.analytics import headline
 from kartlegg.analytics import levels as lv
@@ -24,6 +26,15 @@ from kartlegg.analytics.models import AS_REPORTED, Aggregate
 from kartlegg.analytics.services.read import DEMO_NOTE, SOURCE, SOURCE_DETAIL, geography
 from kartlegg.geography.models import ReportingUnit
 
+# The headline measures' names, for the catalogues: pages show them in their language (gettext at display).
+HEADLINE_NAMES = (
+    gettext_noop("Årsverk for voksne"),
+    gettext_noop("Årsverk for barn og unge"),
+    gettext_noop("Årsverk i alt"),
+    gettext_noop("Årsverk for voksne per 10 000 innbyggere 18 år og over"),
+    gettext_noop("Årsverk for barn og unge per 10 000 innbyggere 0–17 år"),
+    gettext_noop("Årsverk i alt per 1 000 innbyggere"),
+)
 RATE_CODES = {m.base: m.code for m in headline.MEASURES.values() if m.target is not None}
 _STATUS = {symbol: name for name, symbol in STATUS_SYMBOLS.items()}
 
@@ -375,24 +386,25 @@ def profile_tables(profile: Profile) -> dict[str, Any]:
     from kartlegg.analytics.charts import Point, Series, line_chart
 
     own = [
-        (headline.MEASURES[code].label, [_cell(profile.value("unit", code, y), 1) for y in profile.years])
+        (_(headline.MEASURES[code].label), [_cell(profile.value("unit", code, y), 1) for y in profile.years])
         for code in HEADLINE_TARGET
     ]
     comparisons = []
     for code in RATE_CODES.values():
-        rows = [(p.label, [_cell(profile.value(p.role, code, y), 1) for y in profile.years]) for p in profile.places]
-        comparisons.append((code, headline.MEASURES[code].label, rows))
+        rows = [(_(p.label), [_cell(profile.value(p.role, code, y), 1) for y in profile.years]) for p in profile.places]
+        comparisons.append((code, _(headline.MEASURES[code].label), rows))
     total = RATE_CODES[headline.TOTAL]
     series = [
-        Series(p.label, [Point(y, profile.value(p.role, total, y).value, profile.value(p.role, total, y).status
+        Series(_(p.label), [Point(y, profile.value(p.role, total, y).value, profile.value(p.role, total, y).status
                                in ("imputed", "estimated")) for y in profile.years])
         for p in profile.places
     ]  # fmt: skip
-    svg = line_chart(series, profile.years, headline.MEASURES[total].label, f"sammenligning-{total}", decimals=1)
+    chart_title = _(headline.MEASURES[total].label)
+    svg = line_chart(series, profile.years, chart_title, f"sammenligning-{total}", decimals=1)
     return {
         "own_rows": own,
         "comparisons": comparisons,
         # line_chart escapes every text it writes.
         "chart": mark_safe(svg) if svg else None,  # noqa: S308
-        "chart_title": headline.MEASURES[total].label,
+        "chart_title": chart_title,
     }
