@@ -13,8 +13,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.utils.http import http_date
 from django.utils import translation
+from django.utils.http import http_date
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
