@@ -244,3 +244,35 @@ def test_statistics_pages_are_accessible(live_url: str, browser: Any, survey: Sm
     page.click("button:has-text('Vis')")
     page.wait_for_url("**level=hf**")
     assert "Helseforetak" in page.content()
+
+
+def test_area_profiles_for_county_hf_and_their_competence(client: Client, survey: SmallSurvey) -> None:
+    county = client.get("/statistikk/enhet/15/")
+    html = county.content.decode()
+    assert county.status_code == 200 and "Møre og Romsdal" in html and "Fylke" in html
+    assert "Blant alle områdene" in html and "Kompetanse: årsverk etter utdanning" in html
+    from kartlegg.geography.models import ReportingUnit
+
+    hf_code = ReportingUnit.objects.filter(year=2024, county_code="15").exclude(hf_code="").first().hf_code
+    hf = client.get(f"/statistikk/enhet/hf:{hf_code}/")
+    assert hf.status_code == 200
+    assert client.get("/statistikk/enhet/hf:999/").status_code == 404
+    assert client.get("/statistikk/enhet/fylke:15/").status_code == 404
+    unit = client.get("/statistikk/enhet/1507/").content.decode()
+    assert "Kompetanse: årsverk etter utdanning" in unit  # competence on every profile
+
+
+def test_explorer_links_county_rows_to_their_profiles_and_has_a_view_switch(
+    client: Client, survey: SmallSurvey
+) -> None:
+    html = page(client, "?variable=arsverk_totalt&level=county").content.decode()
+    assert 'href="/statistikk/enhet/15/"' in html
+    assert 'id="show-table"' in html and 'id="show-map"' in html and 'id="show-chart"' in html
+    assert 'hx-trigger="submit, change from:(.stat-form select)"' in html
+    assert html.count('class="ds-paragraph source"') == 1  # the source line once
+
+
+def test_chart_legends_keep_whole_names() -> None:
+    long_name = "Trøndelag - Trööndelage"
+    svg = line_chart([Series(long_name, [Point(2023, 1.0), Point(2024, 2.0)])], [2023, 2024], "T", "t")
+    assert "Trööndela…" not in svg and "Trööndelage</tspan>" in svg and "Trøndelag -</tspan>" in svg

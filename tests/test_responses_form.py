@@ -287,3 +287,33 @@ def test_analyst_reopens_and_reviewer_reads_only(setup) -> None:  # type: ignore
     reviewer = client_for(make_reviewer("46"))
     html = reviewer.get(url("section", resp, "A")).content.decode()
     assert "Kari" in html and 'id="response-form"' not in html and "bare lesetilgang" in html
+
+
+def test_grid_sums_of_empty_rows_and_columns_are_dashes_not_zero(setup) -> None:  # type: ignore[no-untyped-def]
+    client, resp = setup["client"], setup["resp"]
+    services.save_values(resp, {CELL: "2,5"}, {}, 0, setup["user"], Channel.FORM)
+    html = client.get(url("section", resp, "B")).content.decode()
+    assert '<span data-total-col="lege">2,5</span>' in html and '<span data-total-row="ledelse">2,5</span>' in html
+    assert '<span data-total-col="annen">–</span>' in html  # a column nobody has filled in
+    assert '<span data-total-row="bolig">–</span>' in html
+
+
+def test_grid_cell_messages_stand_under_the_grid_with_a_link_to_the_cell(setup) -> None:  # type: ignore[no-untyped-def]
+    client, resp = setup["client"], setup["resp"]
+    html = client.get(url("section", resp, "B")).content.decode()
+    table_end, messages = html.index("</table>"), html.index(f'id="{CELL_ID}-msg"')
+    assert messages > table_end  # not inside the cell
+    reply = client.post(url("check", resp), {CELL: "abc"}, headers={"HX-Request": "true", "HX-Trigger-Name": CELL})
+    html = reply.content.decode()
+    assert f'<a class="ds-link" href="#{CELL_ID}">Ledelse – Lege</a>:' in html and 'data-invalid="true"' in html
+
+
+def test_saving_an_invalid_cell_returns_the_error_summary(setup) -> None:  # type: ignore[no-untyped-def]
+    client, resp = setup["client"], setup["resp"]
+    reply = background(client, url("save", resp), {"_version": "0", "_section": "B", CELL: "abc"})
+    html = reply.content.decode()
+    assert meta(reply)["status"] == "invalid"
+    assert 'id="error-summary" class="ds-error-summary"' in html and 'hx-swap-oob="true"' in html
+    assert f'href="#{CELL_ID}"' in html and "Ledelse – Lege" in html
+    ok = background(client, url("save", resp), {"_version": "0", "_section": "B", CELL: "1"})
+    assert 'id="error-summary" class=""' in ok.content.decode()  # cleared once every value is valid

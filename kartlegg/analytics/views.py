@@ -168,10 +168,11 @@ def profile(request: HttpRequest, code: str) -> HttpResponse:
     rule = services.default_rule()
     catalogue = services.catalogue(rounds, get_language())
     headline = [catalogue.get(code) for code in services_profile.HEADLINE_TARGET]
-    for variable in [*headline, *services_profile.competence_variables(catalogue)]:
+    grids = services_profile.competence_grids(rounds[max(rounds)].definition())
+    for variable in [*headline, *services_profile.competence_variables(catalogue, grids)]:
         if variable is not None:
             services.ensure(variable, rule, structure, level, years)
-    result = services_profile.build_profile(unit, structure, years, rule, catalogue)
+    result = services_profile.build_profile(unit, structure, years, rule, catalogue, grids)
     kind = clean(request.GET.get("format"))
     fresh = services_freshness.freshness(list(services_profile.HEADLINE_TARGET))
     if kind in FORMATS:

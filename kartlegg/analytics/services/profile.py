@@ -61,8 +61,8 @@ class PeerRank:
 
 
 PROFILE_LEVELS = (lv.UNIT, lv.COUNTY, lv.RHF, lv.HF, lv.DPS)
-# The education columns of the årsverk grids (sections B and C): variable "B_arsverk.*.<column>".
-COMPETENCE_SECTIONS = ("B_arsverk", "C_arsverk")
+# Competence: the education columns of the årsverk grids (the grids with these tags), summed over both grids.
+COMPETENCE_TAGS = ("arsverk_voksne", "arsverk_barn_og_unge")
 _UNIT_CODE = re.compile(r"[0-9]{4}(?:[0-9]{2})?")
 _COUNTY_CODE = re.compile(r"[0-9]{2}")
 
@@ -220,7 +220,12 @@ def places_of(unit: ReportingUnit | Area, structure: int) -> list[Place]:
 
 
 def build_profile(
-    unit: ReportingUnit | Area, structure: int, years: Sequence[int], rule: str, catalogue: Any = None
+    unit: ReportingUnit | Area,
+    structure: int,
+    years: Sequence[int],
+    rule: str,
+    catalogue: Any = None,
+    grids: Sequence[str] = (),
 ) -> Profile:
     places = places_of(unit, structure)
     wanted = Q()
@@ -248,7 +253,7 @@ def build_profile(
             profile.peers = area_ranks(unit, structure, present[-1], rule)
         else:
             profile.peers = peer_ranks(unit, structure, present[-1], rule)
-        profile.competence = competence(places, structure, present[-1], rule, catalogue)
+        profile.competence = competence(places, structure, present[-1], rule, catalogue, grids)
     profile.notes = [
         "Per innbygger: voksne per 10 000 innbyggere 18 år og over, barn og unge per 10 000 innbyggere 0–17 år, "
         "i alt per 1 000 innbyggere.",
@@ -301,14 +306,26 @@ def _ranks(mine_code: str, level: str, peers: list[str] | None, structure: int, 
     return result
 
 
-def competence_variables(catalogue: Any) -> list[Any]:
+def competence_grids(definition: Any) -> list[str]:
+    """The årsverk grids of a questionnaire (newest year's), by their tags: ["B_arsverk", "C_arsverk"]."""
+    return [q.code for tag in COMPETENCE_TAGS for q in definition.tagged(tag) if q.is_grid]
+
+
+def competence_variables(catalogue: Any, grids: Sequence[str]) -> list[Any]:
     """The catalogue's per-education totals of the årsverk grids ("B_arsverk.*.psykolog", ...)."""
-    prefixes = tuple(f"{section}.*." for section in COMPETENCE_SECTIONS)
+    prefixes = tuple(f"{grid}.*." for grid in grids)
+    if not prefixes:
+        return []
     return [v for code, v in catalogue.variables.items() if code.startswith(prefixes) and not code.endswith(".*")]
 
 
 def competence(
-    places: Sequence[Place], structure: int, year: int, rule: str, catalogue: Any = None
+    places: Sequence[Place],
+    structure: int,
+    year: int,
+    rule: str,
+    catalogue: Any = None,
+    grids: Sequence[str] = (),
 ) -> Competence | None:
     """Each education's share of the årsverk (sections B and C together) for the subject and the nation."""
     wanted = [p for p in places if p.role in ("unit", "nation")]
@@ -316,8 +333,10 @@ def competence(
     for place in wanted:
         query |= Q(level=place.level, region=place.region)
     prefixes = Q()
-    for section in COMPETENCE_SECTIONS:
-        prefixes |= Q(variable__startswith=f"{section}.*.")
+    if not grids:
+        return None
+    for grid in grids:
+        prefixes |= Q(variable__startswith=f"{grid}.*.")
     rows = Aggregate.objects.filter(query, prefixes, rule=rule, structure=structure, year=year).values_list(
         "level", "variable", "value"
     )
@@ -332,7 +351,7 @@ def competence(
             sums.setdefault(role, {})[column] = sums.get(role, {}).get(column, 0.0) + float(value)
     if not columns:
         return None
-    labels = _column_labels(columns, catalogue)
+    labels = _column_labels(columns, catalogue, grids)
 
     def share(role: str, column: str) -> float | None:
         total = sum(sums.get(role, {}).values())
@@ -341,16 +360,14 @@ def competence(
     return Competence(year, [(labels.get(c, c), share("unit", c), share("nation", c)) for c in columns])
 
 
-def _column_labels(columns: Sequence[str], catalogue: Any) -> dict[str, str]:
+def _column_labels(columns: Sequence[str], catalogue: Any, grids: Sequence[str]) -> dict[str, str]:
     """The education's own words, from the catalogue's label "<grid>: <column>, i alt <section>"."""
     labels = {}
     for column in columns:
         if catalogue is None:
             labels[column] = column
             continue
-        variable = catalogue.get(f"{COMPETENCE_SECTIONS[0]}.*.{column}") or catalogue.get(
-            f"{COMPETENCE_SECTIONS[1]}.*.{column}"
-        )
+        variable = next((v for g in grids if (v := catalogue.get(f"{g}.*.{column}")) is not None), None)
         text = variable.label if variable is not None else column
         labels[column] = text.split(": ", 1)[-1].rsplit(", i alt", 1)[0]
     return labels
