@@ -15,7 +15,7 @@ from kartlegg.responses.dashboard import curve_chart, curve_range, response_curv
 from kartlegg.responses.models import Response, ResponseStatus, Round
 
 from .factories import make_analyst, make_respondent, make_reviewer
-from .fixtures.responses.helpers import open_round, response_for
+from .factories.responses import open_round, response_for
 
 pytestmark = pytest.mark.django_db
 

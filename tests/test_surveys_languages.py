@@ -15,7 +15,7 @@ from kartlegg.surveys.loader import QuestionnaireImportError
 from kartlegg.surveys.services import import_questionnaire, import_questionnaire_text
 
 from .factories import make_respondent
-from .fixtures.responses.helpers import open_round
+from .factories.responses import open_round
 
 pytestmark = pytest.mark.django_db
 QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
