@@ -24,7 +24,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "kartlegg"
 # Lowest first. An app may import from the apps before it, never from those after it.
-LAYERS = ["lib", "accounts", "jobs", "geography", "surveys", "responses", "quality", "analytics", "reports", "demo", "portal"]
+LAYERS = [
+    "lib",
+    "accounts",
+    "jobs",
+    "geography",
+    "surveys",
+    "responses",
+    "quality",
+    "analytics",
+    "reports",
+    "demo",
+    "portal",
+]
 TOP = "demo"  # writes to every app; unlisted (new) apps sit just below it
 
 
