@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kartlegg.quality",
     "kartlegg.demo",
     "kartlegg.portal",
+    "kartlegg.reports",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("kvalitet/", include("kartlegg.quality.urls")),
     path("statistikk/", include("kartlegg.analytics.urls")),
     path("oppgaver/", include("kartlegg.jobs.urls")),
+    path("rapporter/", include("kartlegg.reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

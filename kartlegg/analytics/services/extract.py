@@ -104,6 +104,8 @@ def read_year(round_obj: Round, codes: Collection[str] | None = None) -> YearVal
     label, version = data_version_of(round_obj)
     result = YearValues(round_obj.year, round_obj.pk, label)
     values: dict[str, dict[str, float]] = defaultdict(dict)
+    if codes is not None and not codes:
+        return result  # the variables have no code in this year's questionnaire: nothing to read
     if version is None:
         rows = Answer.objects.filter(
             response__round_id=round_obj.pk, response__submitted_at__isnull=False, value_num__isnull=False

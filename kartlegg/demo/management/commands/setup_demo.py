@@ -40,6 +40,8 @@ class Command(BaseCommand):
         if "compute_aggregates" in get_commands():
             # The statistics pages read stored aggregates; compute them now rather than on the first visit.
             call_command("compute_aggregates", "--all", stdout=self.stdout)
+        if "build_demo_reports" in get_commands():
+            call_command("build_demo_reports", stdout=self.stdout)  # the reports app's demo step
         self.stdout.write(self.style.SUCCESS("\nDemo-innlogginger (Syntetiske demodata):"))
         for spec in DEMO_USERS:
             detail = ", ".join(spec.get("units", [])) or spec.get("county_code", "") or "alle enheter"

@@ -1,0 +1,460 @@
+"""One year's aggregates → the report (document.Report). Pure: it reads ReportInputs only, never the ORM, so the same
+inputs always give the same report.
+
+Chapters, in order: summary; one chapter per theme of the questionnaire (chapters_themes); regions (county, RHF,
+HF, DPS, size group, KOSTRA group when loaded); time series; methods; free text (only when a provider supplies
+coded themes); appendix per unit and one-page profiles (chapters_units). docs/reports.md says how to add one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kartlegg.reports import charts, narrative
+from kartlegg.reports.blocks import cell, change_fig, paragraph, series_cell
+from kartlegg.reports.chapters_themes import theme_chapters
+from kartlegg.reports.chapters_units import appendix_chapter, profiles_chapter
+from kartlegg.reports.document import (
+    CHANGE,
+    CHANGE_PERCENT,
+    NUMBER,
+    TEXT,
+    Cell,
+    Chapter,
+    Column,
+    Figure,
+    Footnote,
+    Report,
+    Row,
+    Source,
+    Table,
+)
+from kartlegg.reports.inputs import (
+    ADULTS,
+    CHILDREN,
+    COUNTY,
+    DPS,
+    HF,
+    KOSTRA_GROUP,
+    NATION,
+    NATION_CODE,
+    PER_CAPITA,
+    RHF,
+    SIZE_GROUP,
+    SUM,
+    TOTAL,
+    ReportInputs,
+)
+from kartlegg.reports.labels import labels
+
+SOURCES = [
+    Source("SSB", "Folketall: tabell 07459 og 10826; kommune- og fylkesinndeling (KLASS 131)"),
+    Source("Kartverket", "Kartgrenser"),
+    Source("SKDE", "Opptaksområder for helseforetak og DPS"),
+    Source("kartlegg", "Kartleggingen av kommunalt psykisk helse- og rusarbeid"),
+]
+REGION_LEVELS = (COUNTY, RHF, HF, DPS, SIZE_GROUP, KOSTRA_GROUP)
+LEVEL_TITLES = {
+    COUNTY: "fylke", RHF: "regionalt helseforetak", HF: "helseforetak", DPS: "DPS-område",
+    SIZE_GROUP: "kommunestørrelse", KOSTRA_GROUP: "KOSTRA-gruppe",
+}  # fmt: skip
+
+Progress = Callable[[str], None]
+
+
+def compute_report(inputs: ReportInputs, lang: str = "nb", progress: Progress | None = None) -> Report:
+    narrative.check_language(lang)
+    t = labels(lang)
+    step = progress or (lambda _name: None)
+    report = Report(
+        year=inputs.year,
+        title=t["title"].format(year=inputs.year),
+        subtitle=t["subtitle"],
+        language=lang,
+        data_version=inputs.data_version,
+        structure=inputs.structure,
+        rule=inputs.rule,
+        questionnaire_versions={str(y): v for y, v in sorted(inputs.questionnaire_versions.items())},
+        sources=list(SOURCES),
+        demo=inputs.demo,
+    )
+    builders: list[tuple[str, Callable[[], list[Chapter]]]] = [
+        ("summary", lambda: [summary_chapter(inputs, lang)]),
+        ("themes", lambda: theme_chapters(inputs, lang)),
+        ("regions", lambda: [regions_chapter(inputs, lang)]),
+        ("series", lambda: [series_chapter(inputs, lang)]),
+        ("methods", lambda: [methods_chapter(inputs, lang)]),
+        ("free_text", lambda: free_text_chapters(inputs, lang)),
+        ("appendix", lambda: [appendix_chapter(inputs, lang)]),
+        ("profiles", lambda: [profiles_chapter(inputs, lang)]),
+    ]
+    for name, build in builders:
+        step(name)
+        report.chapters.extend(c for c in build() if c.blocks)
+    report.footnotes = [
+        Footnote("symbols", "Tegnforklaring: .. = mangler, : = skjult (færre enn 5 enheter), i = imputert (siste "
+                            "rapporterte tall er brukt), e = anslått (delt kommune, fordelt etter folketall)."),
+    ]  # fmt: skip
+    if inputs.demo:
+        report.footnotes.append(Footnote("demo", t["demo"] + ": tallene for enkeltenheter er oppdiktet."))
+    return report
+
+
+# --- summary ----------------------------------------------------------------------------------------------------------
+
+
+def summary_chapter(inputs: ReportInputs, lang: str) -> Chapter:
+    t = labels(lang)
+    year, previous = inputs.year, inputs.previous_year
+    chapter = Chapter("sammendrag", t["summary"])
+    rows = [(ADULTS, t["adults"], t["group_adults"]), (CHILDREN, t["children"], t["group_children"]),
+            (TOTAL, t["total"], "")]  # fmt: skip
+    sums = {code: inputs.get(code, SUM, NATION) for code, _, _ in rows}
+    rates = {code: inputs.get(code, PER_CAPITA, NATION) for code, _, _ in rows}
+    pct = {code: change_fig(sums[code], NATION_CODE, year, previous, True) for code, _, _ in rows}
+    rate_pct = {code: change_fig(rates[code], NATION_CODE, year, previous, True) for code, _, _ in rows}
+    total = sums[TOTAL]
+    comparable = total is not None and previous is not None and total.comparable(year, previous)
+
+    # Sentences: the level and change of the total, the split, per capita, growth against earlier years, the period.
+    first = None
+    if total is not None and previous is not None:
+        first = narrative.change_sentence(
+            label_of(inputs, TOTAL), total.nation(year), total.nation(previous), year, previous, t["arsverk"],
+            decimals=0, comparable=comparable, lang=lang, ref=f"{TOTAL}|sum|nation|0|{year}",
+        )  # fmt: skip
+        if first is not None and total.nation(year).status == "imputed":
+            first.text = first.text[:-1] + narrative.includes_imputed(total.nation(year), lang) + "."
+    split = narrative.growth_breakdown(
+        pct[TOTAL].value, [(t["group_children"], pct[CHILDREN].value), (t["group_adults"], pct[ADULTS].value)],
+        comparable, lang,
+    )  # fmt: skip
+    chapter.add_paragraph(paragraph("sammendrag.total", narrative.join([first, split]), "change_sentence"))
+    capita = [
+        narrative.per_capita_against_raw(group, pct[code].value, rate_pct[code].value, comparable, lang)
+        for code, _, group in rows[:2]
+    ]
+    chapter.add_paragraph(paragraph("sammendrag.per_capita", narrative.join(capita), "per_capita_against_raw"))
+    if total is not None and previous is not None:
+        earlier = _earlier_growth(inputs, total)
+        chapter.add_paragraph(
+            paragraph(
+                "sammendrag.growth",
+                narrative.growth_against_previous(pct[TOTAL].value, earlier, lang),
+                "growth_against_previous",
+            )  # fmt: skip
+        )
+    if total is not None:
+        points = [(y, total.nation(y)) for y in inputs.years]
+        chapter.add_paragraph(
+            paragraph(
+                "sammendrag.period",
+                narrative.cumulative(label_of(inputs, TOTAL).lower(), points, total.breaks, lang),
+                "cumulative",
+            )  # fmt: skip
+        )
+        chapter.add_paragraph(
+            paragraph(
+                "sammendrag.imputed",
+                narrative.imputed_sentence(total.imputed.get(year), year, lang),
+                "imputed_sentence",
+            )  # fmt: skip
+        )
+
+    columns = [Column(str(previous or "")), Column(str(year)), Column(t["change"], CHANGE), Column(t["change_pct"],
+               CHANGE_PERCENT)]  # fmt: skip
+    table_rows = []
+    for code, label, _ in rows:
+        series = sums[code]
+        before = series_cell(series, NATION_CODE, previous) if previous else Cell(None, "missing")
+        table_rows.append(
+            Row(
+                label,
+                [
+                    before,
+                    series_cell(series, NATION_CODE, year),
+                    cell(change_fig(series, NATION_CODE, year, previous, False), None),
+                    cell(pct[code], None),
+                ],
+                code,
+                total=code == TOTAL,
+            )  # fmt: skip
+        )
+    headline = Table(
+        id="sammendrag-hovedtall",
+        title=t["headline"].format(previous=previous or "", year=year),
+        columns=[Column(c.label, c.kind, 1 if c.kind == CHANGE_PERCENT else 0, t["arsverk"]) for c in columns],
+        rows=table_rows,
+        notes=_headline_notes(inputs, sums[TOTAL]),
+        source=t["source"],
+        stub=t["area"],
+        variable=TOTAL, level=NATION, measure=SUM, years=f"{previous}-{year}" if previous else str(year),
+    )  # fmt: skip
+    chapter.add_table(headline)
+    rate_rows = [
+        Row(f"{label} ({_rate_unit(code, t)})", [series_cell(rates[code], NATION_CODE, previous) if previous else
+            Cell(None, "missing"), series_cell(rates[code], NATION_CODE, year), cell(rate_pct[code], None)], code)
+        for code, label, _ in rows
+    ]  # fmt: skip
+    chapter.add_table(
+        Table(
+            id="sammendrag-per-innbygger",
+            title=f"{t['per_capita']}, {previous} og {year}" if previous else t["per_capita"],
+            columns=[
+                Column(str(previous or ""), NUMBER, 1),
+                Column(str(year), NUMBER, 1),
+                Column(t["change_pct"], CHANGE_PERCENT, 1),
+            ],  # fmt: skip
+            rows=rate_rows,
+            source=t["source"],
+            stub=t["area"],
+            variable=TOTAL,
+            level=NATION,
+            measure=PER_CAPITA,
+            years=str(year),
+        )  # fmt: skip
+    )
+    return chapter
+
+
+def _rate_unit(code: str, t: dict[str, str]) -> str:
+    return {ADULTS: "per 10 000 18+", CHILDREN: "per 10 000 0–17", TOTAL: "per 1 000"}[code]
+
+
+def label_of(inputs: ReportInputs, code: str) -> str:
+    info = inputs.variables.get(code)
+    return info.label if info is not None else code
+
+
+def _earlier_growth(inputs: ReportInputs, series: object) -> list[float | None]:
+    """Growth (per cent) of the two survey years before this one, newest first, each only when comparable."""
+    from kartlegg.reports.inputs import Series
+
+    assert isinstance(series, Series)
+    years = [y for y in inputs.years if y < inputs.year]
+    result: list[float | None] = []
+    for later, earlier in ((years[-1], years[-2]), (years[-2], years[-3])) if len(years) >= 3 else ():
+        result.append(change_fig(series, NATION_CODE, later, earlier, True).value)
+    return result
+
+
+def _headline_notes(inputs: ReportInputs, total: object) -> list[str]:
+    from kartlegg.reports.inputs import Series
+
+    notes = []
+    if isinstance(total, Series):
+        count = total.imputed.get(inputs.year)
+        if count:
+            notes.append(f"Tallene for {inputs.year} inkluderer {count} enheter som ikke rapporterte (merket i).")
+        for b in total.breaks:
+            if inputs.previous_year is not None and inputs.previous_year < b <= inputs.year:
+                notes.append(f"Brudd i tidsserien i {b}: endring fra året før vises ikke.")
+    return notes
+
+
+# --- regions ----------------------------------------------------------------------------------------------------------
+
+
+def regions_chapter(inputs: ReportInputs, lang: str) -> Chapter:
+    t = labels(lang)
+    chapter = Chapter("regioner", t["regions"])
+    year = inputs.year
+    for level in REGION_LEVELS:
+        base = inputs.get(TOTAL, SUM, level)
+        if base is None or not base.regions:
+            continue  # KOSTRA groups only when loaded
+        codes = [(ADULTS, SUM), (CHILDREN, SUM), (TOTAL, SUM), (ADULTS, PER_CAPITA), (CHILDREN, PER_CAPITA),
+                 (TOTAL, PER_CAPITA)]  # fmt: skip
+        columns = [Column(t["adults"], NUMBER, 0), Column(t["children"], NUMBER, 0), Column(t["total"], NUMBER, 0),
+                   Column(t["adults_rate"], NUMBER, 1), Column(t["children_rate"], NUMBER, 1),
+                   Column(t["total_rate"], NUMBER, 1), Column(t["change_pct"], CHANGE_PERCENT, 1)]  # fmt: skip
+        rows = []
+        for region, label in base.regions:
+            cells = [series_cell(inputs.get(v, m, level), region, year) for v, m in codes]
+            cells.append(cell(change_fig(base, region, year, inputs.previous_year, True), None))
+            rows.append(Row(label, cells, region))
+        nation = [series_cell(inputs.get(v, m, NATION), NATION_CODE, year) for v, m in codes]
+        nation.append(cell(change_fig(inputs.get(TOTAL, SUM, NATION), NATION_CODE, year, inputs.previous_year,
+                                      True), None))  # fmt: skip
+        rows.append(Row(t["nation"], nation, NATION_CODE, total=True))
+        what = LEVEL_TITLES[level]
+        table = Table(
+            id=f"regioner-{level.replace('_', '-')}",
+            title=f"Årsverk etter {what}, {year}",
+            columns=columns, rows=rows, source=t["source"], stub=what.capitalize(),
+            variable=TOTAL, level=level, measure=SUM, years=str(year),
+        )  # fmt: skip
+        rate = inputs.get(TOTAL, PER_CAPITA, level)
+        if rate is not None:
+            refs = {label: f"{TOTAL}|per_capita|{level}|{code}|{year}" for code, label in rate.regions}
+            items = [(label, rate.get(code, year)) for code, label in rate.regions]
+            sentence = narrative.extremes(f"Årsverk per 1 000 innbyggere etter {what}", items, 1, lang, refs)
+            chapter.add_paragraph(paragraph(f"regioner.{level}.extremes", sentence, "extremes"))
+            if level in (COUNTY, HF, RHF, SIZE_GROUP):
+                chapter.add_figure(
+                    Figure(
+                        id=f"figur-{table.id}",
+                        title=f"Årsverk per 1 000 innbyggere etter {what}, {year}",
+                        kind="bar",
+                        spec=charts.bar_spec(
+                            f"Årsverk per 1 000 innbyggere etter {what}, {year}",
+                            [(label, f.value if f.usable else None) for label, f in items],
+                            "årsverk per 1 000",
+                        ),  # fmt: skip
+                        table_id=table.id,
+                    )
+                )
+        chapter.add_table(table)
+    return chapter
+
+
+# --- time series ------------------------------------------------------------------------------------------------------
+
+
+def series_chapter(inputs: ReportInputs, lang: str) -> Chapter:
+    t = labels(lang)
+    chapter = Chapter("tidsserier", t["series"])
+    parts = [(ADULTS, SUM, t["adults"], 0), (CHILDREN, SUM, t["children"], 0), (TOTAL, SUM, t["total"], 0),
+             (TOTAL, PER_CAPITA, t["total_rate"], 1)]  # fmt: skip
+    breaks = sorted({b for v, m, _, _ in parts for b in getattr(inputs.get(v, m, NATION), "breaks", [])})
+    rows = []
+    for year in inputs.years:
+        label = f"{year} (brudd)" if year in breaks else str(year)
+        rows.append(Row(label, [series_cell(inputs.get(v, m, NATION), NATION_CODE, year) for v, m, _, _ in parts],
+                        str(year)))  # fmt: skip
+    notes = [
+        f"Brudd i tidsserien i {b}: skjemaets inndeling ble endret, så tallene før og etter kan ikke sammenlignes "
+        "direkte. Teksten sammenligner ikke over bruddet."
+        for b in breaks
+    ]
+    table = Table(
+        id="tidsserier-nasjonalt",
+        title=f"Årsverk nasjonalt, {inputs.years[0]}–{inputs.year}",
+        columns=[Column(label, NUMBER, d) for _, _, label, d in parts],
+        rows=rows, notes=notes, source=t["source"], stub=t["year"],
+        variable=TOTAL, level=NATION, measure=SUM, years=f"{inputs.years[0]}-{inputs.year}",
+    )  # fmt: skip
+    sentences = []
+    for code, label in ((ADULTS, t["group_adults"]), (CHILDREN, t["group_children"]), (TOTAL, "")):
+        series = inputs.get(code, SUM, NATION)
+        if series is not None:
+            subject = f"årsverk i tjenester til {label}" if label else "årsverk i alt"
+            points = [(y, series.nation(y)) for y in inputs.years]
+            sentences.append(narrative.cumulative(subject, points, series.breaks, lang))
+    chapter.add_paragraph(paragraph("tidsserier.period", narrative.join(sentences), "cumulative"))
+    lines = [
+        {"year": y, "series": label, "value": _value(inputs, v, m, y)}
+        for v, m, label, _ in parts[:3] for y in inputs.years
+    ]  # fmt: skip
+    chapter.add_figure(
+        Figure(
+            id="figur-tidsserier",
+            title=table.title,
+            kind="line",
+            spec=charts.line_spec(table.title, lines, "årsverk", breaks),
+            table_id=table.id,
+        )  # fmt: skip
+    )
+    chapter.add_table(table)
+    return chapter
+
+
+def _value(inputs: ReportInputs, variable: str, measure: str, year: int) -> float | None:
+    series = inputs.get(variable, measure, NATION)
+    fig = series.nation(year) if series is not None else None
+    return fig.value if fig is not None and fig.usable else None
+
+
+# --- methods ----------------------------------------------------------------------------------------------------------
+
+
+def methods_chapter(inputs: ReportInputs, lang: str) -> Chapter:
+    t = labels(lang)
+    year = inputs.year
+    chapter = Chapter("metode", t["methods"])
+    units, submitted = inputs.responses.get(year, (0, 0))
+    chapter.add_paragraph(paragraph("metode.response", narrative.response_rate(submitted, units, year, lang),
+                                    "response_rate"))  # fmt: skip
+    total = inputs.get(TOTAL, SUM, NATION)
+    imputed = narrative.imputed_sentence(total.imputed.get(year) if total else None, year, lang)
+    chapter.add_paragraph(paragraph("metode.imputed", imputed, "imputed_sentence"))
+    follow = inputs.follow_up.get(year)
+    if follow is not None:
+        before = inputs.follow_up.get(inputs.previous_year or -1)
+        sentence = narrative.follow_up_sentence(
+            follow.units_queried, follow.units, follow.units_corrected, follow.flags,
+            before.share_queried if before is not None else None, lang,
+        )  # fmt: skip
+        chapter.add_paragraph(paragraph("metode.followup", sentence, "follow_up_sentence"))
+        rows = []
+        for y in inputs.years:
+            f = inputs.follow_up.get(y)
+            if f is not None:
+                rows.append(Row(str(y), [Cell(float(v)) for v in (f.units, f.flags, f.units_queried, f.queries,
+                                                                   f.units_corrected)], str(y)))  # fmt: skip
+        chapter.add_table(
+            Table(
+                id="metode-oppfolging",
+                title="Kvalitetskontroll og oppfølging",
+                columns=[
+                    Column(c, NUMBER, 0)
+                    for c in ("Enheter", "Merknader", "Enheter med spørsmål", "Spørsmål sendt", "Enheter som rettet")
+                ],
+                rows=rows,
+                stub=t["year"],
+                source="kartlegg",
+            )  # fmt: skip
+        )
+    reforms = [r for r in inputs.reforms if r.year <= year]
+    text = (
+        f"Tallene er harmonisert til kommune- og fylkesinndelingen i {inputs.structure}: sammenslåtte kommuner er "
+        "summert, og ved deling er tallene fordelt etter folketall (merket e)."
+    )
+    if reforms:
+        latest = sorted({r.year for r in reforms})[-3:]
+        text += " Kommunereformer i perioden: " + "; ".join(
+            f"{y}: " + ", ".join(f"{r.old} → {r.new}" for r in reforms if r.year == y)[:300] for y in latest
+        ) + "."  # fmt: skip
+    chapter.add_paragraph(paragraph("metode.reforms", narrative.Sentence(text), "reforms"))
+    chapter.add_paragraph(
+        paragraph(
+            "metode.suppression",
+            narrative.Sentence(
+                "Andeler som bygger på færre enn 5 enheter, vises ikke (merket :), verken i tabeller eller tekst. "
+                "Teksten sammenligner aldri tall over et brudd i tidsserien."
+            ),
+            "suppression",
+        )  # fmt: skip
+    )
+    versions = ", ".join(f"{y}: {v}" for y, v in sorted(inputs.questionnaire_versions.items()))
+    version = "foreløpige tall (ikke låst)" if inputs.data_version == "live" else f"dataversjon {inputs.data_version}"
+    chapter.add_paragraph(
+        paragraph(
+            "metode.versions",
+            narrative.Sentence(
+                f"Rapporten bygger på {version} for {year}, imputeringsregelen «{inputs.rule}» og skjemaversjonene "
+                f"{versions}."
+            ),
+            "versions",
+        )  # fmt: skip
+    )
+    return chapter
+
+
+# --- free text (supplied by the free-text issue) ----------------------------------------------------------------------
+
+
+def free_text_chapters(inputs: ReportInputs, lang: str) -> list[Chapter]:
+    """A chapter only when a provider returned coded themes: [{"theme", "share", "word", "quotes"}]."""
+    if not inputs.free_text:
+        return []
+    t = labels(lang)
+    chapter = Chapter("fritekst", t["free_text"])
+    for index, theme in enumerate(inputs.free_text):
+        text = str(theme.get("text") or "")
+        if text:
+            chapter.add_paragraph(paragraph(f"fritekst.{index}", narrative.Sentence(text), "free_text"))
+    return [chapter]
+
+
+__all__ = ["compute_report", "TEXT"]
