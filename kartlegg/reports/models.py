@@ -31,7 +31,7 @@ class Report(models.Model):
     rule = models.CharField(_("imputering"), max_length=20, blank=True)
     questionnaire_versions = models.JSONField(_("skjemaversjoner"), default=dict)
     code_version = models.CharField(_("kodeversjon"), max_length=80, blank=True)
-    document = models.JSONField(_("rapport"), default=dict)
+    document = models.JSONField(_("årsrapport"), default=dict)
     html = models.TextField(blank=True)
     pdf = models.BinaryField(null=True, blank=True)
     xlsx = models.BinaryField(null=True, blank=True)
@@ -58,8 +58,8 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["-year", "-created_at"]
-        verbose_name = _("rapport")
-        verbose_name_plural = _("rapporter")
+        verbose_name = _("årsrapport")
+        verbose_name_plural = _("årsrapporter")
 
     def __str__(self) -> str:
         return f"Rapport {self.year} ({self.get_status_display()})"
