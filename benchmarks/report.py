@@ -221,7 +221,9 @@ def main() -> int:
         checks.append(Check("Lagret rapportside", f"p50 {served['p50']:.1f} ms, p99 {served['p99']:.1f} ms "
                             f"({served['bytes'] / 1e6:.1f} MB)", f"p99 < {TARGET_P99_MS:.0f} ms",
                             served["p99"] < TARGET_P99_MS))  # fmt: skip
-    ok = summary(f"Årsrapporten {args.year}", checks, [f"Data {args.years}, SQLite, {os.cpu_count()} kjerner."])
+    ok = summary(
+        f"Årsrapporten {args.year}", checks, [f"Data {args.database or args.years}, SQLite, {os.cpu_count()} kjerner."]
+    )
     return 0 if ok else 1
 
 
