@@ -381,12 +381,15 @@ def test_a_draft_that_was_never_submitted_is_a_milder_flag() -> None:
     assert not found(draft, check="missing", config={"missing": {"not_submitted": False}})
 
 
-def test_an_empty_section_is_flagged_unless_commented() -> None:
+def test_an_empty_section_is_flagged_even_when_commented() -> None:
     no_children = {k: v for k, v in TYPICAL.items() if not k.startswith("C_")}
     [flag] = found(unit(values=no_children, last_year=TYPICAL), check="missing")
     assert (flag.rule, flag.variable, flag.severity) == ("empty_section", "C", "error")
     assert flag.impact == pytest.approx(2.0)
-    assert not found(unit(values=no_children, comments={"C_arsverk": "Ingen slike årsverk."}), check="missing")
+    # A grid keeps its comment when its cells are blanked: the comment is quoted, it does not silence the flag.
+    commented = unit(values=no_children, comments={"C_arsverk": "Ny stilling fra mars."}, last_year=TYPICAL)
+    [flag] = found(commented, check="missing")
+    assert flag.severity == "error" and "«Ny stilling fra mars.»" in flag.explanation
     zeros = {**no_children, "C_arsverk.behandling.annen": 0}
     assert not found(unit(values=zeros), check="missing")  # 0 is an answer
 

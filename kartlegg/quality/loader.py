@@ -173,6 +173,31 @@ def _combine(parts: list[tuple[dict[str, Any], float]]) -> dict[str, Any]:
     return combined
 
 
+def _carried(
+    stored: dict[str, str], sources_map: dict[str, tuple[str, ...]], load: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One unit's stored texts of last year as this year's values, and, for cells that merge several of last year's
+    cells, the value of the one they continue alone (a unit copying last year's form may have left the merged
+    column out)."""
+    values: dict[str, Any] = {}
+    primary: dict[str, Any] = {}
+    for new_code, olds in sources_map.items():
+        if len(olds) == 1:
+            text = stored.get(olds[0])
+            value = load(olds[0], text) if text is not None else None
+            if value is not None:
+                values[new_code] = value
+            continue
+        found = [(old, load(old, stored[old])) for old in olds if old in stored]
+        numbers = [value for _old, value in found if isinstance(value, Decimal)]
+        if not numbers:
+            continue
+        values[new_code] = sum(numbers, Decimal(0))
+        first = next((value for old, value in found if old == olds[0] and isinstance(value, Decimal)), None)
+        primary[new_code] = first if first is not None else Decimal(0)
+    return values, primary
+
+
 def _previous(
     round_obj: Round, prev: Round, definition: engine.Definition, layout: Layout, units: list[UnitData]
 ) -> None:
@@ -181,24 +206,18 @@ def _previous(
     texts = _previous_texts(prev)
     all_codes = list(Response.objects.filter(round=prev).values_list("unit__code", flat=True))
     weights, estimated = source_weights([u.code for u in units], all_codes, prev.year, round_obj.year)
-    mapping = engine.predecessor_map(definition, prev_definition)
-    reverse = {old: new for new, old in mapping.items()}
+    # A cell takes over its predecessor and the cells merged into it (2020's erfaringskonsulent in 2024's ufaglart).
+    sources_map = engine.predecessor_sources(definition, prev_definition)
     grid_cells = {
         grid.code: [c for c in prev_definition.cells if c.startswith(grid.previous_code + ".")]
         for grid in layout.grids
         if grid.previous_code
     }
     mapped: dict[str, dict[str, Any]] = {}
+    primaries: dict[str, dict[str, Any]] = {}
     totals: dict[str, dict[str, float]] = {}
     for code, stored in texts.items():
-        values = {}
-        for variable, text in stored.items():
-            new_code = reverse.get(variable)
-            if new_code is not None:
-                value = load(variable, text)
-                if value is not None:
-                    values[new_code] = value
-        mapped[code] = values
+        mapped[code], primaries[code] = _carried(stored, sources_map, load)
         sums: dict[str, float] = {}
         for grid_code, cells in grid_cells.items():
             numbers = [load(c, stored[c]) for c in cells if c in stored]
@@ -211,6 +230,7 @@ def _previous(
         if not sources or any(code not in texts for code in sources):
             continue
         parts = [(mapped[code], w) for code, w in sorted(sources.items())]
+        primary_parts = [(primaries[code], w) for code, w in sorted(sources.items())]
         grid_totals: dict[str, float] = {}
         for grid_code in grid_cells:
             present = [(totals[code].get(grid_code), w) for code, w in sources.items()]
@@ -218,6 +238,7 @@ def _previous(
                 grid_totals[grid_code] = sum((total or 0.0) * w for total, w in present)
         unit.previous = Previous(
             values=_combine(parts),
+            primary=_combine(primary_parts),
             grid_totals=grid_totals,
             year=prev.year,
             sources=tuple(sorted(sources)),

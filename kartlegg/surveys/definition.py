@@ -68,6 +68,10 @@ class Question:
     # For a choice that continues a question of another type: choice code → the old stored answer it takes over
     # ({"ja": "true", "nei": "false"} after a yes/no question). Without it nothing is carried across the change.
     choice_continues: dict[str, str] = field(default_factory=dict)
+    # For a grid: rows/columns of the earlier grid merged into this one ({new: (old, …)}), e.g. 2020's
+    # erfaringskonsulent column into 2024's ufaglart. Comparisons with last year add them to the cell's predecessor.
+    row_merges: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    column_merges: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def is_grid(self) -> bool:
@@ -265,12 +269,25 @@ def question_from_dict(data: dict[str, Any], section: str = "") -> Question:
         column_continues={
             str(c["code"]): str(c["continues"]) for c in columns if isinstance(c, dict) and c.get("continues")
         },
+        row_merges=_merges(rows),
+        column_merges=_merges(columns),
         choice_continues={
             str(c["code"]): _stored_text(c["continues"])
             for c in data.get("choices") or []
             if isinstance(c, dict) and c.get("continues") is not None and c.get("continues") != ""
         },
     )
+
+
+def _merges(lines: Any) -> dict[str, tuple[str, ...]]:
+    """{line code: earlier codes merged into it} from `merges: a, b` on grid rows or columns."""
+    found: dict[str, tuple[str, ...]] = {}
+    for line in lines:
+        if isinstance(line, dict) and line.get("merges"):
+            codes = tuple(part.strip() for part in str(line["merges"]).split(",") if part.strip())
+            if codes:
+                found[str(line["code"])] = codes
+    return found
 
 
 def _stored_text(value: Any) -> str:
@@ -320,12 +337,14 @@ def definition_from_dict(data: dict[str, Any]) -> Definition:
     )
 
 
-def _grid_line(code: str, label: str, help_text: str, continues: str) -> dict[str, str]:
+def _grid_line(code: str, label: str, help_text: str, continues: str, merges: tuple[str, ...] = ()) -> dict[str, str]:
     line = {"code": code, "label": label}
     if help_text:
         line["help"] = help_text
     if continues:
         line["continues"] = continues
+    if merges:
+        line["merges"] = ", ".join(merges)
     return line
 
 
@@ -348,9 +367,13 @@ def question_to_dict(q: Question) -> dict[str, Any]:
         "relevance": q.relevance,
         "continues": q.continues,
         "tags": list(q.tags),
-        "rows": [_grid_line(c, label, q.row_help.get(c, ""), q.row_continues.get(c, "")) for c, label in q.rows],
+        "rows": [
+            _grid_line(c, label, q.row_help.get(c, ""), q.row_continues.get(c, ""), q.row_merges.get(c, ()))
+            for c, label in q.rows
+        ],
         "columns": [
-            _grid_line(c, label, q.column_help.get(c, ""), q.column_continues.get(c, "")) for c, label in q.columns
+            _grid_line(c, label, q.column_help.get(c, ""), q.column_continues.get(c, ""), q.column_merges.get(c, ()))
+            for c, label in q.columns
         ],
     }
 

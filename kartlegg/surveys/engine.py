@@ -57,6 +57,7 @@ __all__ = [
     "carry_value",
     "check_value",
     "predecessor_map",
+    "predecessor_sources",
     "relevant_codes",
     "validate",
     "value_codes",
@@ -559,3 +560,29 @@ def predecessor_map(defn: Definition, previous: Definition | None = None) -> dic
         known = set(value_codes(previous))
         mapping = {new: old for new, old in mapping.items() if old in known}
     return mapping
+
+
+def predecessor_sources(defn: Definition, previous: Definition) -> dict[str, tuple[str, ...]]:
+    """{value code here: the earlier codes it takes over} — predecessor_map, plus the rows and columns a grid
+    declares as merged into a line (`merges`): 2024's `B_arsverk.ledelse.ufaglart` takes over 2020's
+    `…ledelse.ufaglart` and `…ledelse.erfaringskonsulent`. The first code is the one `continues` names (when it
+    exists). Only codes that exist in `previous` are kept."""
+    known = set(value_codes(previous))
+    direct = predecessor_map(defn, previous)
+    sources: dict[str, tuple[str, ...]] = {}
+    for question in defn.questions.values():
+        if not question.is_grid:
+            if question.code in direct:
+                sources[question.code] = (direct[question.code],)
+            continue
+        old_grid = question.continues or question.code
+        for r, _ in question.rows:
+            old_rows = (question.row_continues.get(r, r), *question.row_merges.get(r, ()))
+            for c, _ in question.columns:
+                old_cols = (question.column_continues.get(c, c), *question.column_merges.get(c, ()))
+                code = f"{question.code}.{r}.{c}"
+                found = [f"{old_grid}.{orow}.{ocol}" for orow in old_rows for ocol in old_cols]
+                found = [old for old in dict.fromkeys(found) if old in known]
+                if found:
+                    sources[code] = tuple(found)
+    return sources

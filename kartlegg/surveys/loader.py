@@ -39,7 +39,7 @@ QUESTION_KEYS = {
     "code", "type", "label", "help", "required", "min", "max", "decimals", "max_length", "unit", "choices",
     "relevance", "continues", "tags", "rows", "columns",
 }  # fmt: skip
-LINE_KEYS = {"code", "label", "help", "continues"}
+LINE_KEYS = {"code", "label", "help", "continues", "merges"}
 # Texts that may carry translations beside the bokmål ({nb: …, nn: …, en: …}); codes and expressions may not.
 TRANSLATABLE_KEYS = {"title", "intro", "name", "label", "help", "unit", "message"}
 RULE_KEYS = {"code", "expression", "when", "each_cell", "severity", "message", "variables"}
@@ -413,6 +413,12 @@ def _check_lines(c: _Checker, items: Seq, what: str, with_continues: bool) -> li
         c.text(item, "label", f"{what} «{code}»", required=True, limit=500)
         c.text(item, "help", what)
         c.text(item, "continues", what, limit=MAX_CODE_LENGTH)
+        merges = c.text(item, "merges", what, limit=500)
+        for part in (p.strip() for p in merges.split(",")):
+            if merges and not CODE_RE.fullmatch(part):
+                c.add(
+                    c.line_of(item, "merges"), f"{what} «{code}»: «merges» må være koder skilt med komma, ikke «{part}»"
+                )
         if code in codes:
             c.add(c.line_of(item, "code"), f"{what}: koden «{code}» står to ganger (første på linje {codes[code]})")
         codes.setdefault(code, c.line_of(item, "code"))

@@ -95,6 +95,17 @@ def _check_against_database(data: Any, defn: Definition, replace: bool) -> list[
             ("kolonne", question.column_continues, previous.columns),
         ):
             old_codes = {code for code, _ in old_lines}
+            merged = question.row_merges if what == "rad" else question.column_merges
+            for new, olds in merged.items():
+                for old in olds:
+                    if old not in old_codes:
+                        problems.append(
+                            Problem(
+                                line,
+                                f"spørsmål «{question.code}»: {what} «{new}» slår sammen «{old}», som ikke finnes i "
+                                f"«{previous.code}»",
+                            )  # fmt: skip
+                        )
             for new, old in renamed.items():
                 if old not in old_codes:
                     problems.append(
@@ -229,7 +240,7 @@ def _create_rows(version: QuestionnaireVersion, data: dict[str, Any]) -> None:
 
 
 def _line(item: dict[str, Any]) -> dict[str, str]:
-    return {key: str(item[key]) for key in ("code", "label", "help", "continues") if item.get(key)}
+    return {key: str(item[key]) for key in ("code", "label", "help", "continues", "merges") if item.get(key)}
 
 
 # ---------------------------------------------------------------------------------------------------- access

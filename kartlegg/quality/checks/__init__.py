@@ -3,7 +3,7 @@
 Importing this package registers every check, in the order the queue lists them.
 """
 
-from . import change, consistency, missing, peers, unit_error  # noqa: F401  (registers the checks)
+from . import cells, change, consistency, missing, peers, unit_error  # noqa: F401  (registers the checks)
 from .base import (
     ERROR,
     INFO,
@@ -24,7 +24,7 @@ from .base import (
 from .layout import layout_for
 from .runner import CheckRun, run_checks, sort_key
 
-ORDER = ["unit_error", "implausible_change", "peer_outlier", "inconsistency", "stale_copy", "missing"]
+ORDER = ["unit_error", "cell_outlier", "implausible_change", "peer_outlier", "inconsistency", "stale_copy", "missing"]
 for _name in ORDER:
     REGISTRY[_name] = REGISTRY.pop(_name)
 

@@ -130,6 +130,8 @@ class Previous:
     year: int
     sources: tuple[str, ...] = ()
     estimated: bool = False
+    # For cells that take over several of last year's cells (a merged column): the one they continue, alone.
+    primary: dict[str, Any] = field(default_factory=dict)
 
     @property
     def merged(self) -> bool:

@@ -101,8 +101,9 @@ def implausible_change(unit: UnitData, ctx: CheckContext) -> list[FlagCandidate]
     "Alle celler i årsverkstabellene er identiske med fjorårets svar (og minst min_filled av dem er ikke 0).",
 )
 def stale_copy(unit: UnitData, ctx: CheckContext) -> list[FlagCandidate]:
-    """Every cell that has a predecessor equals last year's value. A split unit's last-year figures are population
-    shares, which nobody could copy, so it is not checked; a merged unit's sums can be (the form prefills them)."""
+    """Every cell that has a predecessor equals last year's value, compared through `continues` and the columns the
+    questionnaire merged (see above). A split unit's last-year figures are population shares, which nobody could copy,
+    so it is not checked; a merged unit's sums can be (the form prefills them)."""
     previous = unit.previous
     if previous is None or previous.estimated or not unit.submitted:
         return []
@@ -115,10 +116,15 @@ def stale_copy(unit: UnitData, ctx: CheckContext) -> list[FlagCandidate]:
             continue
         for code in grid.cells():
             now, before = unit.values.get(code), previous.values.get(code)
-            now_n, before_n = num(now), num(before)
             if is_blank(now) and is_blank(before):
                 continue
-            if now_n is None or before_n is None or abs(now_n - before_n) > tolerance:
+            now_n = num(now)
+            # A cell that merges last year's cells (erfaringskonsulent into ufaglært in 2024) is a copy when it holds
+            # their sum, or the value of the cell it continues alone (the copier left the merged one out).
+            matches = [num(before), num(previous.primary.get(code)) if code in previous.primary else None]
+            if is_blank(now) and code in previous.primary and not num(previous.primary[code]):
+                continue
+            if now_n is None or not any(m is not None and abs(now_n - m) <= tolerance for m in matches):
                 return []
             compared.append(code)
             total += now_n

@@ -2,8 +2,9 @@
 
 A unit "answered" once it has submitted (a response reopened for corrections still has). A unit with a draft that
 was never submitted gets a milder flag than one with nothing at all. Only the questions shown under the skip logic
-count, a comment on any question of a section counts as an answer (e.g. "we have no such årsverk"), and 0 is an
-answer. Sections of free text only are not checked by default: most units leave some of them blank.
+count, and 0 is an answer. A comment is not an answer: a grid keeps its comment when its cells are cleared, so a
+comment cannot tell a blanked section from an explained one; it is quoted in the flag instead. Sections of free
+text only are not checked by default: most units leave some of them blank.
 
 Impact: for an årsverk section, what the unit reported last year (what would be carried forward), or, without
 history, what the size group's median rate gives for its population.
@@ -114,13 +115,16 @@ def missing(unit: UnitData, ctx: CheckContext) -> list[FlagCandidate]:
             codes.extend(question.cell_codes() if question.is_grid else [code])
         if any(not is_blank(unit.values.get(c)) for c in codes):
             continue
-        if any((unit.comments.get(c) or "").strip() for c in [*questions, *codes]):
-            continue
+        # A comment does not make an empty section an answer: it may be older than the blanking (a grid keeps its
+        # comment when its cells are cleared). It is quoted, so an analyst can accept an explained gap at once.
+        note = next((text.strip() for c in [*questions, *codes] if (text := unit.comments.get(c) or "").strip()), "")
         grids = tuple(g for g in section.grids if g in questions)
         expected, source = _expected_fte(unit, grids, ctx)
         text = f"Del {section.code} «{section.title}» er helt tom."
         if source:
             text += f" Enheten hadde {fmt(expected)} årsverk her {source}."
+        if note:
+            text += f" Kommentaren «{note[:200]}» står igjen, men ingen spørsmål er besvart."
         flags.append(
             FlagCandidate(
                 unit=unit.code,

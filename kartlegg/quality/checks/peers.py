@@ -18,6 +18,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kartlegg.lib.stats import MAD_NORMAL_SCALE, robust
 
@@ -55,6 +56,7 @@ class PeerTable:
     def __init__(self, stats: dict[tuple[str, str], PeerStat], min_peers: int) -> None:
         self.stats = stats
         self.min_peers = min_peers
+        self.cells: Any = None  # cells.CellSpread, set by the runner
 
     def stat(self, grid: str, group: str) -> PeerStat | None:
         found = self.stats.get((grid, group))

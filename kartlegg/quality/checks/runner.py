@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .base import REGISTRY, SEVERITY_RANK, CheckContext, FlagCandidate, Layout, UnitData, effective_config
+from .cells import build_cell_spread
 from .peers import build_peer_table
 
 
@@ -36,6 +37,7 @@ def run_checks(
     settings = effective_config(config)
     names = [name for name in REGISTRY if settings[name]["enabled"]]
     peers = build_peer_table(units, layout, settings["peer_outlier"])
+    peers.cells = build_cell_spread(units, layout, settings["cell_outlier"])
     contexts = {name: CheckContext(layout, settings[name], peers, year) for name in names}
     run = CheckRun(checks=names)
     wanted = set(only) if only is not None else None

@@ -41,6 +41,15 @@ def _looks_like_percent(value: float, config: dict) -> bool:
     return abs(value / step - round(value / step)) < 1e-9
 
 
+def _small_percent(value: float, previous: float, config: dict) -> bool:
+    """A small true value typed as a percentage: 0,02 årsverk (a 2 % position) typed as 2. Last year's value below
+    `small_previous_below` and this year's about 100 times it (within the scale tolerance), at least 1."""
+    if not 0 < previous < float(config["small_previous_below"]) or value < 1:
+        return False
+    tolerance = float(config["scale_tolerance"])
+    return 100 / tolerance <= value / previous <= 100 * tolerance
+
+
 def _scale_factor(value: float, previous: float, config: dict) -> float | None:
     """The factor (10, 100, 1/10, 1/100) that value is off last year's, within the tolerance, or None."""
     if previous < float(config["scale_min_previous"]) or value <= 0:
@@ -75,7 +84,12 @@ def _percent_hits(
     previous = unit.previous.values if unit.previous else {}
     for code in codes:
         value = unit.numbers.get(code)
-        if value is None or not _looks_like_percent(value, config):
+        if value is None:
+            continue
+        if not _looks_like_percent(value, config):
+            before = num(previous.get(code))
+            if before is not None and _small_percent(value, before, config):
+                hits.append((code, value, f"i fjor var verdien {fmt(before)}", True))
             continue
         before = num(previous.get(code))
         if before is not None and before < float(config["percent_previous_below"]):
@@ -261,6 +275,7 @@ def _grouped(unit: UnitData, grid: Grid | None, codes: list[str], ctx: CheckCont
         "percent_step": 5,
         "percent_previous_below": 1.0,
         "percent_dominant_factor": 5.0,
+        "small_previous_below": 0.1,
         "scale_factors": [10, 100],
         "scale_tolerance": 1.6,
         "scale_min_previous": 0.2,
