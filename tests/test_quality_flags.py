@@ -409,3 +409,45 @@ def test_a_versions_configuration_is_validated_and_used() -> None:
     QAConfig.objects.filter(version=now.version).update(config={"stale_copy": {"min_filled": "tre"}})
     with pytest.raises(CommandError, match="min_filled"):
         call_command("run_qa", "--round", str(now.pk), "--no-progress", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_an_import_runs_the_checks_once_for_the_units_it_changed(
+    django_capture_on_commit_callbacks, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from kartlegg.responses.importers import import_responses
+
+    last, now = _rounds()
+    write(last, GAMLE_OSLO, {**TYPICAL, PERCENT_CELL: 0.5})
+    write(now, GAMLE_OSLO, {**TYPICAL, PERCENT_CELL: 0.5})
+    write(last, BERGEN, TYPICAL)
+    write(now, BERGEN, TYPICAL)
+    calls: list[list[str]] = []
+    real = services.run_checks
+
+    def counting(round_obj, *, units=None, user=None, progress=None):  # type: ignore[no-untyped-def]
+        calls.append(sorted(units or []))
+        return real(round_obj, units=units, user=user, progress=progress)
+
+    monkeypatch.setattr(services, "run_checks", counting)  # what the import's job calls
+    cell = PERCENT_CELL
+    data = f"unit_code;variable;value\n{GAMLE_OSLO};{cell};50\n{BERGEN};A_navn;Ny\n".encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_responses(now, data, user=make_analyst(), source="t.csv")
+    assert report.units_changed == 2
+    assert calls == [sorted([GAMLE_OSLO, BERGEN])]  # once, for both units, not once per unit
+    assert _flag(now, GAMLE_OSLO, "unit_error").rule == "percent_as_fte"
+    # A dry run writes nothing and checks nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        import_responses(now, data.replace(b";50", b";40"), user=make_analyst(), dry_run=True)
+    assert len(calls) == 1
+
+
+@pytest.mark.django_db
+def test_saving_a_submitted_response_is_not_a_submission(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    last, now = _rounds()
+    write(last, GAMLE_OSLO, {**TYPICAL, PERCENT_CELL: 0.5})
+    response = write(now, GAMLE_OSLO, {**TYPICAL, PERCENT_CELL: 0.5})
+    with django_capture_on_commit_callbacks(execute=True):
+        responses.save_values(response, {PERCENT_CELL: "50"}, None, None, make_analyst())
+    assert not Flag.objects.filter(round=now).exists()  # the checks run on submit, import or run_qa

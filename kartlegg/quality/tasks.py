@@ -65,3 +65,42 @@ def queue_checks_after_submit(response: Response) -> jobs.Job:
         detail=f"{response.round.name}: {response.unit.code}",
         response_id=response.pk,
     )
+
+
+@jobs.job(gettext_noop("Kontroll etter import"))
+def checks_after_import(
+    progress: jobs.Progress, round_id: int, units: list[str], user_id: int | None = None
+) -> dict[str, Any]:
+    """The units an import changed, checked once against their round (read once)."""
+    from kartlegg.accounts.models import User
+
+    round_obj = Round.objects.select_related("version").filter(pk=round_id).first()
+    if round_obj is None:
+        return {"message": _("Runden finnes ikke lenger.")}
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    progress.start(len(units), _("kontrollerer enhetene"))
+    report = services.run_checks(round_obj, units=units, user=user, progress=lambda _unit: progress.advance())
+    message = _("%(new)s nye flagg, %(reopened)s åpnet igjen, %(resolved)s løst av data.") % {
+        "new": report.created,
+        "reopened": report.reopened,
+        "resolved": report.resolved,
+    }
+    return {"message": message, "created": report.created, "reopened": report.reopened, "resolved": report.resolved}
+
+
+def _join_units(queued: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """A second import into the same round while the first's checks wait: one job for both."""
+    return {**queued, "units": sorted(set(queued.get("units", [])) | set(new.get("units", [])))}
+
+
+def queue_checks_after_import(round_obj: Round, units: list[str], user: Any = None) -> jobs.Job:
+    return jobs.start(
+        checks_after_import,
+        user=user,
+        key=f"quality.checks.import:{round_obj.pk}",
+        merge=_join_units,
+        detail=round_obj.name,
+        round_id=round_obj.pk,
+        units=sorted(units),
+        user_id=user.pk if getattr(user, "is_authenticated", False) else None,
+    )

@@ -9,7 +9,7 @@ A header with a `variable` or `value` column is long; otherwise it is wide. Colu
 Every row is checked before anything is written, and every problem is reported with its row number. Only a file
 without problems is written, in one transaction, through services.save_values with channel "import", so each
 change is parsed by the engine and audited like any other. A blank value blanks the variable; a blank comment
-leaves the stored comment alone.
+leaves the stored comment alone. After the commit, one `signals.answers_imported` names the units that changed.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from kartlegg.surveys import engine
 
 from . import services
 from .models import Response, Round
+from .signals import answers_imported
 from .spreadsheets import (
     FileFormatError,
     Row,
@@ -372,6 +373,12 @@ def import_responses(
                 units=report.units_changed,
                 changed=report.changed,
             )
+            changed_units = sorted(report.by_unit)
+            if changed_units:
+                # Once for the whole import, after it commits (quality runs its checks on these units).
+                transaction.on_commit(
+                    lambda: answers_imported.send(sender=Round, round=round_obj, units=changed_units, user=user)
+                )
         else:
             transaction.set_rollback(True)
     return report

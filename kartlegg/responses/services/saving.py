@@ -278,9 +278,13 @@ def store_parsed(
                 answers[answer.variable] = _Stored(answer.value_text, answer.value_num, answer.comment, answer.version)
             writes.insert_audit(events, now)
             locked.version += 1
+            fields = ["version", "updated_at"]
             if locked.status == ResponseStatus.NOT_STARTED:
                 locked.status = ResponseStatus.DRAFT
-            locked.save(update_fields=["version", "status", "updated_at"])
+                fields.append("status")
+            # "status" only when it changes: quality runs its checks on a save whose update_fields name it with the
+            # status submitted (a submission), and an analyst's or an import's save of a submitted response is not one.
+            locked.save(update_fields=fields)
         rows = [(code, a.text, a.comment) for code, a in answers.items()]
         others_changed = {code: _Change(code, answers[code].text, answers[code].comment) for code in others}
     # Validate after the commit: the lock is held only while writing.
