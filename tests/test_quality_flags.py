@@ -412,9 +412,7 @@ def test_a_versions_configuration_is_validated_and_used() -> None:
 
 
 @pytest.mark.django_db
-def test_an_import_runs_the_checks_once_for_the_units_it_changed(
-    django_capture_on_commit_callbacks, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+def test_an_import_runs_the_checks_once_for_the_changed_units(django_capture_on_commit_callbacks, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from kartlegg.responses.importers import import_responses
 
     last, now = _rounds()

@@ -124,6 +124,8 @@ def test_prefill_from_2020_maps_yes_no_into_the_2024_choices_and_never_stores_tr
             "D_rekruttering_sykepleier": "nei",
             "D_rekruttering_sosionom": "ja",
             "B_arsverk_2020.ledelse.lege": "1,5",
+            "B_arsverk_2020.ledelse.ufaglart": "1",
+            "B_arsverk_2020.ledelse.erfaringskonsulent": "0,5",
         },
         None,
         None,
@@ -137,6 +139,7 @@ def test_prefill_from_2020_maps_yes_no_into_the_2024_choices_and_never_stores_tr
     stored = dict(Answer.objects.filter(response=new).values_list("variable", "value_text"))
     assert stored["D_rekr_psykolog"] == "ja" and stored["D_rekr_sykepleier"] == "nei"
     assert stored["B_arsverk.ledelse.lege"] == "1.5"
+    assert stored["B_arsverk.ledelse.ufaglart"] == "1.5"  # erfaringskonsulent merged into ufaglært in 2024
     defn = round_2024.version.definition()
     for code, text in stored.items():
         assert not services.typed_error(defn, code, engine.load_value(defn, code, text)), code

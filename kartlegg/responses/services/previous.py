@@ -47,11 +47,6 @@ def previous_round(round_obj: Round) -> Round | None:
     )
 
 
-def variable_map(current_defn: Any, previous_defn: Any) -> dict[str, str]:
-    """This version's variable code → the previous version's code (same code, or followed through `continues`)."""
-    return dict(engine.predecessor_map(current_defn, previous_defn))
-
-
 def _source_weights(unit: ReportingUnit, prev_year: int, prev_codes: set[str]) -> tuple[dict[str, float], bool]:
     """Which previous-year units (and with what weight) make up `unit`: the same code when nothing changed, the
     merged units (weight 1 each) after a merge, a population share of the old unit after a split."""
@@ -96,8 +91,12 @@ def previous_values(response: Response) -> PreviousAnswers:
         return PreviousAnswers(round=prev)
     defn = response.round.version.definition()
     prev_defn = prev.version.definition()
-    mapping = variable_map(defn, prev_defn)
-    reverse = {old: new for new, old in mapping.items()}
+    # Through `continues`, and the rows/columns a grid merged: 2024's ufaglært cell takes over 2020's ufaglært and
+    # erfaringskonsulent cells, summed.
+    reverse: dict[str, str] = {}
+    for new, olds in engine.predecessor_sources(defn, prev_defn).items():
+        for old in olds:
+            reverse.setdefault(old, new)
     by_source: dict[str, dict[str, Any]] = {code: {} for code in weights}
     pk_to_code = {prev_responses[code]: code for code in weights}
     rows = Answer.objects.filter(response_id__in=pk_to_code, variable__in=reverse).values_list(
@@ -108,8 +107,13 @@ def previous_values(response: Response) -> PreviousAnswers:
         # in a choice question unless the questionnaire declares which choice it becomes.
         code = reverse[variable]
         value = engine.carry_value(defn, code, prev_defn, variable, engine.load_value(prev_defn, variable, text))
-        if value is not None:
-            by_source[pk_to_code[response_id]][code] = value
+        if value is None:
+            continue
+        found = by_source[pk_to_code[response_id]]
+        if code in found and isinstance(value, Decimal) and isinstance(found[code], Decimal):
+            found[code] += value  # a merged cell
+        else:
+            found[code] = value
     values = _combine(by_source, weights, defn)
     return PreviousAnswers(values=values, round=prev, source_codes=sorted(weights), estimated=estimated)
 
