@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kartlegg.accounts.permissions import require_analyst
 from kartlegg.geography.models import County
 from kartlegg.jobs.services import with_job
-from kartlegg.responses.models import Round
+from kartlegg.responses import services as responses
+from kartlegg.responses.models import Response, Round
 
 from . import exports, metrics, services, tasks
 from .checks import check_labels
@@ -168,6 +169,14 @@ def run(request: HttpRequest, round_id: int) -> HttpResponse:
     return redirect(with_job(page, job))
 
 
+def _answer_history(flag: Flag) -> list[dict[str, Any]]:
+    """What was changed in the variables the flag is about, newest first (the unit's answers' audit trail)."""
+    if not flag.variables:
+        return []
+    response = Response.objects.filter(round=flag.round, unit=flag.unit).select_related("round__version").first()
+    return responses.history.display_rows(response, list(flag.variables)) if response is not None else []
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
@@ -199,6 +208,7 @@ def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
             "queries": flag.queries.prefetch_related("messages__author"),
             "label": check_labels().get(flag.check_name, flag.check_name),
             "allowed": allowed_actions(flag.state),
+            "history": _answer_history(flag),
         },
         status=400 if form.errors else 200,
     )

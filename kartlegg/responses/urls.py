@@ -3,7 +3,7 @@ can never shadow them."""
 
 from django.urls import include, path, register_converter
 
-from . import views_form, views_form_actions, views_rounds
+from . import views_form, views_form_actions, views_history, views_rounds
 
 
 class UnitCodeConverter:
@@ -42,6 +42,8 @@ urlpatterns = [
     path(form + "kvittering/", views_form_actions.receipt_page, name="receipt"),
     path(form + "kvittering.pdf", views_form_actions.receipt_pdf, name="receipt_pdf"),
     path(form + "gjenapne/", views_form_actions.reopen, name="reopen"),
+    path(form + "historikk/", views_history.field_history, name="history"),
+    path("runder/<int:round_id>/endringslogg.csv", views_history.round_audit, name="round_audit"),
     # The dashboard's pages come before the section pattern, which would otherwise take their sub-paths for sections.
     path("", include("kartlegg.responses.urls_dashboard")),
     path(form + "<str:section>/", views_form.section_page, name="section"),

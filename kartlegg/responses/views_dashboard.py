@@ -102,6 +102,7 @@ def round_dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
         "csv_url": reverse("responses:dashboard_csv", args=[round_obj.pk]),
         "remind_url": reverse("responses:dashboard_remind", args=[round_obj.pk]),
         "export_csv_url": reverse("responses:round_export", args=[round_obj.pk, "csv"]),
+        "audit_url": reverse("responses:round_audit", args=[round_obj.pk]),
         "export_xlsx_url": reverse("responses:round_export", args=[round_obj.pk, "xlsx"]),
     }
     return render(request, "responses/dashboard_round.html", context)

@@ -111,6 +111,7 @@ def urls_for(response: Response) -> dict[str, str]:
     names = ["form", "save", "check", "state", "prefill", "undo", "colleague", "submit", "receipt", "receipt_pdf"]
     urls = {name: reverse(f"responses:{name}", args=args) for name in names}
     urls["reopen"] = reverse("responses:reopen", args=args)
+    urls["history"] = reverse("responses:history", args=args)
     return urls
 
 

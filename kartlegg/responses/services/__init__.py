@@ -9,6 +9,7 @@ channel (form, API, import, admin) goes through these functions, so the rules li
 - rounds: opening and locking rounds, status counts.
 """
 
+from . import history
 from .access import NotWritable, get_response_for_user, lock_response, responses_for_user, writable_reason
 from .previous import PreviousAnswers, prefill_from_previous, previous_round, previous_values
 from .rounds import RoundError, lock_round, open_round, round_status_counts
@@ -34,6 +35,7 @@ from .saving import (
 from .submitting import SubmitResult, reopen, submit
 
 __all__ = [
+    "history",
     "ALREADY_SUBMITTED",
     "MAX_TEXT_LENGTH",
     "Conflict",
