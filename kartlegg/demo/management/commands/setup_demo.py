@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from kartlegg.accounts.models import UnitAssignment, User
+from kartlegg.demo.qa import prepare_qa_demo
 from kartlegg.demo.users import DEMO_PASSWORD, DEMO_USERS
 
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
                     UnitAssignment.objects.get_or_create(user=user, unit_code=code)
         if "make_demo_data" in get_commands():
             call_command("make_demo_data", "--seed", str(seed), "--years", years, stdout=self.stdout)
+            self.stdout.write(prepare_qa_demo().summary())
         if "compute_aggregates" in get_commands():
             # The statistics pages read stored aggregates; compute them now rather than on the first visit.
             call_command("compute_aggregates", "--all", stdout=self.stdout)
