@@ -12,8 +12,7 @@ import yaml
 
 from kartlegg.quality.checks import Previous, run_checks
 from kartlegg.surveys import engine
-
-from .fixtures.quality.helpers import TYPICAL, layout, numbers, previous, unit
+from tests.factories.quality import TYPICAL, layout, numbers, previous, unit
 
 LAYOUT = layout()
 ROOT = Path(__file__).resolve().parent.parent / "questionnaires"

@@ -13,9 +13,9 @@ from django.urls import reverse
 from kartlegg.accounts.models import AuditEvent, Channel
 from kartlegg.responses import services
 from kartlegg.responses.models import Response
+from tests.factories.responses import client_for, open_round, response_for
 
 from .factories import make_analyst, make_respondent, make_reviewer
-from .fixtures.responses.helpers import client_for, open_round, response_for
 
 pytestmark = pytest.mark.django_db
 
