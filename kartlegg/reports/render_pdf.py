@@ -25,15 +25,18 @@ def print_css() -> str:
     return PRINT_CSS.read_text(encoding="utf-8")
 
 
+def report_css(report: Report) -> str:
+    return print_css() + ("\n" + DEMO_PAGE_CSS if report.demo else "")
+
+
 def html_document(body: str, report: Report, title: str = "") -> str:
-    """A standalone HTML document with the print CSS, for WeasyPrint."""
-    css = print_css() + ("\n" + DEMO_PAGE_CSS if report.demo else "")
+    """A standalone HTML document around the report's body (its print CSS goes to WeasyPrint as a style sheet)."""
     return render_to_string(
         "reports/report_pdf.html",
-        {"report": report, "css": mark_safe(css), "body": mark_safe(body), "title": title or report.title},  # noqa: S308
+        {"report": report, "body": mark_safe(body), "title": title or report.title},  # noqa: S308 - rendered HTML
     )
 
 
 def render_pdf(report: Report, svgs: dict[str, str] | None = None, code_version: str = "") -> bytes:
     body = render_html(report, for_pdf=True, svgs=svgs, extra={"code_version": code_version})
-    return html_to_pdf(html_document(body, report))
+    return html_to_pdf(html_document(body, report), report_css(report))

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kartlegg.reports import services
 from kartlegg.reports.document import Report
 from kartlegg.reports.render_html import ALL, render_html
-from kartlegg.reports.render_pdf import html_document
+from kartlegg.reports.render_pdf import html_document, report_css
 from kartlegg.reports.sources import ReportError
 
 FORMATS = ("html", "pdf", "xlsx")
@@ -51,7 +51,11 @@ class Command(BaseCommand):
             if kind == "html":
                 # The file is the whole report (the site splits off the appendix and the profiles).
                 whole = render_html(document, part=ALL, extra={"code_version": stored.code_version})
-                content = html_document(whole, document).encode("utf-8")
+                # A file on its own carries its CSS (served pages never have inline styles).
+                page = html_document(whole, document).replace(
+                    "</head>", f"<style>{report_css(document)}</style></head>", 1
+                )
+                content = page.encode("utf-8")
             elif kind == "pdf":
                 content = services.pdf_of(stored)
             else:
