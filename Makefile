@@ -28,6 +28,9 @@ kartlegg/static/vendor/.built: frontend/node_modules/.installed frontend/build.m
 install: $(VENV)/.installed kartlegg/static/vendor/.built
 	$(PY) manage.py collectstatic --no-input -v0
 
+# The demo marks every page as synthetic and shows unpublished years to everyone; production has both off.
+demo: export KARTLEGG_DEMO_MODE = 1
+demo: export KARTLEGG_STATISTICS_PREVIEW = 1
 demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_reference

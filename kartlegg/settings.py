@@ -267,8 +267,8 @@ def _default_reference_dir() -> Path:
 
 # The real reference data is read from here, never copied into the repository.
 KARTLEGG_REFERENCE_DIR = Path(os.environ.get("KARTLEGG_REFERENCE_DIR", str(_default_reference_dir())))
-# Marks every page and export as built on invented data.
-KARTLEGG_DEMO_MODE = env_bool("KARTLEGG_DEMO_MODE", True)
+# Marks every page and export as built on invented data. Off unless set: `make demo` sets it.
+KARTLEGG_DEMO_MODE = env_bool("KARTLEGG_DEMO_MODE", False)
 # How long an invitation link stays valid, and on which days before the deadline reminders go out.
 KARTLEGG_INVITATION_DAYS = int(os.environ.get("KARTLEGG_INVITATION_DAYS", "30"))
 KARTLEGG_REMINDER_DAYS = tuple(int(x) for x in env_list("KARTLEGG_REMINDER_DAYS", "7,2,0"))
@@ -279,7 +279,8 @@ KARTLEGG_IMPUTATION = os.environ.get("KARTLEGG_IMPUTATION", "carry_forward")
 # Where "Kontakt oss" sends users (the contact page, the footer and the error pages).
 KARTLEGG_CONTACT_EMAIL = os.environ.get("KARTLEGG_CONTACT_EMAIL", "postmottak@kartlegg.example")
 # Show unpublished years' statistics to everyone (the demo); otherwise only analysts see them before publication.
-KARTLEGG_STATISTICS_PREVIEW = env_bool("KARTLEGG_STATISTICS_PREVIEW", KARTLEGG_DEMO_MODE)
+# Off unless set: `make demo` sets it.
+KARTLEGG_STATISTICS_PREVIEW = env_bool("KARTLEGG_STATISTICS_PREVIEW", False)
 # QA checks run when a response is submitted (quality/signals.py); bulk writes send no signal either way.
 KARTLEGG_QA_ON_SUBMIT = env_bool("KARTLEGG_QA_ON_SUBMIT", True)
 # Stored aggregates are recomputed (as a job) after a save or a new data version (analytics/services/hooks.py).

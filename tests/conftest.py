@@ -21,6 +21,7 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.KARTLEGG_DEMO_MODE = True
+    settings.KARTLEGG_STATISTICS_PREVIEW = True  # the tests run the demo's settings; tests of the embargo turn it off
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     # Background jobs run at once, inside the test; tests/test_jobs.py also runs them through the database worker.

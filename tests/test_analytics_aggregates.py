@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from kartlegg.analytics import compute, headline, services
 from kartlegg.analytics.levels import COUNTY, NATION, UNIT
-from kartlegg.analytics.models import AS_REPORTED, Aggregate
+from kartlegg.analytics.models import AS_REPORTED, Aggregate, AggregateSet
 from kartlegg.analytics.series import harmonise_year
 from kartlegg.analytics.services.extract import load_geography
 from kartlegg.geography.models import ReportingUnit
@@ -142,16 +142,23 @@ def survey() -> SmallSurvey:
     return SmallSurvey()
 
 
-def stored(variable: str, level: str, structure: int, year: int, rule: str = "carry_forward") -> dict[str, Aggregate]:
-    rows = Aggregate.objects.filter(variable=variable, level=level, structure=structure, year=year, rule=rule)
+def stored(
+    variable: str, level: str, structure: int, year: int, rule: str = "carry_forward", version: str = "live"
+) -> dict[str, Aggregate]:
+    rows = Aggregate.objects.filter(
+        variable=variable, level=level, structure=structure, year=year, rule=rule, data_version=version
+    )
     return {row.region: row for row in rows}
 
 
 def snapshot() -> set[tuple[Any, ...]]:
-    fields = ("variable", "rule", "structure", "level", "region", "year", "status", "n", "n_units", "n_imputed")
+    fields = (
+        "variable", "rule", "structure", "level", "region", "year", "data_version", "status", "n", "n_units",
+        "n_imputed",
+    )  # fmt: skip
     return {
-        (*row[:10], *(None if v is None else round(v, 9) for v in row[10:]))
-        for row in Aggregate.objects.values_list(*fields, "value", "rate", "median")
+        (*row[:11], *(None if v is None else round(v, 9) for v in row[11:]))
+        for row in Aggregate.objects.values_list(*fields, "value", "rate", "median", "value_imputed")
     }
 
 
@@ -316,7 +323,7 @@ def test_round_recompute_rewrites_its_year_and_later(survey: SmallSurvey) -> Non
     before = snapshot()
     Answer.objects.filter(response__round=survey.rounds[2024], variable="E_n").update(value_num=Decimal(1))
     result = services.recompute_for_round(survey.rounds[2024])
-    assert result.years == [2024]
+    assert result.years == [2019, 2024]  # the first year too: a figure may be carried back to it
     assert snapshot() != before
     assert stored("E_n", NATION, 2024, 2024)["0"].value == len(survey.values[2024])
 
@@ -330,9 +337,10 @@ def test_data_version_is_used_and_named(survey: SmallSurvey) -> None:
     Answer.objects.filter(response__round=round_obj, variable="E_n").update(value_num=Decimal(0))  # not in the lock
     services.compute(all_levels=True)
     row = stored("E_n", NATION, AS_REPORTED, 2019)["0"]
-    assert row.data_version == "v1"
+    assert row.data_version == "live"  # the live figures, which rest on data version 1
+    assert AggregateSet.objects.get(year=2019, data_version="live").source == "v1"
     assert row.value == sum(v["E_n"] for v in survey.values[2019].values())
-    assert stored("E_n", NATION, 2024, 2020)["0"].data_version == "live"
+    assert AggregateSet.objects.get(year=2020, data_version="live").source == "live"
 
 
 def test_harmonise_plan_matches_the_core() -> None:
@@ -348,7 +356,7 @@ def test_harmonise_plan_matches_the_core() -> None:
         core = harmonise_year(values, mapping)
         mine, flagged = compute.HarmonisePlan.of(mapping).apply(values, {"1003"})
         assert mine == core.values
-        assert flagged == core.flagged({"1003"})
+        assert set(flagged) == core.flagged({"1003"})
 
 
 def test_command_runs_and_rejects_bad_input(survey: SmallSurvey, capsys: pytest.CaptureFixture[str]) -> None:

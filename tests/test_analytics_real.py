@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db.models import Max, Sum
 from django.test import Client
 
@@ -98,6 +99,42 @@ def test_totals_after_imputation_match_the_published_totals(demo: None) -> None:
             assert abs(value - float(target)) <= 0.005 * float(target), (year, variable, value, target)
     # 2020: 66 units did not report and their 2019 figures were used (as the published report says).
     assert stored(headline.ADULTS, NATION, AS_REPORTED, 2020)["0"].n_imputed == 66
+
+
+def test_totals_on_the_2024_structure_match_the_published_totals_with_no_unit_dropped(demo: None) -> None:
+    figures = published()
+    for year, totals in figures.items():
+        totals = {**totals, headline.TOTAL: totals[headline.ADULTS] + totals[headline.CHILDREN]}
+        for variable, target in totals.items():
+            row = stored(variable, NATION, 2024, year)["0"]
+            assert abs(row.value - float(target)) <= 0.005 * float(target), (year, variable, row.value, target)
+            assert row.n == row.n_units, (year, variable)  # every 2024 unit has a figure, imputed or reported
+            assert 0 < row.value_imputed < row.value  # the imputed share is carried, not just a flag
+    # Stavanger: Finnøy (1141) did not report in 2017; it is carried back from 2018, flagged, not dropped.
+    stavanger = stored(headline.TOTAL, UNIT, 2024, 2017)["1103"]
+    assert stavanger.value is not None and stavanger.status == "i"
+    assert 0 < stavanger.value_imputed < stavanger.value
+    rogaland = [stored(headline.TOTAL, "county", 2024, y)["11"].value for y in (2017, 2018)]
+    assert abs(rogaland[1] / rogaland[0] - 1) < 0.15  # no jump from a dropped unit
+
+
+def test_non_response_notes_count_each_years_own_units_on_every_structure(demo: None) -> None:
+    from kartlegg.analytics.services.read import Request, imputed_counts
+
+    silent = {}
+    for year, round_obj in services.annual_rounds().items():
+        expected = set(Response.objects.filter(round=round_obj).values_list("unit__code", flat=True))
+        answered = set(
+            Response.objects.filter(round=round_obj, submitted_at__isnull=False).values_list("unit__code", flat=True)
+        )
+        silent[year] = len(expected - answered)
+    assert silent[2018] == 42 and silent[2019] == 47
+    variable = services.catalogue().variables[headline.TOTAL]
+    for structure in (2024, AS_REPORTED):
+        request = Request(variable, "sum", NATION, tuple(YEARS), structure, "carry_forward")
+        counts = imputed_counts(request)
+        assert {y: c[0] for y, c in counts.items()} == {y: n for y, n in silent.items() if n}
+        assert all(missing == 0 for _, _, missing in counts.values())
 
 
 def test_per_capita_2017_is_the_published_2_8_per_1000(demo: None) -> None:
@@ -184,3 +221,41 @@ def test_respondent_cannot_see_another_units_profile_before_publication(
     client.force_login(make_respondent("4601"))
     assert client.get("/statistikk/enhet/4601/").status_code == 200
     assert client.get("/statistikk/enhet/0301" + "01/").status_code == 403
+
+
+def test_the_demo_locks_and_publishes_every_year_but_the_newest(demo: None, client: Client, settings: Any) -> None:
+    from kartlegg.analytics.models import AggregateSet
+    from kartlegg.quality.models import DataVersion
+    from tests.factories import make_analyst
+
+    settings.KARTLEGG_STATISTICS_PREVIEW = False
+    with pytest.raises(CommandError, match="analytiker"):
+        call_command("publish_demo_statistics")
+    make_analyst()
+    call_command("publish_demo_statistics")
+    rounds = services.annual_rounds()
+    locked = sorted(rounds[y].year for y in rounds if DataVersion.objects.filter(round=rounds[y]).exists())
+    assert locked == YEARS[:-1]
+    assert sorted(Publication.objects.filter(data_version=1).values_list("year", flat=True)) == YEARS[:-1]
+    assert set(AggregateSet.objects.filter(data_version="v1").values_list("year", flat=True)) == set(YEARS[:-1])
+    data = client.get("/api/v1/statistics/arsverk_totalt").json()
+    assert list(data["dimension"]["Tid"]["category"]["index"]) == [str(y) for y in YEARS[:-1]]  # 2024 is open
+    assert any("dataversjon 1" in note for note in data["note"])
+    call_command("publish_demo_statistics")  # idempotent
+    assert DataVersion.objects.filter(round__in=list(rounds.values())).count() == len(YEARS) - 1
+
+
+def test_no_change_is_published_across_a_declared_break(demo: None, client: Client) -> None:
+    def change(code: str) -> dict[str, Any]:
+        response = client.get(f"/api/v1/statistics/{code}?measure=change_percent&years=2023-2024")
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    broken = change("B_arsverk.oppfolging.psykolog")
+    assert broken["value"][-1] is None  # 2024 against 2023: not comparable
+    assert any("Brudd i tidsserien i 2024" in note for note in broken["note"])
+    for code in ("C_arsverk.*.ufaglart", "B_arsverk.*.ufaglart"):
+        assert change(code)["value"][-1] is None, code
+    kept = change("B_arsverk.ledelse.psykolog")
+    assert kept["value"][-1] is not None
+    assert not any("Brudd" in note for note in kept["note"])

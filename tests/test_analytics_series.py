@@ -284,6 +284,39 @@ def test_a_merged_unit_is_not_imputed_from_only_some_of_its_parts() -> None:
     assert result.values[2020] == {"1507": None}
 
 
+def test_the_first_year_gets_the_nearest_later_figure_carried_back() -> None:
+    result = imputation.impute(
+        {2019: {"a": 1.0}, 2020: {"a": 2.0}, 2021: {"a": 3.0, "b": 5.0}},
+        {2019: ["a", "b"], 2020: ["a", "b"], 2021: ["a", "b"]},
+    )
+    assert result.values[2019] == {"a": 1.0, "b": 5.0}
+    assert result.sources[2019] == {"b": 2021} and result.sources[2020] == {"b": 2021}
+    assert result.missing[2019] == []
+    assert result.note(2019) == "1 enhet rapporterte ikke i 2019; tallene fra 2021 er brukt."
+    assert imputation.impute({2019: {}, 2020: {"b": 5.0}}, {2019: ["b"], 2020: ["b"]}, max_gap=1).values[2019] == {
+        "b": 5.0
+    }
+    assert imputation.impute({2019: {}, 2021: {"b": 5.0}}, {2019: ["b"], 2021: ["b"]}, max_gap=1).values[2019] == {
+        "b": None
+    }
+    assert imputation.impute({2019: {}, 2020: {"b": 5.0}}, {2019: ["b"], 2020: ["b"]}, NO_IMPUTATION).values[2019] == {
+        "b": None
+    }
+
+
+def test_carrying_back_follows_a_renumbering_but_not_a_merge() -> None:
+    renumbered = {"1612": Harmonised("1612", 2017, 2018, [("5011", 1.0)])}
+    result = imputation.impute({2017: {}, 2018: {"5011": 4.0}}, {2017: ["1612"], 2018: ["5011"]}, CARRY_FORWARD,
+                               forward_mappings={2018: renumbered})  # fmt: skip
+    assert result.values[2017] == {"1612": 4.0} and result.sources[2017] == {"1612": 2018}
+    merged = imputation.impute(
+        {2019: {"1504": 10.0}, 2020: {"1507": 20.0}},
+        {2019: ["1504", "1534"], 2020: ["1507"]},
+        forward_mappings={2020: mapping(["1504", "1534"], 2019, 2020)},
+    )
+    assert merged.values[2019] == {"1504": 10.0, "1534": None}  # 1507's figure is not 1534's alone
+
+
 def test_imputation_rejects_bad_input() -> None:
     with pytest.raises(AnalyticsError, match="Ukjent imputeringsregel"):
         imputation.impute(VALUES, EXPECTED, "mean")
@@ -439,3 +472,101 @@ def test_headline_rejects_bad_input() -> None:
 def test_the_real_geography_harmonise_output_is_accepted_as_is() -> None:
     result = harmonise("1507", 2023, 2024, CHANGES, POPULATION_2024)
     assert series.harmonise_year({"1507": 10.0}, {"1507": result}).values["1508"] == pytest.approx(7.0)
+
+
+# --- breaks declared in the shipped questionnaires ------------------------------------------------------------------
+
+
+def _shipped(name: str) -> Any:
+    from pathlib import Path
+
+    from kartlegg.surveys.loader import check_document, read_yaml
+
+    text = (Path(__file__).resolve().parent.parent / "questionnaires" / name).read_text(encoding="utf-8")
+    data, problems = read_yaml(text)
+    defn = check_document(data, problems)
+    assert defn is not None and not problems, problems
+    return defn
+
+
+def test_declared_changes_break_every_cell_and_total_they_touch() -> None:
+    from kartlegg.analytics.catalogue import build_catalogue
+
+    old, new = _shipped("annual-2020.yaml"), _shipped("annual-2024.yaml")
+    cat = build_catalogue({2022: old, 2023: old, 2024: new})
+    variables = cat.variables
+    # Oppfølging lost Rask psykisk helsehjelp to its own row; ufaglært gained the erfaringskonsulenter.
+    for code in ("B_arsverk.oppfolging.psykolog", "B_arsverk.ledelse.ufaglart", "C_arsverk.behandling.ufaglart"):
+        assert variables[code].breaks == (2024,), code
+        assert not variables[code].comparable(2024, 2023)
+        assert variables[code].codes[2023] == code.replace("_arsverk.", "_arsverk_2020.")  # still one series
+    for code in ("B_arsverk.ledelse.psykolog", "C_arsverk.helsestasjon.lege"):
+        assert variables[code].breaks == (), code
+        assert variables[code].comparable(2024, 2023)
+    # Totals over a changed cell break too; so does the headline (a 2020 column nothing continues).
+    for code in ("B_arsverk.*.ufaglart", "B_arsverk.oppfolging.*", "C_arsverk.*.ufaglart", "B_arsverk.*.psykolog"):
+        assert variables[code].breaks == (2024,), code
+    assert variables[headline.TOTAL].breaks == (2024,)
+    # Two years on the same version never break, whatever it declares.
+    same = build_catalogue({2023: new, 2024: new})
+    assert same.variables["B_arsverk.oppfolging.psykolog"].breaks == ()
+
+
+def test_a_grid_declared_changed_as_a_whole_breaks_the_headline_sum() -> None:
+    from kartlegg.analytics.catalogue import build_catalogue, declared_changes
+
+    first = definition_from_dict(
+        {
+            "year": 2020,
+            "sections": [{"code": "B", "questions": [
+                {"code": "G", "type": "grid", "tags": ["arsverk_voksne"], "rows": [{"code": "r"}],
+                 "columns": [{"code": "c"}]},
+                {"code": "H", "type": "grid", "tags": ["arsverk_barn_og_unge"], "rows": [{"code": "r"}],
+                 "columns": [{"code": "c"}]},
+                {"code": "N", "type": "integer"},
+            ]}],
+        }
+    )  # fmt: skip
+    data = {
+        "year": 2024,
+        "sections": [{"code": "B", "questions": [
+            {"code": "G", "type": "grid", "tags": ["arsverk_voksne"], "changed": "Ny definisjon av årsverk.",
+             "rows": [{"code": "r"}], "columns": [{"code": "c"}]},
+            {"code": "H", "type": "grid", "tags": ["arsverk_barn_og_unge"], "rows": [{"code": "r"}],
+             "columns": [{"code": "c"}]},
+            {"code": "N", "type": "integer", "changed": "Teller nå personer, ikke vedtak."},
+        ]}],
+    }  # fmt: skip
+    second = definition_from_dict(data)
+    assert declared_changes(second) == ({"G.r.c", "N"}, {"G"})
+    cat = build_catalogue({2020: first, 2024: second})
+    assert cat.variables[headline.ADULTS].breaks == (2024,)
+    assert cat.variables[headline.CHILDREN].breaks == ()
+    assert cat.variables["N"].breaks == (2024,) and cat.variables["G.r.*"].breaks == (2024,)
+    assert cat.variables["H.r.c"].breaks == ()
+
+
+def test_a_declared_change_must_be_text() -> None:
+    from kartlegg.surveys.loader import check_document, read_yaml
+
+    text = """
+survey: {code: t, name: T, kind: annual}
+year: 2024
+label: v
+title: T
+sections:
+  - code: B
+    title: B
+    questions:
+      - {code: N, type: integer, label: N, changed: [1, 2]}
+      - code: G
+        type: grid
+        label: G
+        rows: [{code: r, label: R, changed: {a: b}}]
+        columns: [{code: c, label: C, changed: Ny}]
+"""
+    data, problems = read_yaml(text)
+    check_document(data, problems)
+    messages = " ".join(p.message for p in problems)
+    assert "«changed» må være tekst" in messages
+    assert "spørsmål «N»" in messages and "rad" in messages

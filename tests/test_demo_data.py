@@ -62,12 +62,14 @@ def grid_totals(round_obj: Round, group: str) -> dict[str, Decimal]:
 
 def national_after_imputation(year: int, group: str) -> Decimal:
     """The statistics' rule: responders' sum, plus for each unit without an answer its last reported year's
-    årsverk (here: the previous round, same code)."""
+    årsverk (here: the previous round, same code), or in the first year its next reported year's (carried back)."""
     round_obj = annual_round(year)
     total = sum(grid_totals(round_obj, group).values(), Decimal(0))
     previous = [r for r in demo_rounds() if r.year == year - 1 and r.version.survey.kind == "annual"]
-    if previous:
-        last = grid_totals(previous[0], group)
+    following = [r for r in demo_rounds() if r.year == year + 1 and r.version.survey.kind == "annual"]
+    other = previous or following
+    if other:
+        last = grid_totals(other[0], group)
         missing = Response.objects.filter(round=round_obj, status=ResponseStatus.NOT_STARTED)
         total += sum((last.get(code, Decimal(0)) for code in missing.values_list("unit__code", flat=True)), Decimal(0))
     return total

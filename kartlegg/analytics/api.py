@@ -24,14 +24,16 @@ from kartlegg.analytics import levels as lv
 from kartlegg.analytics.catalogue import ALIASES, MEASURE_LABELS
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.measures import AnalyticsError
+from kartlegg.analytics.models import Publication
 from kartlegg.analytics.params import Defaults, ParamError, clean, parse_request
 from kartlegg.analytics.services import access as services_access
 from kartlegg.analytics.services import freshness as services_freshness
+from kartlegg.analytics.services import versions as services_versions
 from kartlegg.analytics.services.read import SOURCE, build_table, data_stamp, level_choices, structure_years
 
 router = Router(tags=["statistikk"])
 
-ALLOWED = ("level", "years", "measure", "structure", "format", "imputation", "csv", "lang")
+ALLOWED = ("level", "years", "measure", "structure", "format", "imputation", "csv", "lang", "version")
 LANGUAGES = ("nb", "nn", "en")
 FORMATS = ("jsonstat", "csv", "xlsx", "px", "notes")
 CACHE_SECONDS = 600
@@ -133,6 +135,68 @@ def catalogue(request: HttpRequest, lang: str | None = None) -> CatalogueOut:
     )
 
 
+class VersionOut(Schema):
+    version: str
+    number: int | None
+    created_at: str | None
+    note: str
+    units: int | None
+    computed_at: str | None
+    published: bool
+    based_on: str
+
+
+class YearVersionsOut(Schema):
+    year: int
+    published_version: str | None
+    correction_note: str
+    versions: list[VersionOut]
+
+
+@router.get(
+    "/statistics/versions/{year}",
+    response={200: YearVersionsOut, 403: ErrorOut, 404: ErrorOut},
+    summary="The data versions of a year",
+    description=(
+        "Every locked data version of a survey year (newest first) and the live figures: when each was made, its "
+        "note, when its figures were computed, and which one is published. The public sees published years only, "
+        "and only the versions up to the published one. Ask for a version's figures with "
+        "`/statistics/{variable}?years=Y&version=N`."
+    ),
+)
+def year_versions(request: HttpRequest, year: int) -> YearVersionsOut:
+    user = api_user(request)
+    rounds = services.annual_rounds()
+    if year not in rounds:
+        raise HttpError(404, f"year: {year} har ingen årlig runde.")
+    if not services_access.visible_years(user, [year]):
+        raise HttpError(403, f"year: {year} er ikke publisert ennå.")
+    publication = Publication.objects.filter(year=year).first()
+    public = publication if publication is not None and publication.is_public() else None
+    found = services_versions.year_versions(year)
+    if not services_access.is_analyst(user):
+        limit = public.data_version if public is not None and public.data_version else 0
+        found = [v for v in found if (v.number is not None and v.number <= limit) or (v.published and public)]
+    return YearVersionsOut(
+        year=year,
+        published_version=public.version_key if public is not None else None,
+        correction_note=public.correction_note if public is not None else "",
+        versions=[
+            VersionOut(
+                version=v.key,
+                number=v.number,
+                created_at=v.created_at.isoformat() if v.created_at else None,
+                note=v.note,
+                units=v.units,
+                computed_at=v.computed_at.isoformat() if v.computed_at else None,
+                published=bool(v.published and public),
+                based_on=v.source,
+            )
+            for v in found
+        ],
+    )
+
+
 @router.get(
     "/statistics/{variable}",
     response={200: dict, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
@@ -145,7 +209,10 @@ def catalogue(request: HttpRequest, lang: str | None = None) -> CatalogueOut:
         "(carry_forward or none), `format` (jsonstat, the default; csv, xlsx, px, or notes: the table's notes as "
         "text), `csv` (excel, the default: semicolons and decimal commas; plain: commas and decimal points). CSV is "
         "one header row, then one row per cell (region code and name, measure, year, value, symbol). A share's N "
-        "(units that answered) is a second category of the measure, `<code>.n`, in every format. "
+        "(units that answered) is a second category of the measure, `<code>.n`, in every format. `version` "
+        "(`published`, the default: each published year at the data version its publication names, unpublished "
+        "years live; `live`: the live figures, analysts only; a number N: data version N of every requested year, "
+        "for the public only up to the published one; see /statistics/versions/{year}). "
         "JSON-stat 2.0 as SSB's PxWebApi "
         "writes it; missing (`..`) and suppressed (`:`) figures are null with a status, imputed (`i`) and "
         "estimated (`e`) figures keep their value and carry a status. `extension.kartlegg` says when the figures were "
@@ -165,6 +232,7 @@ def variable_data(
     format: str | None = None,  # noqa: A002 - the public parameter name
     csv: str | None = None,
     lang: str | None = None,
+    version: str | None = None,
 ) -> Any:
     unknown = sorted(set(request.GET) - set(ALLOWED))
     if unknown:
@@ -193,15 +261,20 @@ def variable_data(
     if not visible:
         raise HttpError(403, f"years: {', '.join(map(str, stat.years))} er ikke publisert ennå.")
     stat = type(stat)(**{**stat.__dict__, "years": tuple(visible)})
+    user = api_user(request)
+    try:
+        keys = services_access.table_keys(user, visible, cat.years, version)
+    except ParamError as error:
+        raise HttpError(error.status, f"{error.param}: {error.message}.") from None
     published = services_access.published_years()
     fresh = services_freshness.freshness([stat.variable.code])
-    key = _cache_key(request, visible, published, fresh.pending)
+    key = _cache_key(request, visible, published, keys, fresh.pending)
     cached = cache.get(key)
     if cached is None:
         try:
-            services.ensure(stat.variable, stat.rule, stat.structure, stat.level, visible)
+            services.ensure(stat.variable, stat.rule, stat.structure, stat.level, list(keys), keys)
             with translation.override(language):
-                table = build_table(stat, [y for y in visible if y not in published])
+                table = build_table(stat, [y for y in visible if y not in published], keys)
                 cube = table.cube()
         except (AnalyticsError, services.StatisticsError) as error:
             raise HttpError(400, str(error)) from None
@@ -210,7 +283,7 @@ def variable_data(
         disposition = f'attachment; filename="{found.filename}"' if found.filename else ""
         cached = (found.content, found.content_type, disposition)
         # The key holds the data stamp as it was after a cold slice was computed, so the next request hits.
-        cache.set(_cache_key(request, visible, published, fresh.pending), cached, CACHE_SECONDS)
+        cache.set(_cache_key(request, visible, published, keys, fresh.pending), cached, CACHE_SECONDS)
     content, content_type, disposition = cached
     response = HttpResponse(content, content_type=content_type)
     if disposition:
@@ -230,9 +303,15 @@ def _language(lang: str | None) -> str:
     return value
 
 
-def _cache_key(request: HttpRequest, visible: list[int], published: set[int], pending: bool = False) -> str:
-    """A rendered answer is reused until aggregates are written again (data_stamp), a year is published, or the
-    question differs; the data are the same for every caller who may see the same years."""
+def _cache_key(
+    request: HttpRequest, visible: list[int], published: set[int], keys: dict[int, str], pending: bool = False
+) -> str:
+    """A rendered answer is reused until aggregates are written again (data_stamp), a year is published (or a
+    correction), or the question differs; the data are the same for every caller who may see the same versions."""
     query = sorted((k, v) for k in request.GET for v in request.GET.getlist(k))
-    text = f"{request.path}|{query}|{visible}|{sorted(published)}|{data_stamp()}|{pending}"
+    corrected = list(Publication.objects.values_list("year", "data_version", "corrected_at"))
+    text = (
+        f"{request.path}|{query}|{visible}|{sorted(published)}|{sorted(keys.items())}|{corrected}|{data_stamp()}"
+        f"|{pending}"
+    )
     return "statistics-api:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

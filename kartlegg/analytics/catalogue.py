@@ -241,6 +241,33 @@ def _derived_links(defn: Any, previous: Any, links: Mapping[str, str]) -> tuple[
     return result, changed
 
 
+def declared_changes(defn: Any) -> tuple[set[str], set[str]]:
+    """(value codes, grid codes) whose definition the version declares changed (`changed` on a question, a grid
+    row or a grid column): a cell is changed when its grid, row or column is; a grid declared changed as a whole
+    changes every sum over it."""
+    codes: set[str] = set()
+    grids: set[str] = set()
+    for question in defn.all_questions():
+        if not question.is_grid:
+            if question.changed:
+                codes.add(question.code)
+            continue
+        if question.changed:
+            grids.add(question.code)
+        for row, _ in question.rows:
+            for col, _ in question.columns:
+                if question.changed or row in question.row_changed or col in question.column_changed:
+                    codes.add(f"{question.code}.{row}.{col}")
+    return codes, grids
+
+
+def _same_version(defn: Any, previous: Any) -> bool:
+    """Two survey years answered on the same questionnaire version (nothing can have changed between them)."""
+    return defn is previous or (
+        (defn.survey_code, defn.year, defn.label) == (previous.survey_code, previous.year, previous.label)
+    )
+
+
 def build_catalogue(definitions: Mapping[int, Any]) -> Catalogue:
     """The variables of the annual rounds, one Definition per survey year (several years may share a version)."""
     years = sorted(definitions)
@@ -250,16 +277,28 @@ def build_catalogue(definitions: Mapping[int, Any]) -> Catalogue:
     links = continues_by_year(definitions)
     breaks: dict[int, set[str]] = {}
     entries = {year: _entries(definitions[year]) for year in years}
+    grid_breaks: dict[int, set[str]] = {}
     for index, year in enumerate(years[1:], start=1):
-        extra, changed = _derived_links(definitions[year], definitions[years[index - 1]], links[year])
+        defn, previous = definitions[year], definitions[years[index - 1]]
+        extra, changed = _derived_links(defn, previous, links[year])
         links[year].update(extra)
         breaks[year] = changed
+        if not _same_version(defn, previous):
+            # Declared changes of definition break the cell, and every row or column total it is part of.
+            cells, grids = declared_changes(defn)
+            breaks[year] |= cells
+            for code in entries[year]:
+                if entries[year][code].derived and (
+                    cells.intersection(defn.expand(code)) or code.split(".")[0] in grids
+                ):
+                    breaks[year].add(code)
+            grid_breaks[year] = {c for g in grids for c in defn.questions[g].cell_codes()}
     catalogue.tag_cells = {year: headline.tag_cells(definitions[year]) for year in years}
     for year in years:
         defn = definitions[year]
         catalogue.grid_cells[year] = {q.code: q.cell_codes() for q in defn.all_questions() if q.is_grid}
         catalogue.derived_cells[year] = {c: defn.expand(c) for c, e in entries[year].items() if e.derived}
-    _add_headline(catalogue, links)
+    _add_headline(catalogue, links, grid_breaks)
     covered: set[tuple[int, str]] = set()
     for year in reversed(years):
         for code, entry in entries[year].items():
@@ -297,14 +336,19 @@ def _contiguous(codes: Mapping[int, str], last: int, years: list[int]) -> dict[i
     return dict(sorted(result.items()))
 
 
-def _add_headline(catalogue: Catalogue, links: Mapping[int, Mapping[str, str]]) -> None:
+def _add_headline(
+    catalogue: Catalogue, links: Mapping[int, Mapping[str, str]], flagged: Mapping[int, set[str]] | None = None
+) -> None:
+    """The three headline series. They break where their tagged cells do not link one-to-one, or where a tagged
+    grid is declared changed as a whole (a changed row or column inside a grid moves årsverk between cells, which
+    leaves the sum comparable)."""
     years = catalogue.years
     usable = [y for y in years if all(catalogue.tag_cells[y].get(t) for t in (TAG_ADULTS, TAG_CHILDREN))]
     if not usable:
         return
     tag_years = {y: catalogue.tag_cells[y] for y in usable}
     link_years = {y: links[y] for y in usable}
-    by_tag = {tag: tag_breaks(tag_years, link_years, tag) for tag in (TAG_ADULTS, TAG_CHILDREN)}
+    by_tag = {tag: tag_breaks(tag_years, link_years, tag, flagged) for tag in (TAG_ADULTS, TAG_CHILDREN)}
     for code, tags in HEADLINE_TAGS.items():
         measure = HEADLINE_MEASURES[code]
         breaks = sorted({b for tag in tags for b in by_tag[tag]})

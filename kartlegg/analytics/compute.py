@@ -2,8 +2,9 @@
 year. Pure (no ORM): the inputs are the catalogue, each year's values (services.extract.YearValues) and the
 geography, so the whole computation can be checked on hand-made data.
 
-The headline series go through headline.headline_series (imputation, then harmonisation, then the levels). Other
-variables go through the same core functions one by one: imputation.impute for årsverk cells and grid totals (a unit
+The headline series are the sums of the tagged cells per unit, imputed (adults and children separately, as
+headline.headline_series does) and then grouped like every other variable. Variables go through the same core
+functions one by one: imputation.impute for årsverk cells and grid totals (a unit
 that left the whole grid blank did not report; a blank cell of a grid that was answered is 0), series.harmonise_year
 for additive figures, and a grouping of the units per level that is built once per year and reused for every
 variable, because the same few hundred units are grouped some 200 times a year.
@@ -67,6 +68,7 @@ class Row:
     n_imputed: int
     source_code: str
     structure: int
+    value_imputed: float | None = None  # the part of `value` from imputed units
 
 
 # --- frames: the units of one year in one structure, grouped once ---------------------------------------------------
@@ -144,8 +146,11 @@ class HarmonisePlan:
         sources = {new: sorted(c for c, _ in p) for new, p in parts.items()}
         return cls(single, merged, frozenset(estimated), sources)
 
-    def apply(self, values: Mapping[str, float | None], imputed: set[str]) -> tuple[dict[str, float | None], set[str]]:
-        """(values on the new codes, the new codes built from an imputed old code)."""
+    def apply(
+        self, values: Mapping[str, float | None], imputed: Mapping[str, float] | Collection[str]
+    ) -> tuple[dict[str, float | None], dict[str, float]]:
+        """(values on the new codes, {new code built from an imputed old code: the imputed part of its value}).
+        `imputed` gives each imputed old code's imputed amount (a plain collection: all of its value)."""
         out: dict[str, float | None] = {}
         for new, old, weight in self.single:
             value = values.get(old)
@@ -156,7 +161,16 @@ class HarmonisePlan:
                 out[new] = None
             else:
                 out[new] = math.fsum([v * w for v, (_, w) in zip(found, parts, strict=True)])  # type: ignore[operator]
-        flagged = {new for new, sources in self.sources.items() if imputed.intersection(sources)} if imputed else set()
+        flagged: dict[str, float] = {}
+        if imputed:
+            amounts = imputed if isinstance(imputed, Mapping) else {c: values.get(c) or 0.0 for c in imputed}
+            weights = {new: dict(parts) for new, parts in self.merged}
+            for new, old, weight in self.single:
+                if old in amounts:
+                    flagged[new] = amounts[old] * weight
+            for new, sources in self.sources.items():
+                if new in weights and amounts.keys() & set(sources):
+                    flagged[new] = math.fsum(amounts[c] * weights[new][c] for c in sources if c in amounts)
         return out, flagged
 
 
@@ -239,12 +253,14 @@ class Context:
 def aggregate_frame(
     frame: Frame,
     values: Mapping[str, float | None],
-    imputed: set[str],
+    imputed: Mapping[str, float],
     estimated: Collection[str],
     target: str | None,
     levels: Iterable[str],
-) -> Iterator[tuple[str, str, float | None, float | None, float | None, str, int, int, int]]:
-    """(level, region, sum, rate, median, status, n, n_units, n_imputed) for every group of every level.
+) -> Iterator[tuple[str, str, float | None, float | None, float | None, str, int, int, int, float | None]]:
+    """(level, region, sum, rate, median, status, n, n_units, n_imputed, imputed part of the sum) for every group
+    of every level; `imputed` gives each imputed unit's imputed amount (all of its figure, or for a merged unit
+    the part that came from its imputed old units).
 
     As levels.aggregate and headline_series do it: a group's sum is over its units with a figure (math.fsum), its
     rate over their population only (no rate without inhabitants, as measures.per_capita), its median over their
@@ -253,6 +269,7 @@ def aggregate_frame(
     order with map, compress and fsum, which run in C, rather than a Python step per unit and level."""
     vals = list(map(values.get, frame.codes))
     imp = [c in imputed for c in frame.codes] if imputed else None
+    amounts = list(map(imputed.get, frame.codes)) if imputed else None
     est = [c in estimated for c in frame.codes] if estimated else None
     spec = RATES.get(target) if target else None
     for level in levels:
@@ -261,23 +278,25 @@ def aggregate_frame(
         mask = list(map(_present, ordered))
         band = grouped.bands[target] if spec is not None and target else None
         ordered_imp = list(map(imp.__getitem__, grouped.order)) if imp is not None else None
+        ordered_amt = list(map(amounts.__getitem__, grouped.order)) if amounts is not None else None
         ordered_est = list(map(est.__getitem__, grouped.order)) if est is not None else None
         for (start, end), name in zip(grouped.bounds, grouped.names, strict=True):
             if end - start == 1:  # one unit (the unit level): its own figure, no slicing
                 value = ordered[start]
                 if value is None:
-                    yield level, name, None, None, None, _MISSING, 0, 1, 0
+                    yield level, name, None, None, None, _MISSING, 0, 1, 0, None
                     continue
                 people = band[start] if band is not None else 0
                 rate = value / people * spec.per if band is not None and spec is not None and people else None
                 flag_i = ordered_imp is not None and ordered_imp[start]
                 status = _IMPUTED if flag_i else (_ESTIMATED if ordered_est is not None and ordered_est[start] else "")
-                yield level, name, value, rate, value, status, 1, 1, int(flag_i)
+                part = ordered_amt[start] if flag_i and ordered_amt is not None else None
+                yield level, name, value, rate, value, status, 1, 1, int(flag_i), part
                 continue
             have = mask[start:end]
             found: list[float] = list(compress(ordered[start:end], have))  # type: ignore[arg-type]
             if not found:
-                yield level, name, None, None, None, _MISSING, 0, end - start, 0
+                yield level, name, None, None, None, _MISSING, 0, end - start, 0, None
                 continue
             total = math.fsum(found)
             rate = None
@@ -286,13 +305,16 @@ def aggregate_frame(
                 rate = total / people * spec.per if people else None
             middle = found[0] if len(found) == 1 else statistics.median(found)
             n_imp = sum(compress(ordered_imp[start:end], have)) if ordered_imp is not None else 0
+            part = None
+            if n_imp and ordered_amt is not None:
+                part = math.fsum(a for a in ordered_amt[start:end] if a is not None)
             if n_imp:
                 status = _IMPUTED
             elif ordered_est is not None and any(compress(ordered_est[start:end], have)):
                 status = _ESTIMATED
             else:
                 status = ""
-            yield level, name, total, rate, middle, status, len(found), end - start, n_imp
+            yield level, name, total, rate, middle, status, len(found), end - start, n_imp, part
 
 
 # --- one variable --------------------------------------------------------------------------------------------------
@@ -326,6 +348,8 @@ class UnitSeries:
 
     values: dict[int, dict[str, float | None]]
     imputed: dict[int, dict[str, int]]  # year → unit → the year its figure was taken from
+    # year → unit → the imputed part of its figure, where that is not all of it (a total with one part imputed)
+    amounts: dict[int, dict[str, float]] = field(default_factory=dict)
 
 
 def unit_series(ctx: Context, variable: Variable) -> UnitSeries:
@@ -342,33 +366,50 @@ def variable_rows(
     ctx: Context, variable: Variable, levels_by_structure: Mapping[int, Sequence[str]], years: Iterable[int]
 ) -> Iterator[Row]:
     """Rows of one variable for each structure (with its levels) and each of `years`."""
-    wanted = set(years)
     series = unit_series(ctx, variable)
     target = variable.target if variable.additive else None
+    codes = {year: variable.codes[year] for year in series.values}
+    yield from _rows(ctx, variable.code, series, levels_by_structure, years, target, variable.additive, codes)
+
+
+def _rows(
+    ctx: Context,
+    name: str,
+    series: UnitSeries,
+    levels_by_structure: Mapping[int, Sequence[str]],
+    years: Iterable[int],
+    target: str | None,
+    additive: bool,
+    source_codes: Mapping[int, str],
+) -> Iterator[Row]:
+    """Group a unit series for each structure and year: as reported, harmonised (additive figures: merges add up,
+    splits are shared out and estimated) or regrouped (the year's units in the structure's regions)."""
+    wanted = set(years)
     for structure, levels in levels_by_structure.items():
         if not levels:
             continue
         for year, values in series.values.items():
             if year not in wanted:
                 continue
-            imputed = set(series.imputed.get(year, {}))
-            estimated: set[str] = set()
+            sources = series.imputed.get(year, {})
+            imputed: Mapping[str, float] = series.amounts.get(year) or {
+                c: values[c] or 0.0 for c in sources if c in values
+            }
+            estimated: Collection[str] = ()
             if structure in (AS_REPORTED, year):
                 frame = ctx.frame(year, AS_REPORTED, "own")
-            elif variable.additive:
+            elif additive:
                 plan = ctx.plan(year, structure)
                 values, imputed = plan.apply(values, imputed)
-                estimated = set(plan.estimated)
+                estimated = plan.estimated
                 frame = ctx.frame(year, structure, "harmonised")
             else:
                 frame = ctx.frame(year, structure, "regrouped")
-            code = variable.codes[year]
-            for level, region, total, rate, middle, status, n, size, n_imp in aggregate_frame(
+            code = source_codes[year]
+            for level, region, total, rate, middle, status, n, size, n_imp, part in aggregate_frame(
                 frame, values, imputed, estimated, target, levels
             ):
-                yield Row(
-                    variable.code, level, region, year, total, rate, middle, status, n, size, n_imp, code, structure
-                )
+                yield Row(name, level, region, year, total, rate, middle, status, n, size, n_imp, code, structure, part)
 
 
 # --- the headline series -------------------------------------------------------------------------------------------
@@ -391,12 +432,49 @@ def headline_inputs(ctx: Context, years: Sequence[int]) -> dict[int, dict[str, d
     return cells_by_year
 
 
+def headline_units(ctx: Context, years: Sequence[int]) -> dict[str, UnitSeries]:
+    """The three headline series per unit and year after imputation, in each year's own codes: adults and children
+    imputed separately (as headline.headline_series does), the total their sum (missing when a part is), imputed
+    when either part is."""
+    cells = headline_inputs(ctx, years)
+    expected = {y: [u.code for u in ctx.geography.units[y]] for y in years}
+    forward = ctx.geography.forward_mappings(list(years))
+    result: dict[str, UnitSeries] = {}
+    for base, key in ((headline.ADULTS, "A"), (headline.CHILDREN, "C")):
+        raw = {y: {unit: sums.get(key) for unit, sums in cells[y].items()} for y in years}
+        if len(years) < 2:
+            result[base] = UnitSeries(raw, {})
+            continue
+        imputed = impute(raw, expected, ctx.rule, forward, checked=True)
+        result[base] = UnitSeries(imputed.values, imputed.sources)
+    adults, children = result[headline.ADULTS], result[headline.CHILDREN]
+    totals: dict[int, dict[str, float | None]] = {}
+    sources: dict[int, dict[str, int]] = {}
+    amounts: dict[int, dict[str, float]] = {}
+    for year in years:
+        a, c = adults.values[year], children.values[year]
+        totals[year] = {
+            unit: None if value is None or c.get(unit) is None else value + c[unit]  # type: ignore[operator]
+            for unit, value in a.items()
+        }
+        for unit in c:
+            totals[year].setdefault(unit, None)
+        a_src, c_src = adults.imputed.get(year, {}), children.imputed.get(year, {})
+        sources[year] = {unit: min(x for x in (a_src.get(unit), c_src.get(unit)) if x) for unit in a_src | c_src}
+        amounts[year] = {
+            unit: (a.get(unit) or 0.0) * (unit in a_src) + (c.get(unit) or 0.0) * (unit in c_src)
+            for unit in sources[year]
+            if totals[year].get(unit) is not None
+        }
+    result[headline.TOTAL] = UnitSeries(totals, sources, amounts)
+    return result
+
+
 def headline_rows(
     ctx: Context, levels_by_structure: Mapping[int, Sequence[str]], years: Iterable[int]
 ) -> Iterator[Row]:
-    """The three headline sums (and their rates) for every level. headline_series does the imputation and the
-    harmonisation and gives each unit's figure with its flag; the units are then grouped like every other variable
-    (the same sums, population and flags headline_series computes per level, without imputing again per level)."""
+    """The three headline sums (and their rates) for every level, grouped like every other variable. The total's
+    imputed part is the imputed parts of adults and children (a unit may report one and not the other)."""
     variable = ctx.catalogue.get(headline.ADULTS)
     if variable is None:
         return
@@ -404,56 +482,11 @@ def headline_rows(
     wanted = set(years) & set(all_years)
     if not wanted:
         return
-    cells = headline_inputs(ctx, all_years)
-    tags = {y: {headline.TAG_ADULTS: ["A"], headline.TAG_CHILDREN: ["C"]} for y in all_years}
-    forward = ctx.geography.forward_mappings(all_years)
-    results: dict[int, headline.HeadlineResult] = {}
-    for structure, levels in levels_by_structure.items():
-        if not levels:
-            continue
-        harmonised = structure != AS_REPORTED
-        units = {y: ctx.geography.units[y] for y in all_years}
-        run_tags = dict(tags)
-        if harmonised and structure not in units:
-            # A structure year without a round: its units are needed, and headline_series treats it as a year.
-            units[structure] = ctx.geography.units[structure]
-            run_tags[structure] = tags[all_years[-1]]
-        # With only the structure year itself there is nothing to harmonise: both structures are the same run.
-        same = harmonised and all_years == [structure]
-        memo_key = AS_REPORTED if not harmonised or same else structure
-        if memo_key not in results:
-            results[memo_key] = headline.headline_series(
-                cells,
-                run_tags,
-                units,
-                UNIT,
-                rule=ctx.rule,
-                structure_year=structure if harmonised and not same else None,
-                mappings_by_year={y: ctx.geography.mapping(y, structure) for y in all_years if y != structure}
-                if harmonised and not same
-                else None,
-                forward_mappings=forward,
-            )
-        result = results[memo_key]
-        for year in sorted(wanted):
-            frame = ctx.frame(year, structure, "harmonised") if harmonised else ctx.frame(year, AS_REPORTED, "own")
-            for base, target in HEADLINE_TARGET.items():
-                unit_values: dict[str, float | None] = {}
-                imputed: set[str] = set()
-                estimated: set[str] = set()
-                for code in frame.codes:
-                    cell = result.cells.get((code, base, year))
-                    if cell is None:
-                        continue
-                    unit_values[code] = cell.value
-                    if cell.status == IMPUTED:
-                        imputed.add(code)
-                    elif cell.status == ESTIMATED:
-                        estimated.add(code)
-                for level, region, total, rate, middle, status, n, size, n_imp in aggregate_frame(
-                    frame, unit_values, imputed, estimated, target, levels
-                ):
-                    yield Row(base, level, region, year, total, rate, middle, status, n, size, n_imp, base, structure)
+    units = headline_units(ctx, all_years)
+    for base, target in HEADLINE_TARGET.items():
+        series = units[base]
+        codes = dict.fromkeys(all_years, base)
+        yield from _rows(ctx, base, series, levels_by_structure, wanted, target, True, codes)
 
 
 def compute_rows(

@@ -4,6 +4,10 @@ The rule is a parameter, so the report can show the effect of imputing against n
 says how many units were imputed each year and which year's figures were used, e.g. "66 kommuner rapporterte ikke
 i 2020; tallene fra 2019 er brukt".
 
+A unit with no earlier figure to carry forward (the first year of the series, or of the unit) gets the nearest later
+figure it reported carried back instead, flagged the same way. Carrying back follows the unit's code through
+renumberings, never into a merged unit (its figure is not this unit's alone) nor out of a split.
+
 Across a municipal reform the last known figures are carried onto the new codes with the same mapping as
 harmonisation (geography.logic.Harmonised, here from the previous survey year to this one): a merged unit that did
 not report gets the sum of its old parts' last figures (when every part has one), a split unit its share.
@@ -91,6 +95,42 @@ def _carry_over(known: dict[str, tuple[float, int]], mapping: Mapping[str, Harmo
     return moved
 
 
+def _carry_back(
+    reported: Mapping[int, Mapping[str, float]],
+    expected: Mapping[int, Collection[str]],
+    mappings: Mapping[int, Mapping[str, Harmonised]],
+) -> dict[int, dict[str, tuple[float, int]]]:
+    """{year: {unit: (value, year)}}: each unit's nearest later reported figure, in that year's codes."""
+    years = sorted(expected)
+    result: dict[int, dict[str, tuple[float, int]]] = {}
+    later: dict[str, tuple[float, int]] = {}
+    for index in range(len(years) - 1, -1, -1):
+        year = years[index]
+        if index + 1 < len(years) and years[index + 1] in mappings:
+            mapping = mappings[years[index + 1]]
+            sources: dict[str, int] = defaultdict(int)
+            for harmonised in mapping.values():
+                for new, _ in harmonised.parts:
+                    sources[new] += 1
+            moved: dict[str, tuple[float, int]] = {}
+            for code in expected[year]:
+                if code not in mapping:
+                    if code in later:
+                        moved[code] = later[code]
+                    continue
+                parts = mapping[code].parts
+                # Only a renumbering carries back: one successor, built from this unit alone.
+                if len(parts) == 1 and sources[parts[0][0]] == 1 and parts[0][0] in later:
+                    moved[code] = later[parts[0][0]]
+            later = moved
+        else:
+            later = {code: item for code, item in later.items() if code in expected[year]}
+        for code, value in reported.get(year, {}).items():
+            later[code] = (value, year)
+        result[year] = dict(later)
+    return result
+
+
 def impute(
     values_by_year: Mapping[int, Mapping[str, Any]],
     expected_by_year: Mapping[int, Collection[str]],
@@ -119,6 +159,7 @@ def impute(
             check_mapping(mapping)
     known: dict[str, tuple[float, int]] = {}
     result = Imputed(rule=rule, values={})
+    reported: dict[int, dict[str, float]] = {}
     for year in sorted(expected_by_year):
         expected = set(expected_by_year[year])
         given = values_by_year.get(year, {})
@@ -140,6 +181,7 @@ def impute(
                 value = raw if plain else number(raw, f"verdien for {code} i {year}")
                 values[code] = value
                 known[code] = (value, year)
+                reported.setdefault(year, {})[code] = value
                 continue
             absent.append(code)
             last = known.get(code)
@@ -153,6 +195,18 @@ def impute(
         result.sources[year] = sources
         result.missing[year] = missing
         result.non_response[year] = absent
+    if rule == CARRY_FORWARD and any(result.missing.values()):
+        later = _carry_back(reported, expected_by_year, mappings)
+        for year, missing in result.missing.items():
+            still = []
+            for code in missing:
+                found = later[year].get(code)
+                if found is not None and found[1] > year and (max_gap is None or found[1] - year <= max_gap):
+                    result.values[year][code] = found[0]
+                    result.sources[year][code] = found[1]
+                else:
+                    still.append(code)
+            result.missing[year] = still
     return result
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 from kartlegg.jobs import services as jobs
 from kartlegg.jobs.models import Job
 from kartlegg.lib.numbers import format_number
-from kartlegg.responses.models import Response, Round
+from kartlegg.responses.models import Round
 
 from . import services
 
@@ -45,15 +45,13 @@ def recompute_round(progress: jobs.Progress, round_id: int, units: list[str] | N
         return {"message": _("Runden finnes ikke lenger.")}
     if units is None or len(units) > UNIT_LIMIT:
         progress.start(1, _("hele året"))
-        result = services.recompute_for_round(round_obj)
+        # The whole round (a lock or a correction): the live figures, and the new data version's pinned ones.
+        result = services.recompute(round_obj.pk)
         return {"message": _("%(n)s tall oppdatert.") % {"n": format_number(result.rows, space=" ")}}
-    responses = Response.objects.filter(round=round_obj, unit__code__in=units).select_related("round", "unit")
-    progress.start(len(units), _("enheter"))
-    rows = 0
-    for response in responses:
-        rows += services.recompute_for_response(response).rows
-        progress.advance(message=response.unit.code)
-    return {"message": _("%(n)s tall oppdatert.") % {"n": format_number(rows, space=" ")}, "units": units}
+    progress.start(1, _("enheter"))
+    result = services.recompute(round_obj.pk, units)  # one read for all the changed units
+    progress.advance(message=", ".join(units))
+    return {"message": _("%(n)s tall oppdatert.") % {"n": format_number(result.rows, space=" ")}, "units": units}
 
 
 def merge_units(queued: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

@@ -31,12 +31,13 @@ from kartlegg.analytics.services import access as services_access
 from kartlegg.analytics.services import explorer as services_explorer
 from kartlegg.analytics.services import freshness as services_freshness
 from kartlegg.analytics.services import profile as services_profile
+from kartlegg.analytics.services import versions as services_versions
 from kartlegg.analytics.services.read import SOURCE, SOURCE_DETAIL, build_table, level_choices
 from kartlegg.geography.models import ReportingUnit
 
 DEFAULT_VARIABLE = "arsverk_totalt"
 FORMATS = views_downloads.FORMATS
-PARAMS = ("variable", "q", "level", "years", "measure", "structure", "imputation", "map_year")
+PARAMS = ("variable", "q", "level", "years", "measure", "structure", "imputation", "map_year", "version")
 
 
 def _query(request: HttpRequest) -> dict[str, str]:
@@ -75,11 +76,21 @@ def explorer(request: HttpRequest) -> HttpResponse:
     visible = services_access.visible_years(request.user, list(stat_request.years))
     context: dict[str, Any] = {"errors": errors, "query": query, "search": search, "stat": stat_request}
     kind = query.get("format", clean(request.GET.get("format")))
+    keys: dict[int, str] = {}
+    if visible:
+        try:
+            keys = services_access.table_keys(request.user, visible, catalogue.years, query.get("version"))
+        except ParamError as error:
+            errors.append(error)
+            query.pop("version", None)
+            keys = services_access.table_keys(request.user, visible, catalogue.years)
     if visible:
         stat_request = type(stat_request)(**{**stat_request.__dict__, "years": tuple(visible)})
-        services.ensure(stat_request.variable, stat_request.rule, stat_request.structure, stat_request.level, visible)
+        services.ensure(
+            stat_request.variable, stat_request.rule, stat_request.structure, stat_request.level, list(keys), keys
+        )
         published = services_access.published_years()
-        table = build_table(stat_request, [y for y in visible if y not in published])
+        table = build_table(stat_request, [y for y in visible if y not in published], keys)
         context["freshness"] = services_freshness.freshness([stat_request.variable.code])
         if kind in FORMATS:
             return views_downloads.respond(request, table.cube(), kind, context["freshness"])
@@ -112,6 +123,8 @@ def _permalink(stat_request: Any, query: dict[str, str]) -> dict[str, str]:
     }
     if "imputation" in query:
         params["imputation"] = stat_request.rule
+    if "version" in query:
+        params["version"] = query["version"]
     return params
 
 
@@ -165,14 +178,18 @@ def profile(request: HttpRequest, code: str) -> HttpResponse:
     else:
         years = services_access.unit_years_for_user(request.user, unit.code, sorted(rounds))
         level = lv.UNIT
+    try:
+        keys = services_access.version_keys(request.user, years, clean(request.GET.get("version")))
+    except ParamError as error:
+        raise Http404(str(error)) from None
     rule = services.default_rule()
     catalogue = services.catalogue(rounds, get_language())
     headline = [catalogue.get(code) for code in services_profile.HEADLINE_TARGET]
     grids = services_profile.competence_grids(rounds[max(rounds)].definition())
     for variable in [*headline, *services_profile.competence_variables(catalogue, grids)]:
         if variable is not None:
-            services.ensure(variable, rule, structure, level, years)
-    result = services_profile.build_profile(unit, structure, years, rule, catalogue, grids)
+            services.ensure(variable, rule, structure, level, years, keys)
+    result = services_profile.build_profile(unit, structure, years, rule, catalogue, grids, keys)
     kind = clean(request.GET.get("format"))
     fresh = services_freshness.freshness(list(services_profile.HEADLINE_TARGET))
     if kind in FORMATS:
@@ -201,6 +218,7 @@ def publications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         year_text = clean(request.POST.get("year"))
         when_text = clean(request.POST.get("published_at"))
+        version_text = clean(request.POST.get("data_version"))
         try:
             year = int(year_text)
             if year not in rounds:
@@ -209,16 +227,26 @@ def publications(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("Velg et år med en runde og et gyldig tidspunkt (åååå-mm-ddTtt:mm)."))
             return redirect("analytics:publications")
+        if version_text and not version_text.isdigit():
+            messages.error(request, _("Dataversjon: skriv et helt tall (1, 2 …), eller la feltet stå tomt."))
+            return redirect("analytics:publications")
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
         try:
-            services_access.publish(year, moment, request.user)
-        except PermissionDenied as error:
+            services_access.publish(
+                year,
+                moment,
+                request.user,
+                data_version=int(version_text) if version_text else None,
+                correction_note=request.POST.get("correction_note", ""),
+            )
+        except (PermissionDenied, services_access.PublishError, services.StatisticsError) as error:
             messages.error(request, str(error))
             return redirect("analytics:publications")
         messages.success(request, _("Publiseringstidspunktet for %(year)s er lagret.") % {"year": year})
         return redirect("analytics:publications")
     existing = {p.year: p for p in Publication.objects.all()}
-    rows = [(year, existing.get(year)) for year in sorted(rounds, reverse=True)]
+    newest = services_versions.current_numbers(rounds)
+    rows = [(year, existing.get(year), newest.get(year)) for year in sorted(rounds, reverse=True)]
     context = {"rows": rows, "now": timezone.now(), "freshness": services_freshness.freshness()}
     return render(request, "analytics/publications.html", context)

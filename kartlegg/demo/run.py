@@ -151,6 +151,7 @@ def make_demo_data(
             non_response=REAL_NON_RESPONSE.get(year),
             leave_open=keep_open if year == years[-1] else frozenset(),
             plant_errors=index > 0 and year > years[-1] - ERROR_YEARS,
+            next_target=targets[years[1]] if index == 0 and len(years) > 1 else None,
         )
         if index > 0:
             prev_year = years[index - 1]

@@ -5,8 +5,10 @@ The national rule the demo is built to (what the statistics do): a unit that did
 reported year's årsverk. To keep that unambiguous, a unit may skip a year only when it (or all the units it was
 merged from, whole) answered the year before and had no planted error then; so "last reported year" is always the
 year before, and its values are the predecessors' reported totals summed. In the first year of a run there is no
-earlier round in the database, so nothing is imputed: the non-responders are then picked among the smaller units
-and the responders alone carry the published total.
+earlier figure, so the statistics carry each non-responder's next reported figure back (a first-year non-responder
+always answers the next year): the non-responders are picked among the smaller units and counted at their own
+simulated size grown to next year's level, and the responders carry the rest of the published total. A run of one
+year has nothing to carry back from: its responders alone carry the total.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class YearSpec:
     non_response: int | None = None
     leave_open: frozenset[str] = frozenset()
     plant_errors: bool = False
+    next_target: Target | None = None  # the first year: next year's total, which its carried-back figures come from
 
 
 @dataclass
@@ -263,7 +266,11 @@ def simulate_year(seed: int, spec: YearSpec, previous: YearOutcome | None, trait
     clean: dict[str, dict[str, dict[str, Decimal]]] = {}
     for group in GROUPS:
         imputed[group] = {}
-        if previous is not None:
+        if previous is None and spec.next_target is not None:
+            ahead = float(spec.next_target.total(group) / spec.target.total(group))
+            for code in non_responders:
+                imputed[group][code] = Decimal(str(total(raw[group][code]) * ahead)).quantize(CENT)
+        elif previous is not None:
             for code in non_responders:
                 parts = spec.predecessors[code]
                 imputed[group][code] = sum(

@@ -72,6 +72,11 @@ class Question:
     # erfaringskonsulent column into 2024's ufaglart. Comparisons with last year add them to the cell's predecessor.
     row_merges: dict[str, tuple[str, ...]] = field(default_factory=dict)
     column_merges: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A declared change of definition since the version this one continues (what changed, in words): the question
+    # as a whole, or grid rows/columns ({code: text}). Statistics mark a series break there.
+    changed: str = ""
+    row_changed: dict[str, str] = field(default_factory=dict)
+    column_changed: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_grid(self) -> bool:
@@ -276,6 +281,9 @@ def question_from_dict(data: dict[str, Any], section: str = "") -> Question:
             for c in data.get("choices") or []
             if isinstance(c, dict) and c.get("continues") is not None and c.get("continues") != ""
         },
+        changed=str(data.get("changed") or ""),
+        row_changed={str(r["code"]): str(r["changed"]) for r in rows if isinstance(r, dict) and r.get("changed")},
+        column_changed={str(c["code"]): str(c["changed"]) for c in columns if isinstance(c, dict) and c.get("changed")},
     )
 
 
@@ -337,7 +345,9 @@ def definition_from_dict(data: dict[str, Any]) -> Definition:
     )
 
 
-def _grid_line(code: str, label: str, help_text: str, continues: str, merges: tuple[str, ...] = ()) -> dict[str, str]:
+def _grid_line(
+    code: str, label: str, help_text: str, continues: str, merges: tuple[str, ...] = (), changed: str = ""
+) -> dict[str, str]:
     line = {"code": code, "label": label}
     if help_text:
         line["help"] = help_text
@@ -345,6 +355,8 @@ def _grid_line(code: str, label: str, help_text: str, continues: str, merges: tu
         line["continues"] = continues
     if merges:
         line["merges"] = ", ".join(merges)
+    if changed:
+        line["changed"] = changed
     return line
 
 
@@ -367,12 +379,27 @@ def question_to_dict(q: Question) -> dict[str, Any]:
         "relevance": q.relevance,
         "continues": q.continues,
         "tags": list(q.tags),
+        "changed": q.changed,
         "rows": [
-            _grid_line(c, label, q.row_help.get(c, ""), q.row_continues.get(c, ""), q.row_merges.get(c, ()))
+            _grid_line(
+                c,
+                label,
+                q.row_help.get(c, ""),
+                q.row_continues.get(c, ""),
+                q.row_merges.get(c, ()),
+                q.row_changed.get(c, ""),
+            )
             for c, label in q.rows
         ],
         "columns": [
-            _grid_line(c, label, q.column_help.get(c, ""), q.column_continues.get(c, ""), q.column_merges.get(c, ()))
+            _grid_line(
+                c,
+                label,
+                q.column_help.get(c, ""),
+                q.column_continues.get(c, ""),
+                q.column_merges.get(c, ()),
+                q.column_changed.get(c, ""),
+            )
             for c, label in q.columns
         ],
     }

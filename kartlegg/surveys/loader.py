@@ -37,9 +37,9 @@ SURVEY_KEYS = {"code", "name", "kind", "interval_days", "description"}
 SECTION_KEYS = {"code", "title", "help", "questions"}
 QUESTION_KEYS = {
     "code", "type", "label", "help", "required", "min", "max", "decimals", "max_length", "unit", "choices",
-    "relevance", "continues", "tags", "rows", "columns",
+    "relevance", "continues", "changed", "tags", "rows", "columns",
 }  # fmt: skip
-LINE_KEYS = {"code", "label", "help", "continues", "merges"}
+LINE_KEYS = {"code", "label", "help", "continues", "merges", "changed"}
 # Texts that may carry translations beside the bokmål ({nb: …, nn: …, en: …}); codes and expressions may not.
 TRANSLATABLE_KEYS = {"title", "intro", "name", "label", "help", "unit", "message"}
 RULE_KEYS = {"code", "expression", "when", "each_cell", "severity", "message", "variables"}
@@ -399,6 +399,7 @@ def _check_question(c: _Checker, q: Map, seen: dict[str, tuple[int, int]], quest
     continues = c.text(q, "continues", what, limit=MAX_VALUE_CODE_LENGTH)
     if continues and continues == code:
         c.add(c.line_of(q, "continues"), f"{what}: «continues» peker på seg selv; samme kode trenger ingen lenke")
+    c.text(q, "changed", what, limit=500)
     c.text(q, "relevance", what, limit=ex.MAX_LENGTH + 1)
 
 
@@ -419,6 +420,7 @@ def _check_lines(c: _Checker, items: Seq, what: str, with_continues: bool) -> li
                 c.add(
                     c.line_of(item, "merges"), f"{what} «{code}»: «merges» må være koder skilt med komma, ikke «{part}»"
                 )
+        c.text(item, "changed", what, limit=500)
         if code in codes:
             c.add(c.line_of(item, "code"), f"{what}: koden «{code}» står to ganger (første på linje {codes[code]})")
         codes.setdefault(code, c.line_of(item, "code"))

@@ -138,6 +138,7 @@ class QuestionnaireVersion(models.Model):
                     "choices": q.choices,
                     "relevance": q.relevance,
                     "continues": q.continues,
+                    "changed": q.changed,
                     "tags": q.tags,
                     "rows": q.rows,
                     "columns": q.columns,
@@ -210,6 +211,8 @@ class Question(models.Model):
     choices = models.JSONField(_("svaralternativer"), default=list, blank=True)
     relevance = models.TextField(_("vises når"), blank=True)
     continues = models.CharField(_("viderefører"), max_length=80, blank=True)
+    # What changed in the definition since the version it continues (statistics mark a series break there).
+    changed = models.TextField(_("endret definisjon"), blank=True)
     tags = models.JSONField(_("merker"), default=list, blank=True)
     # [{"code", "label", "help", "continues"}, ...] for grids.
     rows = models.JSONField(_("rader"), default=list, blank=True)

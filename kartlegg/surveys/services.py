@@ -216,6 +216,7 @@ def _create_rows(version: QuestionnaireVersion, data: dict[str, Any]) -> None:
                     choices=[_line(ch) for ch in q.get("choices") or []],
                     relevance=q.get("relevance") or "",
                     continues=q.get("continues") or "",
+                    changed=q.get("changed") or "",
                     tags=list(q.get("tags") or []),
                     rows=[_line(r) for r in q.get("rows") or []],
                     columns=[_line(col) for col in q.get("columns") or []],
@@ -240,7 +241,11 @@ def _create_rows(version: QuestionnaireVersion, data: dict[str, Any]) -> None:
 
 
 def _line(item: dict[str, Any]) -> dict[str, str]:
+<<<<<<< HEAD
     return {key: str(item[key]) for key in ("code", "label", "help", "continues", "merges") if item.get(key)}
+=======
+    return {key: str(item[key]) for key in ("code", "label", "help", "continues", "changed") if item.get(key)}
+>>>>>>> d9a2c26 (Statistics you can publish (issue 11, core): pinned data versions, complete across reforms, breaks everywhere)
 
 
 # ---------------------------------------------------------------------------------------------------- access

@@ -8,6 +8,7 @@
 - profile, explorer, maps: a unit's profile page, the explorer page, the choropleth maps.
 - hooks: signals that queue a recompute after a change (not imported here; AnalyticsConfig.ready() connects them).
 - freshness: when the figures were computed, and whether a recompute waits.
+- versions: the pinned figures of locked data versions (pin, rebuild, a year's versions, year_aggregates).
 
 Callers use `from kartlegg.analytics import services` and `services.compute(...)` for the entry points below, and
 import the other modules by name (`from kartlegg.analytics.services import access`).
@@ -27,6 +28,7 @@ from kartlegg.analytics.services.aggregates import (
     iter_levels,
     loaded_years,
     read_data,
+    recompute,
     recompute_for_response,
     recompute_for_round,
     run,
@@ -49,6 +51,7 @@ __all__ = [
     "iter_levels",
     "loaded_years",
     "read_data",
+    "recompute",
     "recompute_for_response",
     "recompute_for_round",
     "run",

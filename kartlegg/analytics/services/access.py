@@ -5,6 +5,10 @@ the tables; on a unit's profile, also county reviewers (their own county) and th
 the one permission check (geography.services.get_unit_for_user → accounts.permissions). With the setting
 KARTLEGG_STATISTICS_PREVIEW (on by default in demo mode) unpublished years are shown to everyone, marked as
 preliminary, so that a demo without any publication still has pages to show.
+
+Which figures: everyone sees a published year at the data version its Publication names, and an unpublished one
+(where they may see it) at its live figures. Analysts may ask for the live figures or any data version
+(`version=live|N`); the public may ask for a version up to the published one.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from django.utils import timezone
 
 from kartlegg.accounts.models import Channel, audit
 from kartlegg.accounts.permissions import Access, require_analyst
-from kartlegg.analytics.models import Publication
+from kartlegg.analytics.models import LIVE, Publication, version_key
+from kartlegg.analytics.params import ParamError, clean
+from kartlegg.analytics.services import versions as services_versions
+from kartlegg.analytics.services.extract import annual_rounds
 from kartlegg.geography import services as geography
 from kartlegg.geography.models import ReportingUnit
 
@@ -67,23 +74,107 @@ def unit_years_for_user(user: Any, code: str, years: list[int]) -> list[int]:
     return sorted(shown)
 
 
-def publish(year: int, at: dt.datetime | None, user: Any, note: str = "") -> Publication:
-    """Set (or move) the end of a year's embargo. Analysts only; audited."""
+def version_keys(user: Any, years: list[int], requested: str | None = None) -> dict[int, str]:
+    """{year: the version to show}: "published" (default) gives each published year's published version and the
+    others' live figures; "live" the live figures (analysts); a number that data version of every year (the
+    public: only up to the published one). ParamError("version", …) names what is wrong."""
+    text = clean(requested).lower()
+    moment = timezone.now()
+    publications = {p.year: p for p in Publication.objects.filter(year__in=years, published_at__lte=moment)}
+    if text in ("", "published", "publisert"):
+        return {y: publications[y].version_key if y in publications else LIVE for y in years}
+    analyst = is_analyst(user)
+    if text == LIVE:
+        if not analyst:
+            raise ParamError("version", "bare analytikere kan se løpende tall; bruk published", 403)
+        return dict.fromkeys(years, LIVE)
+    if not text.isdigit() or int(text) < 1 or len(text) > 6:
+        raise ParamError("version", f"{text[:20]!r} er ikke published, live eller et dataversjonsnummer (1, 2 …)")
+    number = int(text)
+    rounds = annual_rounds()
+    have = services_versions.current_numbers({y: r for y, r in rounds.items() if y in years})
+    for year in years:
+        if have.get(year, 0) < number:
+            raise ParamError("version", f"{year} har ingen dataversjon {number}; velg år med years=", 404)
+        if not analyst:
+            published = publications.get(year)
+            if published is None or published.data_version is None or published.data_version < number:
+                raise ParamError("version", f"dataversjon {number} av {year} er ikke publisert", 403)
+    return dict.fromkeys(years, version_key(number))
+
+
+def table_keys(user: Any, years: list[int], all_years: list[int], requested: str | None = None) -> dict[int, str]:
+    """version_keys for the shown years, plus the default version of every other year the user may see (a change
+    from the year before needs that year's figure, at the version the user would see it)."""
+    keys = version_keys(user, years, requested)
+    others = [y for y in visible_years(user, all_years) if y not in keys]
+    return {**version_keys(user, others), **keys}
+
+
+class PublishError(ValueError):
+    """A publication that cannot be made as asked; the message says why (bokmål)."""
+
+
+def publish(
+    year: int,
+    at: dt.datetime | None,
+    user: Any,
+    note: str = "",
+    data_version: int | None = None,
+    correction_note: str = "",
+) -> Publication:
+    """Set (or move) the end of a year's embargo, naming the data version published (default: the round's newest;
+    none for a round that was never locked). Publishing a later version of a year that is already public is a
+    correction and needs `correction_note`, which the public pages show. The version's figures are pinned (computed
+    and stored) first. Analysts only; audited."""
     require_analyst(user)
     moment = at or timezone.now()
     if timezone.is_naive(moment):
         raise PermissionDenied("Publiseringstidspunktet må ha tidssone.")
+    rounds = annual_rounds()
+    if year not in rounds:
+        raise PublishError(f"{year} har ingen årlig runde.")
+    newest = services_versions.current_numbers({year: rounds[year]}).get(year)
+    if data_version is None:
+        data_version = newest
+    elif newest is None or not 1 <= data_version <= newest:
+        raise PublishError(f"{year} har ingen dataversjon {data_version}.")
+    correction_note = (correction_note or "").strip()
     with transaction.atomic():
-        publication, created = Publication.objects.update_or_create(
-            year=year, defaults={"published_at": moment, "note": note, "created_by": user}
+        existing = Publication.objects.select_for_update().filter(year=year).first()
+        correcting = (
+            existing is not None
+            and existing.is_public()
+            and existing.data_version != data_version
+            and data_version is not None
         )
+        if correcting and not correction_note:
+            raise PublishError(
+                f"{year} er allerede publisert (dataversjon {existing.data_version or 'løpende'}): skriv hva "  # type: ignore[union-attr]
+                "rettelsen gjelder, så det vises sammen med tallene."
+            )
+        if data_version is not None:
+            services_versions.pin(rounds[year], data_version)
+        defaults: dict[str, Any] = {
+            "published_at": moment,
+            "note": note,
+            "created_by": user,
+            "data_version": data_version,
+        }
+        if correcting and existing is not None:
+            defaults.update(
+                correction_note=correction_note, corrected_at=timezone.now(), published_at=existing.published_at
+            )
+        publication, created = Publication.objects.update_or_create(year=year, defaults=defaults)
         audit(
             "analytics.published",
             user=user,
             channel=Channel.FORM,
             obj=publication,
             year=year,
-            published_at=moment.isoformat(),
+            published_at=publication.published_at.isoformat(),
+            data_version=data_version,
+            correction=correction_note if correcting else "",
             created=created,
         )
     return publication

@@ -19,7 +19,8 @@ from django.utils import timezone
 from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TAGS, Catalogue, Variable, build_catalogue
 from kartlegg.analytics.compute import ALL_LEVELS, GROUP_LEVELS, UNIT_LEVELS, Context, Row, compute_rows
 from kartlegg.analytics.imputation import RULES
-from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate
+from kartlegg.analytics.levels import NATION
+from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate, AggregateSet, version_filter
 from kartlegg.analytics.services.extract import (
     Geography,
     YearValues,
@@ -104,7 +105,8 @@ class Result:
     variables: int = 0
     years: list[int] = field(default_factory=list)
     structures: list[int] = field(default_factory=list)
-    data_versions: dict[int, str] = field(default_factory=dict)
+    data_versions: dict[int, str] = field(default_factory=dict)  # year → the data each year's figures rest on
+    keys: dict[int, str] = field(default_factory=dict)  # year → the version the rows were stored under
 
 
 def _codes_to_read(cat: Catalogue, variables: Sequence[Variable], year: int) -> set[str] | None:
@@ -127,26 +129,36 @@ def _codes_to_read(cat: Catalogue, variables: Sequence[Variable], year: int) -> 
 
 
 def read_data(
-    rounds: dict[int, Round], cat: Catalogue, variables: Sequence[Variable], years: Iterable[int]
+    rounds: dict[int, Round],
+    cat: Catalogue,
+    variables: Sequence[Variable],
+    years: Iterable[int],
+    versions: dict[int, Any] | None = None,
 ) -> dict[int, YearValues]:
-    """One streaming query per round, for the codes the variables need."""
-    return {year: read_year(rounds[year], _codes_to_read(cat, variables, year)) for year in sorted(years)}
+    """One streaming query per round, for the codes the variables need: the round's current data, or the data
+    version `versions[year]` gives (a quality.DataVersion; None: the live answers)."""
+    chosen = versions or {}
+    found = {}
+    for year in sorted(years):
+        codes = _codes_to_read(cat, variables, year)
+        found[year] = read_year(rounds[year], codes, chosen[year]) if year in chosen else read_year(rounds[year], codes)
+    return found
 
 
 AGGREGATE_COLUMNS = (
     "variable", "rule", "structure", "level", "region", "year", "value", "rate", "median", "status", "n", "n_units",
-    "n_imputed", "source_code", "data_version", "computed_at",
+    "n_imputed", "value_imputed", "source_code", "data_version", "computed_at",
 )  # fmt: skip
 
 
 # The columns' PostgreSQL types, in AGGREGATE_COLUMNS order: binary COPY with known types dumps in C.
 COPY_TYPES = [
     "varchar", "varchar", "int2", "varchar", "varchar", "int2", "float8", "float8", "float8", "varchar", "int4",
-    "int4", "int4", "varchar", "varchar", "timestamptz",
+    "int4", "int4", "float8", "varchar", "varchar", "timestamptz",
 ]  # fmt: skip
 
 
-def _insert(rows: Iterable[Row], rule: str, versions: dict[int, str]) -> int:
+def _insert(rows: Iterable[Row], rule: str, keys: dict[int, str], moment: Any = None) -> int:
     """Write rows straight to the table: COPY on PostgreSQL, executemany (5 000 at a time) on SQLite. bulk_create
     would build a model instance and prepare every field of hundreds of thousands of rows one by one, and on
     PostgreSQL an INSERT per row is a round trip per row; these values are already plain and typed."""
@@ -154,14 +166,14 @@ def _insert(rows: Iterable[Row], rule: str, versions: dict[int, str]) -> int:
     names = [meta.get_field(c).column or c for c in AGGREGATE_COLUMNS]  # type: ignore[union-attr]
     quoted = ", ".join(connection.ops.quote_name(name) for name in names)
     table = connection.ops.quote_name(meta.db_table)
-    moment = timezone.now()
+    moment = moment or timezone.now()
     stamp = moment if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(moment)
 
     def values() -> Iterator[tuple[Any, ...]]:
         for r in rows:
             yield (
                 r.variable, rule, r.structure, r.level, r.region, r.year, r.value, r.rate, r.median, r.status,
-                r.n, r.n_units, r.n_imputed, r.source_code, versions.get(r.year, LIVE), stamp,
+                r.n, r.n_units, r.n_imputed, r.value_imputed, r.source_code, keys.get(r.year, LIVE), stamp,
             )  # fmt: skip
 
     sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608
@@ -194,11 +206,14 @@ def _insert(rows: Iterable[Row], rule: str, versions: dict[int, str]) -> int:
 
 def default_levels(variable: Variable, structure: int) -> Sequence[str]:
     """What a full computation stores: every level of the headline series in both structures; the group levels of
-    the other variables, harmonised only. The rest (their unit level, their old-county series) is stored the first
-    time someone asks for it (ensure)."""
+    the other variables, harmonised only (and the nation as reported for the imputed ones). The rest (their unit
+    level, their old-county series) is stored the first time someone asks for it (ensure)."""
     if variable.kind == HEADLINE:
         return ALL_LEVELS
-    return GROUP_LEVELS if structure != AS_REPORTED else ()
+    if structure == AS_REPORTED:
+        # The nation row as reported counts each year's own non-respondents for the notes (imputed variables).
+        return (NATION,) if variable.imputed else ()
+    return GROUP_LEVELS
 
 
 def every_level(variable: Variable, structure: int) -> Sequence[str]:
@@ -213,10 +228,14 @@ def run(
     progress: Callable[[Variable], None] | None = None,
     data: dict[int, YearValues] | None = None,
     replace: bool = False,
+    keys: dict[int, str] | None = None,
 ) -> Result:
-    """Compute the plan and replace its slices (variable × year × structure) in one transaction; `replace` clears
-    every stored row of the plan's years and structures first (a computation from scratch)."""
-    result = Result(variables=len(plan.variables), years=list(plan.years), structures=list(plan.structures))
+    """Compute the plan and replace its slices (variable × year × structure × data version) in one transaction;
+    `replace` clears every stored row of the plan's years and structures first (a computation from scratch).
+    `keys` names the version each year's rows are stored under (default: live); only those rows are touched, so the
+    pinned versions of a year stay as they were when live figures are recomputed, and the other way round."""
+    keys = {y: (keys or {}).get(y, LIVE) for y in plan.years}
+    result = Result(variables=len(plan.variables), years=list(plan.years), structures=list(plan.structures), keys=keys)
     if not plan.variables or not plan.years:
         return result
     data_years = sorted(rounds)
@@ -234,24 +253,37 @@ def run(
         result.data_versions = {y: d.data_version for y, d in data.items()}
         ctx = Context(cat, geo, data, plan.rule)
         rows = compute_rows(ctx, plan.variables, plan.structures, plan.years, plan.levels_for, progress)
-        result.rows = _store(plan, cat, rows, replace, result.data_versions)
+        result.rows = _store(plan, cat, rows, replace, keys, result.data_versions)
     finally:
         if collecting:
             gc.enable()
     return result
 
 
-def _store(plan: Plan, cat: Catalogue, rows: Iterable[Row], replace: bool, versions: dict[int, str]) -> int:
+def _store(
+    plan: Plan, cat: Catalogue, rows: Iterable[Row], replace: bool, keys: dict[int, str], basis: dict[int, str]
+) -> int:
     everything = replace and len(plan.variables) == len(cat.variables)
+    scope = version_filter(keys)
+    moment = timezone.now()
     with transaction.atomic():
         if everything:
             # From scratch: every structure of these years goes, including slices stored on request since.
-            Aggregate.objects.filter(rule=plan.rule, year__in=plan.years).delete()
+            Aggregate.objects.filter(scope, rule=plan.rule).delete()
         for structure in [] if everything else plan.structures:
             chosen = plan.variables if replace else [v for v in plan.variables if plan.levels_for(v, structure)]
-            stale = Aggregate.objects.filter(rule=plan.rule, structure=structure, year__in=plan.years)
+            stale = Aggregate.objects.filter(scope, rule=plan.rule, structure=structure)
             stale.filter(variable__in=[v.code for v in chosen]).delete()
-        return _insert(rows, plan.rule, versions)
+        count = _insert(rows, plan.rule, keys, moment)
+        read = {str(y): label for y, label in sorted(basis.items())}
+        for year, key in keys.items():
+            AggregateSet.objects.update_or_create(
+                year=year,
+                rule=plan.rule,
+                data_version=key,
+                defaults={"source": basis.get(year, LIVE), "basis": read, "computed_at": moment},
+            )
+        return count
 
 
 def compute(
@@ -263,11 +295,12 @@ def compute(
     progress: Callable[[Variable], None] | None = None,
     history: bool = True,
 ) -> Result:
-    """Compute and store aggregates from scratch: every variable and year by default, harmonised to `structure`
-    (the newest loaded year by default), and the headline series as reported too (default_levels; all_levels
-    stores every level of every variable in both). Idempotent: the slices are deleted and written again, including
-    those stored on request since (they would be stale). history=False reads only `years` (nothing is carried
-    forward from earlier years; the benchmarks use it to time one year alone)."""
+    """Compute and store the live aggregates from scratch: every variable and year by default, harmonised to
+    `structure` (the newest loaded year by default), and the headline series as reported too (default_levels;
+    all_levels stores every level of every variable in both). Idempotent: the slices are deleted and written again,
+    including those stored on request since (they would be stale). Pinned data versions are left alone
+    (services.versions pins them). history=False reads only `years` (nothing is carried forward from earlier years;
+    the benchmarks use it to time one year alone)."""
     rounds = annual_rounds()
     if not history and years is not None:
         rounds = {y: r for y, r in rounds.items() if y in set(years)}
@@ -280,32 +313,49 @@ def compute(
         if unknown:
             raise StatisticsError(f"Ukjent variabel: {', '.join(unknown[:5])}.")
         chosen = [cat.variables[v] for v in variables]
-    structure = default_structure() if structure is None else structure
-    if structure not in loaded_years():
-        raise StatisticsError(f"Strukturåret {structure} er ikke et lastet år.")
-    rule = rule or default_rule()
-    if rule not in RULES:
-        raise StatisticsError(f"Ukjent imputeringsregel {rule!r}; gyldige er {', '.join(RULES)}.")
+    structure = checked_structure(structure)
+    rule = checked_rule(rule)
     chosen_years = sorted(rounds) if years is None else sorted(set(years) & set(rounds))
     plan = Plan(chosen, chosen_years, [structure, AS_REPORTED], rule, every_level if all_levels else None)
     return run(plan, rounds, cat, progress=progress, replace=True)
 
 
-def stored_levels(rule: str, variables: Sequence[Variable]) -> dict[tuple[str, int], list[str]]:
-    """{(variable, structure): levels} that have stored rows: an update rewrites exactly what is there."""
+def checked_structure(structure: int | None) -> int:
+    structure = default_structure() if structure is None else structure
+    if structure not in loaded_years():
+        raise StatisticsError(f"Strukturåret {structure} er ikke et lastet år.")
+    return structure
+
+
+def checked_rule(rule: str | None) -> str:
+    rule = rule or default_rule()
+    if rule not in RULES:
+        raise StatisticsError(f"Ukjent imputeringsregel {rule!r}; gyldige er {', '.join(RULES)}.")
+    return rule
+
+
+def stored_levels(
+    rule: str, variables: Sequence[Variable], key: str = LIVE, years: Sequence[int] | None = None
+) -> dict[tuple[str, int], list[str]]:
+    """{(variable, structure): levels} that have stored rows of version `key`: an update rewrites exactly what is
+    there."""
     found: dict[tuple[str, int], list[str]] = {}
-    rows = (
-        Aggregate.objects.filter(rule=rule, variable__in=[v.code for v in variables])
-        .values_list("variable", "structure", "level")
-        .distinct()
-    )
-    for code, structure, level in rows:
+    rows = Aggregate.objects.filter(rule=rule, data_version=key, variable__in=[v.code for v in variables])
+    if years is not None:
+        rows = rows.filter(year__in=list(years))
+    for code, structure, level in rows.values_list("variable", "structure", "level").distinct():
         found.setdefault((code, structure), []).append(level)
-    return {key: [lvl for lvl in ALL_LEVELS if lvl in levels] for key, levels in found.items()}
+    return {key_: [lvl for lvl in ALL_LEVELS if lvl in levels] for key_, levels in found.items()}
 
 
-def _update_plan(rule: str, variables: Sequence[Variable], years: list[int]) -> Plan | None:
-    stored = stored_levels(rule, variables)
+def update_plan(
+    rule: str,
+    variables: Sequence[Variable],
+    years: list[int],
+    key: str = LIVE,
+    stored_years: Sequence[int] | None = None,
+) -> Plan | None:
+    stored = stored_levels(rule, variables, key, stored_years)
     if not stored:
         return None
     structures = sorted({structure for _, structure in stored})
@@ -318,27 +368,23 @@ def _update_plan(rule: str, variables: Sequence[Variable], years: list[int]) -> 
 
 
 def recompute_for_round(round_obj: Round, rule: str | None = None) -> Result:
-    """After a round is locked or corrected: its year and every later year (their imputation may rest on it), for
-    whatever is stored."""
-    rule = rule or default_rule()
-    rounds = annual_rounds()
-    if rounds.get(round_obj.year) is None or rounds[round_obj.year].pk != round_obj.pk:
-        return Result()  # not the round the statistics use for that year
-    cat = catalogue(rounds)
-    plan = _update_plan(rule, list(cat.variables.values()), [y for y in sorted(rounds) if y >= round_obj.year])
-    return Result() if plan is None else run(plan, rounds, cat)
+    """After a round is locked or corrected: its year and every later year (their imputation may rest on it), and
+    the first year (a figure may be carried back to it), for whatever is stored of the live figures."""
+    return recompute(round_obj.pk, rule=rule)
 
 
 def affected_years(
     geo: Geography, data: dict[int, YearValues], cat: Catalogue, unit: str, year: int, variables: Sequence[Variable]
 ) -> list[int]:
     """The changed year, and each later year in which the unit (or what it became) still had not reported again:
-    those years carry its figure forward. Only imputed variables carry anything forward."""
+    those years carry its figure forward. Only imputed variables carry anything forward; the first year of the
+    series too, when the unit had not reported there (its figure is carried back from the nearest later year)."""
     years = [year]
     if not any(v.kind == HEADLINE or v.tag for v in variables):
         return years
-    following = sorted(y for y in data if y > year)
-    forward = geo.forward_mappings(sorted(data))
+    ordered = sorted(data)
+    following = [y for y in ordered if y > year]
+    forward = geo.forward_mappings(ordered)
     codes = {unit}
     for later in following:
         if later in forward:
@@ -351,54 +397,109 @@ def affected_years(
             break
         years.append(later)
         codes = silent
+    if ordered and year != ordered[0]:
+        # Any unit of the first year may get its figure carried back from a later year; recompute it too (cheap:
+        # the same variables, one year more).
+        years.insert(0, ordered[0])
     return years
 
 
-def recompute_for_response(response: Response, rule: str | None = None) -> Result:
-    """After one unit's answers changed: recompute the variables it answers, for its year and the later years whose
-    imputation rests on it, for whatever is stored of them. Reads only those variables."""
-    rule = rule or default_rule()
+def recompute(
+    round_id: int, unit_codes: Sequence[str] | None = None, data_version: int | None = None, rule: str | None = None
+) -> Result:
+    """Recompute what a change touched, for the task worker: the live figures of the round's year and of the years
+    whose imputation rests on it, for whatever is stored. With `unit_codes`, only the variables those units answer
+    (and the later years each unit is still imputed in); without, every stored variable. With `data_version`, the
+    pinned figures of that data version of the round are rebuilt instead (services.versions.pin), and without
+    `unit_codes` a data version that has no pinned figures yet is pinned too. Idempotent; a
+    round the statistics do not use (a pulse survey, an older round of the year) gives an empty Result."""
+    rule = checked_rule(rule)
     rounds = annual_rounds()
-    round_obj = rounds.get(response.round.year)
-    if round_obj is None or round_obj.pk != response.round_id:
+    round_obj = next((r for r in rounds.values() if r.pk == round_id), None)
+    if round_obj is None:
         return Result()
+    if data_version is not None:
+        from kartlegg.analytics.services import versions as services_versions
+
+        return services_versions.pin(round_obj, data_version, rule=rule, rebuild=True)
     cat = catalogue(rounds)
-    codes = set(Answer.objects.filter(response=response).values_list("variable", flat=True))
-    plan = _update_plan(rule, cat.for_codes(round_obj.year, codes), [])
+    if unit_codes is None:
+        years = [y for y in sorted(rounds) if y >= round_obj.year or y == min(rounds)]
+        plan = update_plan(rule, list(cat.variables.values()), years)
+        result = Result() if plan is None else run(plan, rounds, cat)
+        if plan is not None:
+            # A lock or a correction made a data version: pin its figures (nothing to do when they are stored).
+            from kartlegg.analytics.services import versions as services_versions
+
+            services_versions.pin_missing(rule)
+        return result
+    codes = set(
+        Answer.objects.filter(response__round_id=round_id, response__unit__code__in=list(unit_codes)).values_list(
+            "variable", flat=True
+        )
+    )
+    plan = update_plan(rule, cat.for_codes(round_obj.year, codes), [])
     if plan is None or not plan.variables:
         return Result()  # nothing stored yet: the first full computation will include it
     geo = load_geography(sorted(rounds) + [s for s in plan.structures if s != AS_REPORTED])
     data = read_data(rounds, cat, plan.variables, [y for y in sorted(rounds) if y in geo.units])
-    plan.years = affected_years(geo, data, cat, response.unit.code, round_obj.year, plan.variables)
+    touched: set[int] = set()
+    for unit in unit_codes:
+        touched.update(affected_years(geo, data, cat, unit, round_obj.year, plan.variables))
+    plan.years = sorted(touched)
     return run(plan, rounds, cat, geo, data=data)
+
+
+def recompute_for_response(response: Response, rule: str | None = None) -> Result:
+    """After one unit's answers changed: recompute the variables it answers, for its year and the years whose
+    imputation rests on it, for whatever is stored of them. Reads only those variables."""
+    return recompute(response.round_id, [response.unit.code], rule=rule)
 
 
 # --- cold slices ---------------------------------------------------------------------------------------------------
 
 
-def is_warm(variable: Variable, rule: str, structure: int, level: str, years: Iterable[int]) -> bool:
-    """Whether every requested year of the variable has stored rows at this level (a computed slice always writes
-    every group, missing ones as ".."), so one stored year proves the slice is there."""
+def is_warm(variable: Variable, rule: str, structure: int, level: str, years: Iterable[int], key: str = LIVE) -> bool:
+    """Whether every requested year of the variable has stored rows at this level and version (a computed slice
+    always writes every group, missing ones as ".."), so one stored year proves the slice is there."""
     wanted = sorted(set(years) & set(variable.codes))
     if not wanted:
         return True
     stored = set(
-        Aggregate.objects.filter(variable=variable.code, rule=rule, structure=structure, level=level, year__in=wanted)
+        Aggregate.objects.filter(
+            variable=variable.code, rule=rule, structure=structure, level=level, year__in=wanted, data_version=key
+        )
         .values_list("year", flat=True)
         .distinct()
     )
     return stored >= set(wanted)
 
 
-def ensure(variable: Variable, rule: str, structure: int, level: str, years: Iterable[int]) -> bool:
-    """Compute and store the variable (every year, this structure, every level) if the slice is cold. Returns
+def ensure(
+    variable: Variable,
+    rule: str,
+    structure: int,
+    level: str,
+    years: Iterable[int],
+    keys: dict[int, str] | None = None,
+) -> bool:
+    """Compute and store the variable (every year, this structure, every level) if the slice is cold: the live
+    figures, and each pinned version `keys` names ({year: "v2"}, from services_access.version_keys). Returns
     whether it computed."""
-    if is_warm(variable, rule, structure, level, years):
-        return False
-    rounds = annual_rounds()
-    cat = catalogue(rounds)
-    run(Plan([variable], sorted(set(rounds) & set(variable.codes)), [structure], rule, every_level), rounds, cat)
-    return True
+    chosen = {y: (keys or {}).get(y, LIVE) for y in years}
+    live = [y for y, key in chosen.items() if key == LIVE]
+    computed = False
+    if live and not is_warm(variable, rule, structure, level, live):
+        rounds = annual_rounds()
+        cat = catalogue(rounds)
+        run(Plan([variable], sorted(set(rounds) & set(variable.codes)), [structure], rule, every_level), rounds, cat)
+        computed = True
+    pinned = {y: key for y, key in chosen.items() if key != LIVE}
+    if pinned:
+        from kartlegg.analytics.services import versions as services_versions
+
+        computed = services_versions.ensure_pinned(variable, rule, structure, level, pinned) or computed
+    return computed
 
 
 def iter_levels() -> Iterator[str]:

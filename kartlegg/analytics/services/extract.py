@@ -99,9 +99,16 @@ def numeric_kinds(defn: Any) -> dict[str, str]:
     return kinds
 
 
-def read_year(round_obj: Round, codes: Collection[str] | None = None) -> YearValues:
-    """A round's numeric values in one streaming query; `codes` limits it to some variables."""
-    label, version = data_version_of(round_obj)
+_CURRENT: Any = object()
+
+
+def read_year(round_obj: Round, codes: Collection[str] | None = None, version: Any = _CURRENT) -> YearValues:
+    """A round's numeric values in one streaming query; `codes` limits it to some variables. `version` picks a
+    data version (a quality.DataVersion, or None for the live answers); by default the round's newest."""
+    if version is _CURRENT:
+        label, version = data_version_of(round_obj)
+    else:
+        label = LIVE if version is None else f"v{version.number}"
     result = YearValues(round_obj.year, round_obj.pk, label)
     values: dict[str, dict[str, float]] = defaultdict(dict)
     if codes is not None and not codes:

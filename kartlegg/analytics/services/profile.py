@@ -9,7 +9,7 @@ is comparable across reforms); a unit that no longer exists is shown as reported
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,7 @@ from kartlegg.analytics import levels as lv
 from kartlegg.analytics.catalogue import HEADLINE_TARGET
 from kartlegg.analytics.cube import GEO, METRIC, TIME, Cube, Dimension, MetricUnit
 from kartlegg.analytics.measures import MISSING, OK, STATUS_SYMBOLS, Value, quartiles
-from kartlegg.analytics.models import AS_REPORTED, Aggregate
+from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate, version_filter
 from kartlegg.analytics.services.read import DEMO_NOTE, SOURCE, SOURCE_DETAIL, geography
 from kartlegg.geography.models import ReportingUnit
 
@@ -226,7 +226,10 @@ def build_profile(
     rule: str,
     catalogue: Any = None,
     grids: Sequence[str] = (),
+    keys: Mapping[int, str] | None = None,
 ) -> Profile:
+    """`keys`: the version of each year to show (access.version_keys); default the live figures."""
+    keys = {y: (keys or {}).get(y, LIVE) for y in years}
     places = places_of(unit, structure)
     wanted = Q()
     for place in places:
@@ -234,7 +237,7 @@ def build_profile(
     role_of = {(p.level, p.region): p.role for p in places}
     rows = (
         Aggregate.objects.filter(wanted, rule=rule, structure=structure, variable__in=list(HEADLINE_TARGET))
-        .filter(year__in=list(years))
+        .filter(version_filter(keys))
         .values_list("level", "region", "variable", "year", "value", "rate", "status", "n")
     )
     cells: dict[tuple[str, str, int], Value] = {}
@@ -250,9 +253,9 @@ def build_profile(
     if present:
         profile.peer_year = present[-1]
         if isinstance(unit, Area):
-            profile.peers = area_ranks(unit, structure, present[-1], rule)
+            profile.peers = area_ranks(unit, structure, present[-1], rule, keys[present[-1]])
         else:
-            profile.peers = peer_ranks(unit, structure, present[-1], rule)
+            profile.peers = peer_ranks(unit, structure, present[-1], rule, keys[present[-1]])
         profile.competence = competence(places, structure, present[-1], rule, catalogue, grids)
     profile.notes = [
         "Per innbygger: voksne per 10 000 innbyggere 18 år og over, barn og unge per 10 000 innbyggere 0–17 år, "
@@ -265,24 +268,26 @@ def build_profile(
     return profile
 
 
-def peer_ranks(unit: ReportingUnit, structure: int, year: int, rule: str) -> list[PeerRank]:
+def peer_ranks(unit: ReportingUnit, structure: int, year: int, rule: str, key: str = LIVE) -> list[PeerRank]:
     """Rank (1 = most årsverk per inhabitant) and percentile (share of the peers below) in the unit's size group."""
     geo = geography()
     frame_year = structure if structure != AS_REPORTED else year
     peers = [u.code for u in geo.units.get(frame_year, []) if u.size_group == unit.size_group]
     if not peers or not unit.size_group:
         return []
-    return _ranks(unit.code, lv.UNIT, peers, structure, year, rule)
+    return _ranks(unit.code, lv.UNIT, peers, structure, year, rule, key)
 
 
-def area_ranks(area: Area, structure: int, year: int, rule: str) -> list[PeerRank]:
+def area_ranks(area: Area, structure: int, year: int, rule: str, key: str = LIVE) -> list[PeerRank]:
     """Rank and percentile among the other areas of the same level (the counties, the HF areas, ...)."""
-    return _ranks(area.region, area.level, None, structure, year, rule)
+    return _ranks(area.region, area.level, None, structure, year, rule, key)
 
 
-def _ranks(mine_code: str, level: str, peers: list[str] | None, structure: int, year: int, rule: str) -> list[PeerRank]:
+def _ranks(
+    mine_code: str, level: str, peers: list[str] | None, structure: int, year: int, rule: str, key: str = LIVE
+) -> list[PeerRank]:
     found_rows = Aggregate.objects.filter(
-        rule=rule, structure=structure, level=level, year=year, variable__in=list(HEADLINE_TARGET)
+        rule=rule, structure=structure, level=level, year=year, data_version=key, variable__in=list(HEADLINE_TARGET)
     )
     if peers is not None:
         found_rows = found_rows.filter(region__in=peers)

@@ -9,7 +9,7 @@ before (none across a series break); the share answering yes, suppressed (":") b
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +41,7 @@ from kartlegg.analytics.measures import (
     SUPPRESSED,
     Value,
 )
-from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate
+from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate, AggregateSet, Publication, version_filter
 from kartlegg.analytics.services.extract import Geography, load_geography
 from kartlegg.geography import logic
 from kartlegg.geography.models import ReferenceLoad, ReportingUnit
@@ -77,6 +77,7 @@ class Cell:
     value: float | None
     status: str  # measures status name: ok, missing, suppressed, estimated, imputed
     n: int | None = None
+    imputed_share: float | None = None  # the part of the figure from imputed units (0–1), for sums and rates
 
     @property
     def symbol(self) -> str:
@@ -91,9 +92,10 @@ class Table:
     unit: str
     decimals: int
     notes: list[str] = field(default_factory=list)
-    data_versions: dict[int, str] = field(default_factory=dict)
+    data_versions: dict[int, str] = field(default_factory=dict)  # year → the data shown: "v2", or "live" answers
     updated: str = ""
     unpublished: list[int] = field(default_factory=list)
+    keys: dict[int, str] = field(default_factory=dict)  # year → the version read: "v2" or "live"
 
     @property
     def years(self) -> list[int]:
@@ -271,12 +273,13 @@ def _flag(symbol: str) -> str:
 def _measure_cell(measure: str, row: tuple[Any, ...] | None, before: tuple[Any, ...] | None, comparable: bool) -> Cell:
     if row is None:
         return Cell(None, MISSING)
-    value, rate, middle, symbol, n = row
+    value, rate, middle, symbol, n, part = row
     flag = _flag(symbol)
+    share = part / value if part is not None and value else None
     if measure == SUM:
-        return Cell(value, flag if value is not None else MISSING, n)
+        return Cell(value, flag if value is not None else MISSING, n, share)
     if measure == PER_CAPITA:
-        return Cell(rate, flag if rate is not None else MISSING, n)
+        return Cell(rate, flag if rate is not None else MISSING, n, share if rate is not None else None)
     if measure == MEDIAN:
         return Cell(middle, flag if middle is not None else MISSING, n)
     if measure == SHARE:
@@ -298,23 +301,28 @@ def _measure_cell(measure: str, row: tuple[Any, ...] | None, before: tuple[Any, 
     return Cell(absolute / before[0] * 100, status, n)
 
 
-def build_table(request: Request, unpublished: Sequence[int] = ()) -> Table:
+def build_table(request: Request, unpublished: Sequence[int] = (), keys: Mapping[int, str] | None = None) -> Table:
+    """The table of a request. `keys` gives the version of each year to read ({2023: "v1", 2024: "live"}; from
+    services_access.table_keys), including the years before them that a change needs; default the live figures."""
     variable, level = request.variable, request.level
     years = [y for y in request.years if y in variable.codes]
     previous = _previous_years(variable, years) if request.measure in (CHANGE, CHANGE_PERCENT) else {}
+    wanted = sorted(set(years) | set(previous.values()))
+    chosen = {y: (keys or {}).get(y, LIVE) for y in wanted}
+    if keys is not None:
+        # A year before that the caller gave no version for (not visible to the caller) is not read.
+        chosen = {y: k for y, k in chosen.items() if y in keys or y in years}
     rows = Aggregate.objects.filter(
+        version_filter(chosen),
         variable=variable.code,
         rule=request.rule,
         structure=request.structure,
         level=level,
-        year__in=sorted(set(years) | set(previous.values())),
-    ).values_list("region", "year", "value", "rate", "median", "status", "n", "data_version", "computed_at")
+    ).values_list("region", "year", "value", "rate", "median", "status", "n", "value_imputed", "computed_at")
     found: dict[tuple[str, int], tuple[Any, ...]] = {}
-    versions: dict[int, str] = {}
     updated = None
-    for region, year, value, rate, middle, symbol, n, version, computed in rows:
-        found[(region, year)] = (value, rate, middle, symbol, n)
-        versions[year] = version
+    for region, year, value, rate, middle, symbol, n, part, computed in rows:
+        found[(region, year)] = (value, rate, middle, symbol, n, part)
         updated = computed if updated is None or computed > updated else updated
     regions = _order(level, sorted({region for region, year in found if year in years}))
     labels = region_labels(level, request.structure, years)
@@ -325,44 +333,59 @@ def build_table(request: Request, unpublished: Sequence[int] = ()) -> Table:
             before = found.get((region, before_year)) if before_year is not None else None
             comparable = before_year is not None and variable.comparable(year, before_year)
             cells[(region, year)] = _measure_cell(request.measure, found.get((region, year)), before, comparable)
+    sources = dict(
+        AggregateSet.objects.filter(year__in=years, rule=request.rule, data_version=LIVE).values_list("year", "source")
+    )
+    shown_years = sorted({y for _, y in found if y in years})
     table = Table(
         request=request,
         regions=lv.unique_labels([(code, labels.get(code, code)) for code in regions]),
         cells=cells,
         unit=unit_label(variable, request.measure),
         decimals=decimals_for(variable, request.measure),
-        data_versions={y: versions[y] for y in sorted(versions) if y in years},
+        data_versions={y: chosen[y] if chosen[y] != LIVE else sources.get(y, LIVE) for y in shown_years},
         updated=updated.strftime("%Y-%m-%dT%H:%M:%SZ") if updated is not None else "",
         unpublished=[y for y in years if y in set(unpublished)],
+        keys={y: chosen[y] for y in years},
     )
     table.notes = notes_for(table)
     return table
 
 
-def imputed_counts(request: Request) -> dict[int, int]:
-    """Units whose figure was carried forward, per year (from the nation row of the same computation)."""
+def imputed_counts(request: Request, keys: Mapping[int, str] | None = None) -> dict[int, tuple[int, int, int]]:
+    """{year: (units that did not report, of them imputed, still missing)} per year, counted on each year's own
+    units (the as-reported nation row of the same version), whatever structure the table is on: a merged unit
+    with two silent parts is two units that did not report, a split unit one."""
+    chosen = {y: (keys or {}).get(y, LIVE) for y in request.years}
     rows = Aggregate.objects.filter(
+        version_filter(chosen),
         variable=request.variable.code,
         rule=request.rule,
-        structure=request.structure,
+        structure=AS_REPORTED,
         level=lv.NATION,
-        year__in=list(request.years),
-    ).values_list("year", "n_imputed")
-    return {year: count for year, count in rows if count}
+    ).values_list("year", "n", "n_units", "n_imputed")
+    return {year: (imputed + units - n, imputed, units - n) for year, n, units, imputed in rows if imputed + units - n}
 
 
 def notes_for(table: Table) -> list[str]:
     request = table.request
     notes: list[str] = []
     if request.variable.kind == HEADLINE or request.variable.tag:
-        for year, count in sorted(imputed_counts(request).items()):
-            word = "enhet" if count == 1 else "enheter"
-            notes.append(
-                f"{format_number(count, space=' ')} {word} rapporterte ikke i {year}; "
-                "deres siste rapporterte tall er brukt (merket i)."
-            )
+        for year, (absent, imputed, missing) in sorted(imputed_counts(request, table.keys).items()):
+            word = "enhet" if absent == 1 else "enheter"
+            text = f"{format_number(absent, space=' ')} {word} rapporterte ikke i {year}"
+            if imputed:
+                text += (
+                    f"; for {format_number(imputed, space=' ')} er siste rapporterte tall brukt, eller nærmeste "
+                    "senere tall der enheten ikke hadde rapportert før (merket i)"
+                )
+            if missing:
+                text += f"; {format_number(missing, space=' ')} mangler tall"
+            notes.append(text + ".")
         if request.rule == "none":
             notes.append("Enheter som ikke rapporterte, er ikke imputert.")
+        if request.measure in (SUM, PER_CAPITA):
+            notes.append("Andelen av et tall som er imputert, står ved hver celle merket i.")
     if request.structure != AS_REPORTED:
         notes.append(
             f"Tallene er harmonisert til kommuneinndelingen i {request.structure}: sammenslåtte kommuner er summert, "
@@ -371,18 +394,42 @@ def notes_for(table: Table) -> list[str]:
     else:
         notes.append("Tallene er slik de ble rapportert, med hvert års kommune- og fylkesinndeling.")
     for year in table.breaks:
-        notes.append(f"Brudd i tidsserien i {year}: skjemaets inndeling er endret, så tallene før og etter kan ikke "
-                     "sammenlignes direkte.")  # fmt: skip
+        notes.append(f"Brudd i tidsserien i {year}: definisjonen er endret i skjemaet, så tallene før og etter kan "
+                     "ikke sammenlignes, og endringen vises ikke.")  # fmt: skip
     if request.measure == SHARE:
         notes.append(f"Andeler av færre enn {MIN_UNITS_FOR_SHARE} enheter vises ikke. N er antall enheter som svarte.")
-    preliminary = [str(y) for y, v in table.data_versions.items() if v == LIVE]
-    if preliminary:
-        notes.append(f"Foreløpige tall (ikke låst etter kvalitetskontroll): {', '.join(preliminary)}.")
-    locked = [f"{y}: dataversjon {v.lstrip('v')}" for y, v in table.data_versions.items() if v != LIVE]
-    if locked:
-        notes.append("Låste tall: " + "; ".join(locked) + ".")
+    notes.extend(version_notes(table))
     if table.unpublished:
         notes.append(f"Ikke publisert ennå: {', '.join(map(str, table.unpublished))}.")
     if settings.KARTLEGG_DEMO_MODE:
         notes.append(DEMO_NOTE)
+    return notes
+
+
+def version_notes(table: Table) -> list[str]:
+    """Which data each year shows, and the corrections published since a year was first published."""
+    notes = []
+    preliminary = [str(y) for y, v in table.data_versions.items() if v == LIVE]
+    if preliminary:
+        notes.append(f"Foreløpige tall (ikke låst etter kvalitetskontroll): {', '.join(preliminary)}.")
+    locked = [
+        f"{y}: dataversjon {v.lstrip('v')}" for y, v in table.data_versions.items() if table.keys.get(y) == v != LIVE
+    ]
+    if locked:
+        notes.append("Låste tall: " + "; ".join(locked) + ".")
+    running = [
+        f"{y} (bygger på dataversjon {v.lstrip('v')})"
+        for y, v in table.data_versions.items()
+        if table.keys.get(y) == LIVE and v != LIVE
+    ]
+    if running:
+        notes.append("Løpende tall, ikke nødvendigvis publisert: " + "; ".join(running) + ".")
+    publications = Publication.objects.filter(year__in=list(table.data_versions), corrected_at__isnull=False)
+    for publication in publications.order_by("year"):
+        if table.keys.get(publication.year) == publication.version_key and publication.correction_note:
+            when = publication.corrected_at.strftime("%d.%m.%Y")  # type: ignore[union-attr]
+            notes.append(
+                f"Rettet {when}: tallene for {publication.year} er dataversjon {publication.data_version}. "
+                f"{publication.correction_note}"
+            )
     return notes

@@ -39,6 +39,8 @@ class Command(BaseCommand):
         if "make_demo_data" in get_commands():
             call_command("make_demo_data", "--seed", str(seed), "--years", years, stdout=self.stdout)
             self.stdout.write(prepare_qa_demo().summary())
+        if "publish_demo_statistics" in get_commands():
+            call_command("publish_demo_statistics", stdout=self.stdout)
         if "compute_aggregates" in get_commands():
             # The statistics pages read stored aggregates; compute them now rather than on the first visit.
             call_command("compute_aggregates", "--all", stdout=self.stdout)
