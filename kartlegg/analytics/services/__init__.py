@@ -22,19 +22,16 @@ from kartlegg.analytics.services.aggregates import (
     default_levels,
     default_rule,
     default_structure,
-    ensure,
     every_level,
     is_warm,
     iter_levels,
     loaded_years,
     read_data,
-    recompute,
-    recompute_for_response,
-    recompute_for_round,
     run,
     stored_levels,
 )
 from kartlegg.analytics.services.extract import annual_rounds
+from kartlegg.analytics.services.versions import ensure, recompute, recompute_for_response, recompute_for_round
 
 __all__ = [
     "StatisticsError",

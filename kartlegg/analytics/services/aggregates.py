@@ -29,7 +29,7 @@ from kartlegg.analytics.services.extract import (
     read_year,
 )
 from kartlegg.geography import services as geography
-from kartlegg.responses.models import Answer, Response, Round
+from kartlegg.responses.models import Answer, Round
 
 INSERT_BATCH = 5_000
 
@@ -367,12 +367,6 @@ def update_plan(
     return Plan(keep, years, structures, rule, levels)
 
 
-def recompute_for_round(round_obj: Round, rule: str | None = None) -> Result:
-    """After a round is locked or corrected: its year and every later year (their imputation may rest on it), and
-    the first year (a figure may be carried back to it), for whatever is stored of the live figures."""
-    return recompute(round_obj.pk, rule=rule)
-
-
 def affected_years(
     geo: Geography, data: dict[int, YearValues], cat: Catalogue, unit: str, year: int, variables: Sequence[Variable]
 ) -> list[int]:
@@ -404,35 +398,20 @@ def affected_years(
     return years
 
 
-def recompute(
-    round_id: int, unit_codes: Sequence[str] | None = None, data_version: int | None = None, rule: str | None = None
-) -> Result:
-    """Recompute what a change touched, for the task worker: the live figures of the round's year and of the years
-    whose imputation rests on it, for whatever is stored. With `unit_codes`, only the variables those units answer
-    (and the later years each unit is still imputed in); without, every stored variable. With `data_version`, the
-    pinned figures of that data version of the round are rebuilt instead (services.versions.pin), and without
-    `unit_codes` a data version that has no pinned figures yet is pinned too. Idempotent; a
-    round the statistics do not use (a pulse survey, an older round of the year) gives an empty Result."""
+def recompute_live(round_id: int, unit_codes: Sequence[str] | None = None, rule: str | None = None) -> Result:
+    """The live half of services.recompute (services.versions): the live figures of what a change touched, for
+    whatever is stored. With `unit_codes`, only the variables those units answer (and the years each unit's
+    figure is carried to); without, the round's year, every later year and the first year."""
     rule = checked_rule(rule)
     rounds = annual_rounds()
     round_obj = next((r for r in rounds.values() if r.pk == round_id), None)
     if round_obj is None:
         return Result()
-    if data_version is not None:
-        from kartlegg.analytics.services import versions as services_versions
-
-        return services_versions.pin(round_obj, data_version, rule=rule, rebuild=True)
     cat = catalogue(rounds)
     if unit_codes is None:
         years = [y for y in sorted(rounds) if y >= round_obj.year or y == min(rounds)]
         plan = update_plan(rule, list(cat.variables.values()), years)
-        result = Result() if plan is None else run(plan, rounds, cat)
-        if plan is not None:
-            # A lock or a correction made a data version: pin its figures (nothing to do when they are stored).
-            from kartlegg.analytics.services import versions as services_versions
-
-            services_versions.pin_missing(rule)
-        return result
+        return Result() if plan is None else run(plan, rounds, cat)
     codes = set(
         Answer.objects.filter(response__round_id=round_id, response__unit__code__in=list(unit_codes)).values_list(
             "variable", flat=True
@@ -448,12 +427,6 @@ def recompute(
         touched.update(affected_years(geo, data, cat, unit, round_obj.year, plan.variables))
     plan.years = sorted(touched)
     return run(plan, rounds, cat, geo, data=data)
-
-
-def recompute_for_response(response: Response, rule: str | None = None) -> Result:
-    """After one unit's answers changed: recompute the variables it answers, for its year and the years whose
-    imputation rests on it, for whatever is stored of them. Reads only those variables."""
-    return recompute(response.round_id, [response.unit.code], rule=rule)
 
 
 # --- cold slices ---------------------------------------------------------------------------------------------------
@@ -475,31 +448,15 @@ def is_warm(variable: Variable, rule: str, structure: int, level: str, years: It
     return stored >= set(wanted)
 
 
-def ensure(
-    variable: Variable,
-    rule: str,
-    structure: int,
-    level: str,
-    years: Iterable[int],
-    keys: dict[int, str] | None = None,
-) -> bool:
-    """Compute and store the variable (every year, this structure, every level) if the slice is cold: the live
-    figures, and each pinned version `keys` names ({year: "v2"}, from services_access.version_keys). Returns
-    whether it computed."""
-    chosen = {y: (keys or {}).get(y, LIVE) for y in years}
-    live = [y for y, key in chosen.items() if key == LIVE]
-    computed = False
-    if live and not is_warm(variable, rule, structure, level, live):
-        rounds = annual_rounds()
-        cat = catalogue(rounds)
-        run(Plan([variable], sorted(set(rounds) & set(variable.codes)), [structure], rule, every_level), rounds, cat)
-        computed = True
-    pinned = {y: key for y, key in chosen.items() if key != LIVE}
-    if pinned:
-        from kartlegg.analytics.services import versions as services_versions
-
-        computed = services_versions.ensure_pinned(variable, rule, structure, level, pinned) or computed
-    return computed
+def ensure_live(variable: Variable, rule: str, structure: int, level: str, years: Iterable[int]) -> bool:
+    """Compute and store the variable's live figures (every year, this structure, every level) if the slice is cold
+    (services.ensure also covers the pinned versions). Returns whether it computed."""
+    if is_warm(variable, rule, structure, level, years):
+        return False
+    rounds = annual_rounds()
+    cat = catalogue(rounds)
+    run(Plan([variable], sorted(set(rounds) & set(variable.codes)), [structure], rule, every_level), rounds, cat)
+    return True
 
 
 def iter_levels() -> Iterator[str]:

@@ -158,6 +158,59 @@ def ensure_pinned(variable: Variable, rule: str, structure: int, level: str, pin
     return computed
 
 
+# --- the entry points that cover live and pinned figures (services re-exports them) ----------------------------
+
+
+def recompute(
+    round_id: int, unit_codes: Sequence[str] | None = None, data_version: int | None = None, rule: str | None = None
+) -> Result:
+    """Recompute what a change touched, for the task worker: the live figures of the round's year and of the years
+    whose imputation rests on it, for whatever is stored. With `unit_codes`, only the variables those units answer
+    (and the later years each unit is still imputed in, and the first year); without, every stored variable of the
+    round's year, every later year and the first year, and then any data version that has no pinned figures yet
+    (a lock or a correction made it). With `data_version`, the pinned figures of that data version of the round are
+    rebuilt instead, from their stored basis. Idempotent; a round the statistics do not use (a pulse survey, an
+    older round of the year) gives an empty Result."""
+    rule = services.checked_rule(rule)
+    if data_version is not None:
+        round_obj = next((r for r in services.annual_rounds().values() if r.pk == round_id), None)
+        return Result() if round_obj is None else pin(round_obj, data_version, rule=rule, rebuild=True)
+    result = services.recompute_live(round_id, unit_codes, rule)
+    if unit_codes is None and result.years:
+        pin_missing(rule)
+    return result
+
+
+def recompute_for_round(round_obj: Round, rule: str | None = None) -> Result:
+    """After a round is locked or corrected: its year, every later year and the first year, then the new pin."""
+    return recompute(round_obj.pk, rule=rule)
+
+
+def recompute_for_response(response: Any, rule: str | None = None) -> Result:
+    """After one unit's answers changed: the variables it answers, for its year and the years resting on it."""
+    return recompute(response.round_id, [response.unit.code], rule=rule)
+
+
+def ensure(
+    variable: Variable,
+    rule: str,
+    structure: int,
+    level: str,
+    years: Iterable[int],
+    keys: dict[int, str] | None = None,
+) -> bool:
+    """Compute and store the variable (every year, this structure, every level) if the slice is cold: the live
+    figures, and each pinned version `keys` names ({year: "v2"}, from access.version_keys). Returns whether it
+    computed."""
+    chosen = {y: (keys or {}).get(y, LIVE) for y in years}
+    live = [y for y, key in chosen.items() if key == LIVE]
+    computed = bool(live) and services.ensure_live(variable, rule, structure, level, live)
+    pinned = {y: key for y, key in chosen.items() if key != LIVE}
+    if pinned:
+        computed = ensure_pinned(variable, rule, structure, level, pinned) or computed
+    return computed
+
+
 # --- what a year has, for the API and the pages ---------------------------------------------------------------------
 
 
