@@ -150,7 +150,8 @@ def read_series(variable: Variable, measure: str, level: str, years: tuple[int, 
     cells = {k: Fig(c.value, c.status, c.n) for k, c in table.cells.items()}
     imputed: dict[int, int] = {}
     if level == NATION and measure == SUM:
-        imputed = imputed_counts(table.request)
+        # (units that did not report, of them imputed, still missing) per year: the report counts the imputed.
+        imputed = {y: counts[1] for y, counts in imputed_counts(table.request).items() if counts[1]}
     return Series(
         variable=variable.code, label=variable.label, measure=measure, level=level, unit=table.unit,
         decimals=table.decimals, regions=list(table.regions), cells=cells, breaks=list(variable.breaks),
