@@ -241,11 +241,7 @@ def _create_rows(version: QuestionnaireVersion, data: dict[str, Any]) -> None:
 
 
 def _line(item: dict[str, Any]) -> dict[str, str]:
-<<<<<<< HEAD
-    return {key: str(item[key]) for key in ("code", "label", "help", "continues", "merges") if item.get(key)}
-=======
-    return {key: str(item[key]) for key in ("code", "label", "help", "continues", "changed") if item.get(key)}
->>>>>>> d9a2c26 (Statistics you can publish (issue 11, core): pinned data versions, complete across reforms, breaks everywhere)
+    return {key: str(item[key]) for key in ("code", "label", "help", "continues", "merges", "changed") if item.get(key)}
 
 
 # ---------------------------------------------------------------------------------------------------- access
