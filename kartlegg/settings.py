@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kartlegg.responses",
     "kartlegg.analytics",
     "kartlegg.quality",
+    "kartlegg.freetext",
     "kartlegg.demo",
     "kartlegg.portal",
     "kartlegg.reports",
@@ -269,6 +270,11 @@ def _default_reference_dir() -> Path:
 KARTLEGG_REFERENCE_DIR = Path(os.environ.get("KARTLEGG_REFERENCE_DIR", str(_default_reference_dir())))
 # Marks every page and export as built on invented data. Off unless set: `make demo` sets it.
 KARTLEGG_DEMO_MODE = env_bool("KARTLEGG_DEMO_MODE", False)
+# Free-text summaries: the quantifier scale from the top, ">" strictly more than (docs/freetext.md).
+KARTLEGG_FREETEXT_SCALE = os.environ.get(
+    "KARTLEGG_FREETEXT_SCALE", ">=90:nesten alle;>50:de fleste;>=25:mange;>=10:flere;>=0:noen"
+)
+KARTLEGG_FREETEXT_NOUN = os.environ.get("KARTLEGG_FREETEXT_NOUN", "kommuner")  # "Nesten alle kommuner beskriver …"
 # How long an invitation link stays valid, and on which days before the deadline reminders go out.
 KARTLEGG_INVITATION_DAYS = int(os.environ.get("KARTLEGG_INVITATION_DAYS", "30"))
 KARTLEGG_REMINDER_DAYS = tuple(int(x) for x in env_list("KARTLEGG_REMINDER_DAYS", "7,2,0"))

@@ -17,6 +17,7 @@ urlpatterns = [
     path("skjema/", include("kartlegg.surveys.urls")),
     path("innsamling/", include("kartlegg.responses.urls")),
     path("kvalitet/", include("kartlegg.quality.urls")),
+    path("fritekst/", include("kartlegg.freetext.urls")),
     path("statistikk/", include("kartlegg.analytics.urls")),
     path("oppgaver/", include("kartlegg.jobs.urls")),
     path("rapporter/", include("kartlegg.reports.urls")),

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
+from kartlegg.freetext.demo import add_demo_coding
 from kartlegg.surveys import engine
 from kartlegg.surveys.models import QuestionnaireVersion
 
@@ -208,6 +209,7 @@ def make_demo_data(
         if version.year in years:
             result.pulse_rounds += _pulse_waves(seed, version, units_by_year[version.year], result)
             tick(f"puls {version.year}")
+    add_demo_coding(result.rounds, result.covid_themes, seed)
     return result
 
 

@@ -1,0 +1,1 @@
+"""The free-text app's services: codebooks, coding, suggestions, agreement and summaries."""
