@@ -9,6 +9,7 @@ from django.shortcuts import render
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from kartlegg.analytics.api import PARAMETERS as STATISTICS_PARAMETERS
 from kartlegg.analytics.api import router as analytics_router
 from kartlegg.geography.api import router as geography_router
 from kartlegg.quality.api import router as quality_router
@@ -26,6 +27,47 @@ class LocalSwagger(Swagger):
 
 
 api = NinjaAPI(
+
+class KartleggAPI(NinjaAPI):
+    """The API whose OpenAPI document also states the strict query parameters that the views check by hand (enums and
+    patterns, kartlegg.analytics.api_params), so the document says what the server enforces."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path, item in schema.get("paths", {}).items():
+            extra = OPENAPI_PARAMETERS.get(path.removeprefix("/api/v1"), {})
+            for operation in item.values():
+                for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                    if parameter.get("in") == "query" and parameter.get("name") in extra:
+                        parameter["schema"] = {**parameter.get("schema", {}), **extra[parameter["name"]]}
+                        for key in ("anyOf", "minimum", "maximum"):
+                            parameter["schema"].pop(key, None)
+                        parameter["schema"]["type"] = "string"
+                # Any operation with parameters can answer 400 (validation_error below names the parameter).
+                if isinstance(operation, dict) and (operation.get("parameters") or operation.get("requestBody")):
+                    responses = operation.setdefault("responses", {})
+                    if 400 not in responses and "400" not in responses:
+                        responses[400] = BAD_REQUEST
+        return schema
+
+
+BAD_REQUEST = {
+    "description": "A parameter or the body is not valid; the error names it.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"error": {"type": "string"}, "details": {"type": "array", "items": {"type": "object"}}},
+                "required": ["error"],
+            }
+        }
+    },
+}
+# Query parameters whose OpenAPI schema is stricter than their Python type, by path under /api/v1.
+YEAR = {"year": {"pattern": "^[0-9]{4}$"}}
+OPENAPI_PARAMETERS = {"/statistics/{variable}": STATISTICS_PARAMETERS, "/municipalities": YEAR, "/units": YEAR}
+
+api = KartleggAPI(
     title="kartlegg API",
     version="1",
     description="Open API for kartlegg: reference geography, questionnaires, responses and statistics.",

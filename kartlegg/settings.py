@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kartlegg.analytics",
     "kartlegg.quality",
     "kartlegg.freetext",
+    "kartlegg.ops",
     "kartlegg.demo",
     "kartlegg.portal",
     "kartlegg.reports",
@@ -314,6 +315,9 @@ CACHES = {
         "LOCATION": os.environ.get("KARTLEGG_JOBS_CACHE_DIR", str(BASE_DIR / "var" / "jobs")),
     },
 }
+# Seconds between a task worker's heartbeats (manage.py run_worker); six missed beats and /healthz says it is down,
+# and its unfinished tasks are run again by another worker.
+KARTLEGG_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("KARTLEGG_WORKER_HEARTBEAT_SECONDS", "5"))
 # Seconds a statistics recompute waits for more changes to the same round before it runs (they join it).
 KARTLEGG_RECOMPUTE_DELAY = float(os.environ.get("KARTLEGG_RECOMPUTE_DELAY", "10"))
 

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from kartlegg.api import api
-from kartlegg.lib.health import healthz
+from kartlegg.ops.health import healthz
 from kartlegg.portal import views as portal
 
 urlpatterns = [

@@ -36,6 +36,7 @@ LAYERS = [
     "reports",
     "demo",
     "portal",
+    "ops",
 ]
 TOP = "demo"  # writes to every app; unlisted (new) apps sit just below it
 

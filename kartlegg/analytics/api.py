@@ -19,7 +19,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from kartlegg.accounts.tokens import api_user
-from kartlegg.analytics import downloads, services
+from kartlegg.analytics import api_params, downloads, services
 from kartlegg.analytics import levels as lv
 from kartlegg.analytics.catalogue import ALIASES, MEASURE_LABELS
 from kartlegg.analytics.imputation import RULES
@@ -36,6 +36,7 @@ router = Router(tags=["statistikk"])
 ALLOWED = ("level", "years", "measure", "structure", "format", "imputation", "csv", "lang", "version")
 LANGUAGES = ("nb", "nn", "en")
 FORMATS = ("jsonstat", "csv", "xlsx", "px", "notes")
+PARAMETERS = api_params.parameter_schemas(FORMATS)
 CACHE_SECONDS = 600
 
 
@@ -241,6 +242,10 @@ def variable_data(
     for name in ALLOWED:
         if len(request.GET.getlist(name)) > 1:
             raise HttpError(400, f"{name}: oppgi parameteren én gang.")
+    query_values = {name: request.GET.get(name) for name in ALLOWED}
+    problem = api_params.check(query_values, PARAMETERS)
+    if problem:
+        raise HttpError(400, problem + ".")
     kind = clean(format) or "jsonstat"
     if kind not in FORMATS:
         raise HttpError(400, f"format: ukjent format {kind[:20]!r}; gyldige er {', '.join(FORMATS)}.")

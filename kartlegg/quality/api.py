@@ -53,7 +53,7 @@ class MetricsOut(Schema):
 
 @router.get(
     "/rounds/{round_id}/qa-metrics",
-    response={200: MetricsOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: MetricsOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="How much QA follow-up a round got (analysts only)",
 )
 def qa_metrics(request: HttpRequest, round_id: int) -> Any:

@@ -120,7 +120,7 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-@router.get("/questionnaires", response=list[VersionSummaryOut], summary="Skjemaversjoner")
+@router.get("/questionnaires", response={200: list[VersionSummaryOut], 401: ErrorOut}, summary="Skjemaversjoner")
 def list_questionnaires(request: HttpRequest) -> list[dict[str, Any]]:
     """Every questionnaire version the caller may see (published ones for the public), newest first."""
     out = []
@@ -146,7 +146,7 @@ def list_questionnaires(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get(
     "/questionnaires/{version_id}",
-    response={200: VersionOut, 400: ErrorOut, 404: ErrorOut},
+    response={200: VersionOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Én skjemaversjon i sin helhet",
     url_name="get_questionnaire",
 )
