@@ -214,7 +214,8 @@ def test_role_matrix(world: dict[str, Any], role: str) -> None:
                     f"{method.upper()} {url} ({name}, {kind}) as {role}: {response.status_code}, not refused"
                 )
             placeholder = any(f"<int:{key}>" in route for key in PLACEHOLDERS)
-            if allowed and access == "read" and _refused(response) and response.status_code not in (302, 405):
-                if not (response.status_code == 404 and (kind == PUBLIC or placeholder)):
-                    problems.append(f"GET {url} ({name}, {kind}) as {role}: refused with {response.status_code}")
+            expected_404 = response.status_code == 404 and (kind == PUBLIC or placeholder)
+            served = not _refused(response) or response.status_code in (302, 405) or expected_404
+            if allowed and access == "read" and not served:
+                problems.append(f"GET {url} ({name}, {kind}) as {role}: refused with {response.status_code}")
     assert not problems, "\n".join(problems)
