@@ -38,7 +38,10 @@ demo: install
 	SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py setup_demo --seed $(SEED)
 	@# One worker runs the background jobs beside the web server; the trap stops it when the server stops.
 	@# Not DEBUG: unknown addresses get the site's own 404 page; WhiteNoise serves the collected static files.
-	$(PY) manage.py db_worker --no-reload --queue-name '*' & worker=$$!; \
+	@# Without DEBUG the web process needs a SECRET_KEY: the demo makes one once and keeps it in var/ (not in git).
+	@mkdir -p var; test -s var/demo-secret-key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/demo-secret-key
+	export SECRET_KEY=$${SECRET_KEY:-$$(cat var/demo-secret-key)}; \
+	$(PY) manage.py run_worker --queue-name '*' & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=0 SECURE_COOKIES=0 $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -26,8 +26,6 @@ class LocalSwagger(Swagger):
         return render(request, "api/swagger.html", {"swagger_settings": settings, "api": api, "add_csrf": True})
 
 
-api = NinjaAPI(
-
 class KartleggAPI(NinjaAPI):
     """The API whose OpenAPI document also states the strict query parameters that the views check by hand (enums and
     patterns, kartlegg.analytics.api_params), so the document says what the server enforces."""
