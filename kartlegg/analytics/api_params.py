@@ -12,11 +12,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kartlegg.analytics import levels as lv
 from kartlegg.analytics.catalogue import MEASURE_LABELS
 from kartlegg.analytics.downloads import CSV_VARIANTS
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.params import AS_REPORTED_WORDS, MAX_PARAM
-from kartlegg.analytics.services.read import LEVEL_CHOICES
 
 _YEAR_OR_RANGE = "[0-9]{4}(-[0-9]{4})?"
 YEARS_PATTERN = f"^{_YEAR_OR_RANGE}(,{_YEAR_OR_RANGE})*$"
@@ -26,7 +26,7 @@ STRUCTURE_PATTERN = "^([0-9]{4}|" + "|".join(AS_REPORTED_WORDS) + ")$"
 def parameter_schemas(formats: Sequence[str]) -> dict[str, dict[str, Any]]:
     """JSON Schema of each query parameter (for Query(json_schema_extra=...)) and for the check below."""
     return {
-        "level": {"enum": list(LEVEL_CHOICES)},
+        "level": {"enum": list(lv.LEVELS)},  # kostra_group only when loaded: else a 400 naming it
         "years": {"pattern": YEARS_PATTERN, "maxLength": MAX_PARAM},
         "measure": {"enum": list(MEASURE_LABELS)},
         "structure": {"pattern": STRUCTURE_PATTERN},
