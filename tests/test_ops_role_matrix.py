@@ -115,6 +115,7 @@ ROUTES = {
     "api:qa_metrics": ANALYST,
     "api:catalogue": PUBLIC,
     "api:variable_data": PUBLIC,
+    "api:year_versions": PUBLIC,
 }
 ROLES = ("anonymous", "respondent_elsewhere", "reviewer_elsewhere", "analyst")
 # Which roles a class lets through, for reading and for writing.
@@ -179,6 +180,7 @@ def world() -> dict[str, Any]:
             "query_id": 999999,
             "job_id": 999999,
             "pk": 999999,
+            "year": 2024,
             "variable": "arsverk_voksne",
         },
         "users": {

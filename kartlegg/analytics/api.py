@@ -136,7 +136,7 @@ def catalogue(request: HttpRequest, lang: str | None = None) -> CatalogueOut:
     )
 
 
-class VersionOut(Schema):
+class StatisticsVersionOut(Schema):
     version: str
     number: int | None
     created_at: str | None
@@ -151,7 +151,7 @@ class YearVersionsOut(Schema):
     year: int
     published_version: str | None
     correction_note: str
-    versions: list[VersionOut]
+    versions: list[StatisticsVersionOut]
 
 
 @router.get(
@@ -183,7 +183,7 @@ def year_versions(request: HttpRequest, year: int) -> YearVersionsOut:
         published_version=public.version_key if public is not None else None,
         correction_note=public.correction_note if public is not None else "",
         versions=[
-            VersionOut(
+            StatisticsVersionOut(
                 version=v.key,
                 number=v.number,
                 created_at=v.created_at.isoformat() if v.created_at else None,
