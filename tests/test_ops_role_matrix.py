@@ -100,6 +100,25 @@ ROUTES = {
     "reports:progress": ANALYST,
     "reports:edit": ANALYST,
     "reports:status": ANALYST,
+    "freetext:add_code": ANALYST,
+    "freetext:add_theme": ANALYST,
+    "freetext:agreement": ANALYST,
+    "freetext:assign": ANALYST,
+    "freetext:codebook": ANALYST,
+    "freetext:coder": ANALYST,
+    "freetext:download": ANALYST,
+    "freetext:edit_code": ANALYST,
+    "freetext:export": ANALYST,
+    "freetext:history": ANALYST,
+    "freetext:import_into": ANALYST,
+    "freetext:index": ANALYST,
+    "freetext:merge": ANALYST,
+    "freetext:quotes": ANALYST,
+    "freetext:resolve": ANALYST,
+    "freetext:save": ANALYST,
+    "freetext:split": ANALYST,
+    "freetext:summary": ANALYST,
+    "freetext:undo": ANALYST,
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
     "api:api-root": PUBLIC,
@@ -130,7 +149,7 @@ REFUSED = {401, 403, 404, 405}
 # Query strings a route needs to show anything.
 QUERIES = {"responses:history": "?v=A_navn"}
 # Ids the matrix does not create objects for: a 404 for them is the expected answer even for an analyst.
-PLACEHOLDERS = ("query_id", "job_id", "flag_id", "pk")
+PLACEHOLDERS = ("query_id", "job_id", "flag_id", "pk", "book_id", "code_id", "answer_id")
 
 
 def url_patterns() -> list[tuple[str, str]]:
@@ -181,6 +200,9 @@ def world() -> dict[str, Any]:
             "job_id": 999999,
             "pk": 999999,
             "year": 2024,
+            "book_id": 999999,
+            "code_id": 999999,
+            "answer_id": 999999,
             "variable": "arsverk_voksne",
         },
         "users": {
