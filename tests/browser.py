@@ -11,6 +11,7 @@ session loaded once for every other test.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,7 +56,7 @@ _SHARED: dict[str, Any] = {"users": 0}
 @pytest.fixture(scope="session")
 def chromium_browser() -> Iterator[Any]:
     """One headless Chromium for the whole session."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = importlib.import_module("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         # Never skip silently: a run without Chromium has not tested the pages.
         pytest.fail(f"{CHROMIUM} is not installed: run `sudo apt-get install -y chromium` (as .ci/run does)")
@@ -72,6 +73,7 @@ def chromium_browser() -> Iterator[Any]:
         if _SHARED["users"] == 0:
             _SHARED.pop("chromium").close()
             _SHARED.pop("playwright").stop()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
@@ -52,7 +53,7 @@ def test_catalogue_lists_variables_levels_measures_and_years(client: Client, sur
 
 
 def test_jsonstat_reads_back_with_pyjstat_into_the_stored_numbers(client: Client, survey: SmallSurvey) -> None:
-    pyjstat = pytest.importorskip("pyjstat.pyjstat")
+    pyjstat = importlib.import_module("pyjstat.pyjstat")
     response = get(client, "/arsverk_voksne?level=county&years=2019-2024&structure=own")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")

@@ -155,6 +155,8 @@ def test_check_deploy_is_clean_under_production_settings() -> None:
         "ALLOWED_HOSTS": "kartlegg.example.no",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    # The browser tests of the same session allow sync calls inside Playwright's loop; a deployment never does.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
