@@ -4,8 +4,8 @@ the 2020 merge into 1507 Ålesund and its 2024 split into 1508/1580 happen."""
 
 from __future__ import annotations
 
-import importlib
 import datetime as dt
+import importlib
 import math
 import random
 from collections import defaultdict

@@ -3,8 +3,8 @@ with the level's codes, PC-Axis, JSON-stat, and the N behind a share in each of 
 
 from __future__ import annotations
 
-import importlib
 import csv
+import importlib
 import io
 import json
 from typing import Any

@@ -4,8 +4,8 @@ read back from JSON-stat, and recompute incrementally exactly as from scratch.""
 
 from __future__ import annotations
 
-import importlib
 import csv
+import importlib
 import json
 import math
 from collections.abc import Iterator
