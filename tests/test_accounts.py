@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from kartlegg.accounts.models import AuditEvent, Channel, audit
-from kartlegg.accounts.permissions import Access, can_access_unit, check_unit_access, require_analyst
+from kartlegg.accounts.permissions import Access, can_access_unit, check_unit_access, require_analyst, unit_filter
 from kartlegg.accounts.tokens import TokenAuth, create_token, user_for_token
 
 from .factories import PASSWORD, make_analyst, make_respondent, make_reviewer
@@ -86,6 +86,37 @@ def test_permission_matrix(who: str, unit: str, county: str, access: Access, all
     if not allowed:
         with pytest.raises(PermissionDenied):
             check_unit_access(user, unit, county, access)
+
+
+@pytest.mark.parametrize("access", [Access.VIEW, Access.EDIT])
+def test_unit_filter_lets_through_exactly_the_units_that_can_access_unit_allows(access: Access) -> None:
+    """The queryset form of the rule agrees with the one-unit form, unit by unit, for every kind of user."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from kartlegg.accounts.models import Role
+    from kartlegg.geography.models import ReportingUnit
+
+    from .factories import make_user
+
+    units = ReportingUnit.objects.filter(year=2024)
+    pairs = list(units.values_list("code", "county_code"))
+    users = {
+        "analyst": make_analyst(),
+        "respondent": make_respondent("4601", "030101"),
+        "reviewer": make_reviewer("46"),
+        "reviewer without county": make_user(Role.REVIEWER),
+        "inactive analyst": make_analyst(is_active=False),
+        "anonymous": AnonymousUser(),
+    }
+    seen = {}
+    for name, user in users.items():
+        allowed = {code for code, county in pairs if can_access_unit(user, code, county, access)}
+        seen[name] = set(units.filter(unit_filter(user, access, prefix="")).values_list("code", flat=True))
+        assert seen[name] == allowed, name
+    assert len(seen["analyst"]) == len(pairs) > 300
+    assert seen["respondent"] == {"4601", "030101"}
+    assert len(seen["reviewer"]) == (0 if access is Access.EDIT else len({c for c, county in pairs if county == "46"}))
+    assert seen["reviewer without county"] == seen["inactive analyst"] == seen["anonymous"] == set()
 
 
 def test_inactive_analyst_has_no_access() -> None:

@@ -126,3 +126,40 @@ def test_round_pages_are_for_analysts_and_reviewers_see_their_county(world) -> N
     mine = respondent.get(reverse("responses:index")).content.decode()
     assert "4601" in mine and "030101" not in mine
     assert services.responses_for_user(make_reviewer("03"), world["round"]).filter(unit__code="4601").count() == 0
+
+
+def test_round_gate_lets_analysts_manage_and_logged_in_users_view(world) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import AnonymousUser
+
+    round_id = world["round"].pk
+    reviewer, respondent = make_reviewer("46"), make_respondent("4601")
+    assert services.get_round_for_user(world["analyst"], round_id, Access.EDIT).pk == round_id
+    assert services.get_round_for_user(reviewer, str(round_id)).pk == round_id
+    assert services.get_round_for_user(respondent, round_id, Access.VIEW).pk == round_id
+    for user in (reviewer, respondent, make_analyst(is_active=False), AnonymousUser()):
+        with pytest.raises(PermissionDenied):
+            services.get_round_for_user(user, round_id, Access.EDIT)
+        with pytest.raises(PermissionDenied):  # 403 before 404: the answer does not tell whether the round exists
+            services.get_round_for_user(user, 999_999, Access.EDIT)
+    for user in (make_analyst(is_active=False), AnonymousUser(), None):
+        with pytest.raises(PermissionDenied):
+            services.get_round_for_user(user, round_id)
+    for bad in (999_999, "x", None):
+        with pytest.raises(Http404):
+            services.get_round_for_user(world["analyst"], bad, Access.EDIT)
+
+
+def test_round_lists_show_only_the_units_each_user_may_see(world) -> None:  # type: ignore[no-untyped-def]
+    round_obj = world["round"]
+
+    def seen(user) -> set[str]:  # type: ignore[no-untyped-def]
+        return set(services.responses_for_user(user, round_obj).values_list("unit__code", flat=True))
+
+    assert {"4601", "030101"} <= seen(world["analyst"])
+    assert seen(make_respondent("4601")) == {"4601"}
+    assert seen(make_respondent("4601", "030101")) == {"4601", "030101"}
+    reviewer = seen(make_reviewer("46"))
+    assert "4601" in reviewer and "030101" not in reviewer
+    assert all(code.startswith("46") for code in reviewer)
+    assert seen(make_analyst(is_active=False)) == set()
+    assert seen(make_respondent()) == set()

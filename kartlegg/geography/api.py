@@ -14,7 +14,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from . import services
-from .models import County, Municipality, ReportingUnit
+from .models import Municipality, ReportingUnit
 from .views import YearError, parse_year
 
 router = Router(tags=["geografi"])
@@ -115,10 +115,6 @@ def _county(code: str, counties: dict[str, str]) -> CodeName:
     return CodeName(code=code, name=counties.get(code, ""))
 
 
-def _counties(year: int) -> dict[str, str]:
-    return dict(County.objects.filter(year=year).values_list("code", "name"))
-
-
 @router.get(
     "/municipalities",
     response={200: MunicipalityList, 400: ErrorOut},
@@ -131,7 +127,7 @@ def _counties(year: int) -> dict[str, str]:
 )
 def municipalities(request: HttpRequest, year: int = Query(..., description=YEAR_DESCRIPTION)) -> MunicipalityList:
     checked = checked_year(request)
-    counties = _counties(checked)
+    counties = services.county_names(checked)
     rows = list(services.municipalities_for_year(checked))
     # A municipality without its own HF (Oslo) takes its HF areas, and its RHF if they agree, from its bydeler.
     split = {m.code for m in rows if not m.hf_code}
@@ -177,7 +173,7 @@ def municipalities(request: HttpRequest, year: int = Query(..., description=YEAR
 )
 def units(request: HttpRequest, year: int = Query(..., description=YEAR_DESCRIPTION)) -> UnitList:
     checked = checked_year(request)
-    counties = _counties(checked)
+    counties = services.county_names(checked)
     out = [
         UnitOut(
             code=u.code,

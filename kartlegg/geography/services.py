@@ -12,7 +12,7 @@ from django.http import Http404
 
 from kartlegg.accounts.permissions import Access, check_unit_access
 from kartlegg.geography import logic
-from kartlegg.geography.models import CodeChange, Municipality, Population, ReportingUnit, UnitKind
+from kartlegg.geography.models import CodeChange, County, Municipality, Population, ReportingUnit, UnitKind
 
 
 def available_years() -> list[int]:
@@ -23,6 +23,16 @@ def available_years() -> list[int]:
 def units_for_year(year: int) -> QuerySet[ReportingUnit]:
     """The units that report in `year` (Oslo through bydeler 01–15), ordered by code."""
     return ReportingUnit.objects.filter(year=year).order_by("code")
+
+
+def county_names(year: int) -> dict[str, str]:
+    """The counties of `year`: code → name, ordered by code."""
+    return dict(County.objects.filter(year=year).order_by("code").values_list("code", "name"))
+
+
+def county_choices(year: int) -> list[tuple[str, str]]:
+    """The counties of `year` as form choices: (code, "code name"), ordered by code."""
+    return [(code, f"{code} {name}") for code, name in county_names(year).items()]
 
 
 def municipalities_for_year(year: int) -> QuerySet[Municipality]:

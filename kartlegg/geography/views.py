@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 from kartlegg.lib.exports import csv_bytes, xlsx_bytes
 
 from . import logic, maps, services
-from .models import Boundary, County, ReferenceLoad, ReportingUnit
+from .models import Boundary, ReferenceLoad, ReportingUnit
 
 SOURCE_CREDIT = "Kilde: SSB, Kartverket, SKDE"
 MAX_QUERY_LENGTH = 100
@@ -83,10 +83,6 @@ class UnitMap:
     legend: list[maps.LegendEntry]
     boundary: str
     unmatched: list[str]  # municipalities of the year that the boundary file does not have
-
-
-def county_names(year: int) -> dict[str, str]:
-    return dict(County.objects.filter(year=year).values_list("code", "name"))
 
 
 def filter_units(units: QuerySet[ReportingUnit], query: str, county: str) -> QuerySet[ReportingUnit]:
@@ -246,7 +242,7 @@ def units(request: HttpRequest) -> HttpResponse:
     if error is not None:
         return error
     assert year is not None  # _year_or_error gives a year whenever it gives no error response
-    counties = county_names(year)
+    counties = services.county_names(year)
     filters = read_filters(request, year, counties)
     all_units = services.units_for_year(year)
     rows = unit_rows(filter_units(all_units, filters.query, filters.county), counties)

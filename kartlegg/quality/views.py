@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kartlegg.accounts.permissions import require_analyst
-from kartlegg.geography.models import County
+from kartlegg.accounts.permissions import Access, require_analyst
+from kartlegg.geography.services import county_choices
 from kartlegg.jobs.services import with_job
 from kartlegg.responses import services as responses
 from kartlegg.responses.models import Response, Round
@@ -31,19 +31,14 @@ PAGE_SIZE = 100
 
 
 def _round(request: HttpRequest, round_id: int) -> Round:
-    require_analyst(request.user)
-    return get_object_or_404(Round.objects.select_related("version__survey"), pk=round_id)
-
-
-def _counties(round_obj: Round) -> list[tuple[str, str]]:
-    return [(c.code, f"{c.code} {c.name}") for c in County.objects.filter(year=round_obj.year).order_by("code")]
+    return responses.get_round_for_user(request.user, round_id, Access.EDIT)
 
 
 def _filtered(request: HttpRequest, round_obj: Round) -> tuple[QueueFilterForm, Any]:
     data = request.GET.copy()
     if "state" not in data:
         data["state"] = ACTIVE_FILTER
-    form = QueueFilterForm(data, counties=_counties(round_obj))
+    form = QueueFilterForm(data, counties=county_choices(round_obj.year))
     flags = services.flags_for_analyst(request.user, round_obj)
     if form.is_valid():
         flags = form.filter(flags)

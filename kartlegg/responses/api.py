@@ -17,7 +17,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from kartlegg.accounts.models import Channel
-from kartlegg.accounts.permissions import Access
+from kartlegg.accounts.permissions import Access, unit_filter
 from kartlegg.accounts.tokens import API_AUTH
 
 from . import services
@@ -126,6 +126,16 @@ def _round_id(value: int) -> int:
     return value
 
 
+def _round(request: HttpRequest, round_id: int, access: Access) -> Round:
+    """The one gate for rounds (services.get_round_for_user), with its exceptions as JSON errors."""
+    try:
+        return services.get_round_for_user(request.user, _round_id(round_id), access)
+    except Http404:
+        raise HttpError(404, "Fant ikke runden.") from None
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc) or "Du har ikke tilgang til runden.") from None
+
+
 def _response(request: HttpRequest, round_id: int, unit_code: str, access: Access) -> Response:
     """The one gate (services.get_response_for_user), with its exceptions as JSON errors."""
     try:
@@ -159,8 +169,7 @@ def list_rounds(request: HttpRequest) -> Any:
     user = request.user
     rounds = Round.objects.select_related("version__survey")
     if not (getattr(user, "is_analyst", False) or getattr(user, "is_reviewer", False)):
-        codes = user.unit_codes() if getattr(user, "is_respondent", False) else set()  # type: ignore[union-attr]
-        rounds = rounds.filter(responses__unit__code__in=codes).distinct()
+        rounds = rounds.filter(unit_filter(user, Access.VIEW, prefix="responses__unit__")).distinct()
     return [
         {
             "id": r.pk,
@@ -184,10 +193,7 @@ def list_rounds(request: HttpRequest) -> Any:
     summary="Status of every response in a round the caller may see",
 )
 def list_responses(request: HttpRequest, round_id: int) -> Any:
-    try:
-        round_obj = Round.objects.get(pk=_round_id(round_id))
-    except Round.DoesNotExist:
-        raise HttpError(404, "Fant ikke runden.") from None
+    round_obj = _round(request, round_id, Access.VIEW)
     rows = services.responses_for_user(request.user, round_obj).order_by("unit__code")
     return [
         {

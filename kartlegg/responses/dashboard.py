@@ -18,7 +18,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kartlegg.geography.models import County
+from kartlegg.geography import services as geography
 
 from .models import Response, ResponseStatus, Round
 
@@ -69,7 +69,7 @@ def apply_filters(responses: QuerySet[Response], filters: Filters) -> QuerySet[R
 
 
 def county_names(round_obj: Round) -> dict[str, str]:
-    return dict(County.objects.filter(year=round_obj.year).order_by("code").values_list("code", "name"))
+    return geography.county_names(round_obj.year)
 
 
 # --- response rate ----------------------------------------------------------------------------------------------------

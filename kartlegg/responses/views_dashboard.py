@@ -15,12 +15,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kartlegg.accounts.permissions import is_staff_reader, require_analyst
+from kartlegg.accounts.permissions import Access, is_staff_reader
 from kartlegg.lib.exports import csv_bytes
 from kartlegg.lib.numbers import format_percent
 
@@ -34,7 +34,7 @@ REMIND_PREVIEW = 50
 def _round_for_reader(request: HttpRequest, round_id: int) -> Round:
     if not is_staff_reader(request.user):
         raise PermissionDenied(_("Bare analytikere og fylkeslesere har tilgang til oversikten."))
-    return get_object_or_404(Round.objects.select_related("version__survey"), pk=round_id)
+    return services.get_round_for_user(request.user, round_id, Access.VIEW)
 
 
 def _filtered(request: HttpRequest, round_obj: Round, params: Any) -> tuple[Any, Any, dashboard.Filters, dict]:
@@ -123,8 +123,7 @@ def status_csv(request: HttpRequest, round_id: int) -> HttpResponse:
 @login_required
 def remind(request: HttpRequest, round_id: int) -> HttpResponse:
     """Step 1 shows who would be reminded; step 2 (confirm=1) sends. Only units that have not submitted."""
-    require_analyst(request.user)
-    round_obj = get_object_or_404(Round, pk=round_id)
+    round_obj = services.get_round_for_user(request.user, round_id, Access.EDIT)
     _visible, selected, filters, _names = _filtered(request, round_obj, request.POST)
     targets = selected.exclude(status=ResponseStatus.SUBMITTED).select_related("unit").order_by("unit__code")
     back = _dashboard_url(round_obj, filters)
@@ -167,8 +166,7 @@ def remind(request: HttpRequest, round_id: int) -> HttpResponse:
 @login_required
 def round_export(request: HttpRequest, round_id: int, fmt: str) -> HttpResponse:
     """All answers of the round: long CSV or wide XLSX (analysts only)."""
-    require_analyst(request.user)
-    round_obj = get_object_or_404(Round.objects.select_related("version"), pk=round_id)
+    round_obj = services.get_round_for_user(request.user, round_id, Access.EDIT)
     if fmt == "csv":
         data, content_type = exports.long_csv(round_obj), "text/csv; charset=utf-8"
     elif fmt == "xlsx":

@@ -12,13 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kartlegg.accounts import idporten
-from kartlegg.accounts.permissions import is_staff_reader, require_analyst
-from kartlegg.geography.models import County
+from kartlegg.accounts.permissions import Access, is_staff_reader, require_analyst, unit_filter
+from kartlegg.geography.services import county_choices
 
 from . import invitations, services
 from .forms import InviteForm, OpenRoundForm, RemindForm
@@ -43,7 +43,7 @@ def index(request: HttpRequest) -> HttpResponse:
     mine = []
     if user.is_respondent:
         mine = list(
-            Response.objects.filter(unit__code__in=user.unit_codes())
+            Response.objects.filter(unit_filter(user, Access.VIEW))
             .select_related("round", "unit")
             .order_by("-round__opens_at", "unit__code")
         )
@@ -82,20 +82,16 @@ def round_new(request: HttpRequest) -> HttpResponse:
     return render(request, "responses/round_new.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _counties(round_obj: Round) -> list[tuple[str, str]]:
-    return [(c.code, f"{c.code} {c.name}") for c in County.objects.filter(year=round_obj.year).order_by("code")]
-
-
 @require_GET
 @login_required
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     """A round's units and their status; analysts get the actions, reviewers a read-only list of their county."""
     user: Any = request.user
-    round_obj = get_object_or_404(Round.objects.select_related("version__survey"), pk=round_id)
+    round_obj = services.get_round_for_user(user, round_id, Access.VIEW)
     if not is_staff_reader(user):
         return redirect("responses:index")
     visible = services.responses_for_user(user, round_obj)
-    filter_form = RemindForm(request.GET or None, counties=_counties(round_obj))
+    filter_form = RemindForm(request.GET or None, counties=county_choices(round_obj.year))
     responses = visible
     if filter_form.is_valid():
         responses = filter_form.filter(visible)
@@ -121,9 +117,8 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def round_invite(request: HttpRequest, round_id: int) -> HttpResponse:
-    require_analyst(request.user)
-    round_obj = get_object_or_404(Round, pk=round_id)
-    form = InviteForm(request.POST or None, counties=_counties(round_obj))
+    round_obj = services.get_round_for_user(request.user, round_id, Access.EDIT)
+    form = InviteForm(request.POST or None, counties=county_choices(round_obj.year))
     if request.method == "POST" and form.is_valid():
         targets = form.filter(Response.objects.filter(round=round_obj).select_related("unit"))
         units = {r.unit.code: r.unit for r in targets}
@@ -167,10 +162,9 @@ def round_invite(request: HttpRequest, round_id: int) -> HttpResponse:
 @login_required
 def round_remind(request: HttpRequest, round_id: int) -> HttpResponse:
     """Preview who would be reminded (GET), then remind them (POST). Units that submitted get nothing."""
-    require_analyst(request.user)
-    round_obj = get_object_or_404(Round, pk=round_id)
+    round_obj = services.get_round_for_user(request.user, round_id, Access.EDIT)
     data = request.POST if request.method == "POST" else (request.GET or None)
-    form = RemindForm(data, counties=_counties(round_obj))
+    form = RemindForm(data, counties=county_choices(round_obj.year))
     preview = None
     if form.is_valid():
         targets = form.filter(Response.objects.filter(round=round_obj).select_related("unit")).order_by("unit__code")

@@ -10,7 +10,14 @@ channel (form, API, import, admin) goes through these functions, so the rules li
 """
 
 from . import history
-from .access import NotWritable, get_response_for_user, lock_response, responses_for_user, writable_reason
+from .access import (
+    NotWritable,
+    get_response_for_user,
+    get_round_for_user,
+    lock_response,
+    responses_for_user,
+    writable_reason,
+)
 from .previous import PreviousAnswers, prefill_from_previous, previous_round, previous_values
 from .rounds import RoundError, lock_round, open_round, round_status_counts
 from .saving import (
@@ -47,6 +54,7 @@ __all__ = [
     "SubmitResult",
     "comment_codes",
     "get_response_for_user",
+    "get_round_for_user",
     "lock_response",
     "lock_round",
     "new_batch",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartlegg.accounts.models import Channel
-from kartlegg.accounts.permissions import Access, check_unit_access
+from kartlegg.accounts.permissions import Access, check_unit_access, require_analyst, unit_filter
 
 from ..models import Response, ResponseStatus, Round
 
@@ -49,18 +49,24 @@ def lock_response(response: Response, *related: str) -> Response:
     return Response.objects.select_for_update(of=("self",)).select_related(*related).get(pk=response.pk)
 
 
+def get_round_for_user(user: Any, round_id: Any, access: Access = Access.VIEW) -> Round:
+    """THE way every view and API call reaches a round. Access.EDIT (opening, inviting, reminding, QA, locking,
+    exports) is for analysts: 403 (PermissionDenied) before anything is looked up. Access.VIEW needs a logged-in
+    user; which of the round's units they then see is responses_for_user's business. 404 when there is no such
+    round."""
+    if access is Access.EDIT:
+        require_analyst(user)
+    elif not (getattr(user, "is_authenticated", False) and user.is_active):
+        raise PermissionDenied("Du må logge inn.")
+    try:
+        return Round.objects.select_related("version__survey").get(pk=round_id)
+    except (Round.DoesNotExist, ValueError, TypeError):
+        raise Http404("Fant ikke runden.") from None
+
+
 def responses_for_user(user: Any, round_obj: Round) -> Any:
     """The responses of a round this user may see (analysts all, reviewers their county, respondents their units)."""
-    qs = Response.objects.filter(round=round_obj).select_related("unit")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return qs.none()
-    if user.is_analyst:
-        return qs
-    if user.is_reviewer:
-        return qs.filter(unit__county_code=user.county_code)
-    if user.is_respondent:
-        return qs.filter(unit__code__in=user.unit_codes())
-    return qs.none()
+    return Response.objects.filter(round=round_obj).filter(unit_filter(user, Access.VIEW)).select_related("unit")
 
 
 def writable_reason(response: Response, user: Any, channel: str = Channel.FORM) -> str:
