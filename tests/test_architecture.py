@@ -7,6 +7,10 @@ running program, and fail with the file and line to fix.
   `if TYPE_CHECKING:` do not count, since they never run. A cycle hidden by a lazy import is still a cycle: move
   the shared code down (a model method, a module both sides import) instead.
 - Every `KARTLEGG_*` setting the code reads is defined in settings.py and named in the README.
+- Views and API modules reach a round only through `responses.services.get_round_for_user` (no
+  `get_object_or_404(Round, ...)`, no `Round.objects....get()/.first()`, no `Round.objects.filter(pk=...)`), and
+  only `accounts` asks a user for its units (`user.unit_codes()`): lists of units' data filter with
+  `accounts.permissions.unit_filter`.
 
 Each checker is also run on a small made-up tree, so that a broken checker cannot pass silently.
 """
@@ -220,6 +224,73 @@ def undefined_settings(root: Path, package: str, readme: Path) -> list[str]:
     return problems
 
 
+def is_view_module(path: Path) -> bool:
+    """views.py, views_*.py, api.py, api_*.py, and any module in a views/ or api/ package."""
+    return path.stem.split("_")[0] in {"views", "api"} or bool({"views", "api"} & set(path.parent.parts[-1:]))
+
+
+def _rooted_at_round_manager(node: ast.AST) -> bool:
+    """True for `Round.objects` and any chain of calls and attributes that starts with it."""
+    while True:
+        if isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Attribute):
+            if node.attr in {"objects", "_default_manager", "_base_manager"} and isinstance(node.value, ast.Name):
+                return node.value.id == "Round"
+            node = node.value
+        else:
+            return False
+
+
+def _mentions_round(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "Round") or _rooted_at_round_manager(node)
+
+
+SINGLE_ROW = {"get", "aget", "first", "afirst", "last", "alast", "earliest", "latest", "in_bulk"}
+BY_KEY = {"pk", "id", "pk__exact", "id__exact"}  # a list (pk__in a subquery) is not a fetch
+
+
+def direct_round_fetches(root: Path, package: str) -> list[str]:
+    """Places in view and API modules that fetch a Round themselves instead of through get_round_for_user."""
+    problems = []
+    for path in python_files(root, package):
+        if not is_view_module(path):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            found = False
+            if name in {"get_object_or_404", "aget_object_or_404", "get_list_or_404"}:
+                found = bool(node.args) and _mentions_round(node.args[0])
+            elif isinstance(func, ast.Attribute) and _rooted_at_round_manager(func.value):
+                found = name in SINGLE_ROW or any(k.arg in BY_KEY for k in node.keywords)
+            if found:
+                problems.append(
+                    f"{path.relative_to(root)}:{node.lineno}: fetches a Round directly; "
+                    "use responses.services.get_round_for_user(user, round_id, access)"
+                )
+    return sorted(set(problems))
+
+
+def unit_lists_outside_accounts(root: Path, package: str) -> list[str]:
+    """Calls of `.unit_codes()` outside the accounts app: a list of units' data filters with unit_filter."""
+    problems = []
+    for path in python_files(root, package):
+        if path.relative_to(root / package).parts[0] == "accounts":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "unit_codes":
+                problems.append(
+                    f"{path.relative_to(root)}:{node.lineno}: asks the user for its units; "
+                    "filter with accounts.permissions.unit_filter(user, access)"
+                )
+    return problems
+
+
 @pytest.fixture(scope="module")
 def project_imports() -> list[Import]:
     return collect(ROOT, PACKAGE)
@@ -238,6 +309,15 @@ def test_no_import_cycle_inside_an_app(project_imports: list[Import]) -> None:
 def test_every_setting_read_is_defined_and_documented() -> None:
     assert len(settings_read(ROOT, PACKAGE)) >= 5, "too few settings found: the checker is not reading the code"
     assert undefined_settings(ROOT, PACKAGE, ROOT / "README.md") == []
+
+
+def test_views_and_api_reach_rounds_only_through_the_gate() -> None:
+    assert sum(is_view_module(p) for p in python_files(ROOT, PACKAGE)) >= 10, "too few view modules found"
+    assert direct_round_fetches(ROOT, PACKAGE) == []
+
+
+def test_lists_of_units_data_filter_with_unit_filter() -> None:
+    assert unit_lists_outside_accounts(ROOT, PACKAGE) == []
 
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -324,4 +404,52 @@ def test_checker_finds_settings_missing_from_settings_py_or_the_readme(tmp_path:
         "kartlegg/app/signals.py:4: reads KARTLEGG_C, which kartlegg/settings.py does not define",
         "kartlegg/app/signals.py:5: reads KARTLEGG_HIDDEN, which kartlegg/settings.py does not define",
         "kartlegg/app/signals.py:5: reads KARTLEGG_HIDDEN, which README.md does not name",
+    ]
+
+
+def test_checker_finds_direct_round_fetches_in_views_only(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "kartlegg/__init__.py": "",
+            "kartlegg/app/views.py": (
+                "a = get_object_or_404(Round, pk=1)\n"
+                "b = get_object_or_404(Round.objects.select_related('version'), pk=1)\n"
+                "c = Round.objects.get(pk=1)\n"
+                "d = Round.objects.select_related('version').filter(pk=1).first()\n"
+                "e = Round.objects.filter(id=2).exists()\n"
+                "f = Round.objects.order_by('-year')\n"
+                "g = get_object_or_404(Flag, pk=1)\n"
+                "h = responses.get_round_for_user(user, 1, Access.VIEW)\n"
+            ),
+            "kartlegg/app/api_rounds.py": "x = Round._default_manager.filter(pk=1).last()\n",
+            "kartlegg/app/views/pages.py": "y = Round.objects.filter(pk=1).count()\n",
+            "kartlegg/app/views/lists.py": "v = Round.objects.filter(pk__in=ids).order_by('year')\n",
+            "kartlegg/app/services.py": "z = Round.objects.get(pk=1)\n",
+            "kartlegg/app/reviews.py": "w = Round.objects.get(pk=1)\n",
+        },
+    )
+    lines = [p.split(": ")[0] for p in direct_round_fetches(root, "kartlegg")]
+    assert lines == [
+        "kartlegg/app/api_rounds.py:1",
+        "kartlegg/app/views.py:1",
+        "kartlegg/app/views.py:2",
+        "kartlegg/app/views.py:3",
+        "kartlegg/app/views.py:4",
+        "kartlegg/app/views.py:5",
+        "kartlegg/app/views/pages.py:1",
+    ]
+
+
+def test_checker_finds_unit_codes_outside_accounts(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "kartlegg/__init__.py": "",
+            "kartlegg/accounts/permissions.py": "ok = user.unit_codes()\n",
+            "kartlegg/portal/services.py": "\nrows = Response.objects.filter(unit__code__in=user.unit_codes())\n",
+        },
+    )
+    assert [p.split(": ")[0] for p in unit_lists_outside_accounts(root, "kartlegg")] == [
+        "kartlegg/portal/services.py:2"
     ]

@@ -12,8 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kartlegg.accounts.permissions import Access
 from kartlegg.lib.numbers import parse_decimal
-from kartlegg.responses.models import Answer, Round
+from kartlegg.responses import services as responses
+from kartlegg.responses.models import Answer
 
 from .services import agreement as services
 from .services import coding
@@ -24,7 +26,7 @@ from .services.codebook import get_codebook_for_user
 @login_required
 def agreement(request: HttpRequest, book_id: int, round_id: int) -> HttpResponse:
     book = get_codebook_for_user(request.user, book_id)
-    round_obj = get_object_or_404(Round, pk=round_id)
+    round_obj = responses.get_round_for_user(request.user, round_id, Access.EDIT)
     report = services.report(book, round_obj)
     analysts = get_user_model().objects.filter(role="analyst", is_active=True).order_by("username")
     return render(
@@ -46,7 +48,7 @@ def agreement(request: HttpRequest, book_id: int, round_id: int) -> HttpResponse
 @login_required
 def assign(request: HttpRequest, book_id: int, round_id: int) -> HttpResponse:
     book = get_codebook_for_user(request.user, book_id)
-    round_obj = get_object_or_404(Round, pk=round_id)
+    round_obj = responses.get_round_for_user(request.user, round_id, Access.EDIT)
     coder = get_user_model().objects.filter(username=request.POST.get("coder", "")).first()
     try:
         share = parse_decimal(request.POST.get("share", ""))
@@ -69,7 +71,7 @@ def assign(request: HttpRequest, book_id: int, round_id: int) -> HttpResponse:
 @login_required
 def resolve(request: HttpRequest, book_id: int, round_id: int, answer_id: int) -> HttpResponse:
     book = get_codebook_for_user(request.user, book_id)
-    round_obj = get_object_or_404(Round, pk=round_id)
+    round_obj = responses.get_round_for_user(request.user, round_id, Access.EDIT)
     answer = get_object_or_404(Answer.objects.select_related("response__unit"), pk=answer_id, response__round=round_obj)
     try:
         services.resolve(book, answer, request.user, request.POST.getlist("codes"))

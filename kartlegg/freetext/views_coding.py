@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kartlegg.accounts.permissions import Access
+from kartlegg.responses import services as responses
 from kartlegg.responses.models import Answer, Round
 
 from .classify import THRESHOLD, Prediction
@@ -26,7 +28,7 @@ FILTERS = ("alle", "ukodet", "kode", "usikker", "uenige")
 
 def _context(request: HttpRequest, book_id: int, round_id: int) -> tuple[Codebook, Round]:
     book = get_codebook_for_user(request.user, book_id)
-    return book, get_object_or_404(Round, pk=round_id)
+    return book, responses.get_round_for_user(request.user, round_id, Access.EDIT)
 
 
 def _filter_params(request: Any) -> dict[str, str]:

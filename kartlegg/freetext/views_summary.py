@@ -10,7 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kartlegg.responses.models import Answer, Round
+from kartlegg.accounts.permissions import Access
+from kartlegg.responses import services as responses
+from kartlegg.responses.models import Answer
 
 from . import exports
 from .services import summary as services
@@ -27,7 +29,7 @@ DOWNLOADS = {
 @login_required
 def summary(request: HttpRequest, book_id: int, round_id: int) -> HttpResponse:
     book = get_codebook_for_user(request.user, book_id)
-    round_obj = get_object_or_404(Round, pk=round_id)
+    round_obj = responses.get_round_for_user(request.user, round_id, Access.EDIT)
     result = services.summary_for(book, round_obj)
     return render(
         request,
@@ -40,7 +42,7 @@ def summary(request: HttpRequest, book_id: int, round_id: int) -> HttpResponse:
 @login_required
 def download(request: HttpRequest, book_id: int, round_id: int, fmt: str) -> HttpResponse:
     book = get_codebook_for_user(request.user, book_id)
-    round_obj = get_object_or_404(Round, pk=round_id)
+    round_obj = responses.get_round_for_user(request.user, round_id, Access.EDIT)
     if fmt not in DOWNLOADS:
         raise Http404(_("Ukjent format."))
     content_type, render_file = DOWNLOADS[fmt]
@@ -53,7 +55,7 @@ def download(request: HttpRequest, book_id: int, round_id: int, fmt: str) -> Htt
 @login_required
 def quotes(request: HttpRequest, book_id: int, round_id: int) -> HttpResponse:
     book = get_codebook_for_user(request.user, book_id)
-    round_obj = get_object_or_404(Round, pk=round_id)
+    round_obj = responses.get_round_for_user(request.user, round_id, Access.EDIT)
     theme = request.GET.get("tema", "")
     if request.method == "POST":
         answer = get_object_or_404(

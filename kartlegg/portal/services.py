@@ -14,6 +14,7 @@ from django.apps import apps
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from kartlegg.accounts.permissions import Access, unit_filter
 from kartlegg.geography.models import County
 from kartlegg.quality.models import Flag
 from kartlegg.quality.states import ACTIVE
@@ -84,7 +85,7 @@ def start_page(user: Any) -> StartPage | None:
     now = timezone.now()
     forms = [
         r
-        for r in Response.objects.filter(unit__code__in=user.unit_codes())
+        for r in Response.objects.filter(unit_filter(user, Access.VIEW))
         .select_related("round", "unit")
         .order_by("round__deadline", "unit__code")
         if r.round.is_open(now) and not r.round.is_locked

@@ -97,7 +97,8 @@ def queue(request: HttpRequest, round_id: int) -> HttpResponse:
 def bulk(request: HttpRequest, round_id: int) -> HttpResponse:
     """Step 1 (no `confirm`): show what will happen to which flags. Step 2 (`confirm`): do it."""
     round_obj = _round(request, round_id)
-    ids = list(Flag.objects.filter(round=round_obj).values_list("pk", flat=True))
+    queue = services.flags_for_analyst(request.user, round_obj)
+    ids = list(queue.values_list("pk", flat=True))
     form = BulkActionForm(request.POST, flag_ids=ids)
     back = reverse("quality:queue", args=[round_obj.pk]) + (
         "?" + request.POST["filters"] if request.POST.get("filters") else ""
@@ -108,9 +109,7 @@ def bulk(request: HttpRequest, round_id: int) -> HttpResponse:
                 messages.error(request, str(error))
         return redirect(back)
     data = form.cleaned_data
-    flags = list(
-        Flag.objects.filter(round=round_obj, pk__in=data["flags"]).select_related("unit").order_by("unit__code", "id")
-    )
+    flags = list(queue.filter(pk__in=data["flags"]).order_by("unit__code", "id"))
     if not data["confirm"]:
         return render(
             request,

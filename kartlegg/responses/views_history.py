@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from kartlegg.accounts.permissions import Access, require_analyst
+from kartlegg.accounts.permissions import Access
 from kartlegg.lib.exports import csv_stream
 
 from . import exports, services
-from .models import Round
 from .services import history
 
 
@@ -46,8 +45,7 @@ def field_history(request: HttpRequest, round_id: int, unit_code: str) -> HttpRe
 def round_audit(request: HttpRequest, round_id: int) -> StreamingHttpResponse:
     """Every change to the round's answers, as a CSV that opens in Excel (analysts only). Streamed: a round of any
     size is written as it is read."""
-    require_analyst(request.user)
-    round_obj = get_object_or_404(Round.objects.select_related("version"), pk=round_id)
+    round_obj = services.get_round_for_user(request.user, round_id, Access.EDIT)
     reply = StreamingHttpResponse(
         csv_stream(history.AUDIT_HEADER, history.audit_rows(round_obj)), content_type="text/csv; charset=utf-8"
     )

@@ -120,7 +120,7 @@ def round_invite(request: HttpRequest, round_id: int) -> HttpResponse:
     round_obj = services.get_round_for_user(request.user, round_id, Access.EDIT)
     form = InviteForm(request.POST or None, counties=county_choices(round_obj.year))
     if request.method == "POST" and form.is_valid():
-        targets = form.filter(Response.objects.filter(round=round_obj).select_related("unit"))
+        targets = form.filter(services.responses_for_user(request.user, round_obj))
         units = {r.unit.code: r.unit for r in targets}
         pairs: list[tuple[Any, str]] = []
         for code, email in form.cleaned_data["addresses"]:
@@ -167,7 +167,7 @@ def round_remind(request: HttpRequest, round_id: int) -> HttpResponse:
     form = RemindForm(data, counties=county_choices(round_obj.year))
     preview = None
     if form.is_valid():
-        targets = form.filter(Response.objects.filter(round=round_obj).select_related("unit")).order_by("unit__code")
+        targets = form.filter(services.responses_for_user(request.user, round_obj)).order_by("unit__code")
         if request.method == "POST":
             report = invitations.remind(round_obj, targets, user=request.user, base_url=request.build_absolute_uri("/"))
             messages.success(

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartlegg.accounts.models import AuditEvent, Channel, audit
-from kartlegg.accounts.permissions import Access, check_unit_access, require_analyst
+from kartlegg.accounts.permissions import Access, check_unit_access, require_analyst, unit_filter
 from kartlegg.responses.models import Response, Round
 
 from .. import checks, metrics
@@ -319,7 +319,7 @@ def bulk_transition(flags: Iterable[Flag], action: str, user: Any, note: str = "
 def flags_for_analyst(user: Any, round_obj: Round) -> Any:
     """The flag queue of a round: analysts only."""
     require_analyst(user)
-    return Flag.objects.filter(round=round_obj).select_related("unit")
+    return Flag.objects.filter(round=round_obj).filter(unit_filter(user, Access.EDIT)).select_related("unit")
 
 
 # --- figures for the methods chapter --------------------------------------------------------------------------------
