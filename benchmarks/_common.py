@@ -46,9 +46,6 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-# --- PostgreSQL ---------------------------------------------------------------------------------------------------
-
-
 @contextlib.contextmanager
 def throwaway_postgres(durable: bool = False) -> Iterator[dict[str, str]]:
     """scripts/throwaway-pg.sh start … stop: yields {"PGDIR": …, "DATABASE_URL": …}. `durable` keeps PostgreSQL's
@@ -101,9 +98,6 @@ def manage(env: Mapping[str, str], *args: str, timeout: float = 900) -> str:
     if done.returncode != 0:
         raise BenchmarkError(f"manage.py {' '.join(args)} feilet:\n{done.stderr[-3000:]}")
     return done.stdout
-
-
-# --- gunicorn -----------------------------------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -174,9 +168,6 @@ def gunicorn(
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
         output.close()
-
-
-# --- figures ------------------------------------------------------------------------------------------------------
 
 
 def percentile(values: Sequence[float], share: float) -> float:

@@ -61,7 +61,7 @@ CLIENTS = 50
 COPY_PREFIX = "9"  # synthetic unit codes 9xxxxx: six digits, never a real municipality or bydel
 
 
-# --- the worker: one measurement in a fresh Django process ------------------------------------------------------------
+# The worker: one measurement in a fresh Django process
 
 
 def _setup() -> None:
@@ -270,9 +270,6 @@ def run_worker(env: dict[str, str], task: str, argument: str, timeout: float = 1
     return found[-1]
 
 
-# --- the load test ----------------------------------------------------------------------------------------------------
-
-
 async def fetch(port: int, path: str) -> tuple[int, float]:
     started = time.perf_counter()
     reader, writer = await asyncio.open_connection(HOST, port)
@@ -360,9 +357,6 @@ def load_test(env: dict[str, str], seconds: int) -> dict[str, Any]:
         "p99": percentile(latencies, 0.99),
         "rps": answered / elapsed,
     }
-
-
-# --- one database -----------------------------------------------------------------------------------------------------
 
 
 def prepare(env: dict[str, str]) -> None:

@@ -102,9 +102,6 @@ class DeadlineResult:
     conflicts: int = 0
 
 
-# --- set-up -------------------------------------------------------------------------------------------------------
-
-
 def django_setup(env: dict[str, str]) -> None:
     os.environ.update({k: v for k, v in env.items() if k in ("DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kartlegg.settings")
@@ -194,9 +191,6 @@ def write_lua_data(data: BenchData, path: Path) -> None:
     )
 
 
-# --- 1. capacity --------------------------------------------------------------------------------------------------
-
-
 def run_wrk(wrk: str, url: str, data_file: Path, threads: int, seconds: int) -> dict[str, Any]:
     script = ROOT / "benchmarks" / "lua" / "put_sections.lua"
     env = {**os.environ, "KARTLEGG_BENCH_DATA": str(data_file)}
@@ -228,9 +222,6 @@ def run_pgbench(pgbench: str, database_url: str, seconds: int) -> float:
         if line.startswith("tps ="):
             return float(line.split("=")[1].split()[0])
     raise BenchmarkError(f"Fant ikke tps i svaret fra pgbench:\n{done.stdout}\n{done.stderr}")
-
-
-# --- 2. deadline --------------------------------------------------------------------------------------------------
 
 
 async def http(method: str, port: int, path: str, token: str, body: bytes = b"") -> tuple[int, bytes]:
@@ -317,9 +308,6 @@ async def deadline(data: BenchData, port: int, seconds: float) -> DeadlineResult
     return result
 
 
-# --- 3. verification ----------------------------------------------------------------------------------------------
-
-
 def lost_writes(data: BenchData, attempts: list[Attempt]) -> tuple[int, int]:
     """(acknowledged saves missing from the database, audit rows read).
 
@@ -361,9 +349,6 @@ def lost_writes(data: BenchData, attempts: list[Attempt]) -> tuple[int, int]:
                 kept = kept and (code in later or final.get((pk, code)) == Decimal(text))
             lost += 0 if kept else 1
     return lost, len(audited)
-
-
-# --- main ---------------------------------------------------------------------------------------------------------
 
 
 def main() -> int:

@@ -55,9 +55,6 @@ def django_setup(database: Path) -> None:
     django.setup()
 
 
-# --- data -----------------------------------------------------------------------------------------------------------
-
-
 def make_data(tmp: Path, seed: int, synthetic: bool) -> dict[str, str]:
     """Build the two rounds. Returns {unit code: kind} of the errors the data already carries (demo-planted)."""
     from django.core.management import call_command, get_commands
@@ -177,9 +174,6 @@ def synthetic_rounds(seed: int) -> None:
         Response.objects.filter(round=round_obj).update(
             status=ResponseStatus.SUBMITTED, submitted_at=timezone.now(), version=1
         )
-
-
-# --- planting errors ------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -389,9 +383,6 @@ def plant_all(planter: Planter, per_kind: int) -> tuple[list[Plant], list[tuple[
     for kind, check, test, act in kinds:
         each(kind, check, test, act)
     return plants, [(kind, check) for kind, check, _test, _act in kinds]
-
-
-# --- measuring ------------------------------------------------------------------------------------------------------
 
 
 def best_of(runs: int, action: Callable[[], Any]) -> float:

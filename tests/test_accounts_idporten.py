@@ -145,9 +145,6 @@ def logged_in_user(client: Client) -> User | None:
     return User.objects.get(pk=user_id) if user_id else None
 
 
-# --- the authorization request -------------------------------------------------------------------------------------
-
-
 def test_authorization_request_has_pkce_state_nonce_and_level(idporten_on) -> None:  # type: ignore[no-untyped-def]
     client = Client()
     params = start(client, "/innsamling/")
@@ -174,9 +171,6 @@ def test_next_must_be_a_local_address(idporten_on) -> None:  # type: ignore[no-u
     assert client.session["oidc_login_next"] is None
     start(client, "/innsamling/")
     assert client.session["oidc_login_next"] == "/innsamling/"
-
-
-# --- a successful log-in -------------------------------------------------------------------------------------------
 
 
 def test_callback_logs_in_a_new_respondent_and_stores_only_a_hash(idporten_on, mock_http) -> None:  # type: ignore[no-untyped-def]
@@ -238,9 +232,6 @@ def test_password_log_in_still_works_when_idporten_is_on(idporten_on) -> None:  
     client = Client()
     reply = client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
     assert reply.status_code == 302 and logged_in_user(client) == user
-
-
-# --- failures ------------------------------------------------------------------------------------------------------
 
 
 def _assert_refused(reply: Any, client: Client, status: int, text: str) -> None:
@@ -324,9 +315,6 @@ def test_idporten_down_gives_a_page_not_an_error(idporten_on, mock_http) -> None
     _assert_refused(callback(client, params["state"]), client, 502, "svarte ikke")
 
 
-# --- log-out -------------------------------------------------------------------------------------------------------
-
-
 def test_log_out_also_ends_the_idporten_session(idporten_on, mock_http) -> None:  # type: ignore[no-untyped-def]
     client = Client()
     log_in(client, mock_http)
@@ -354,9 +342,6 @@ def test_idporten_pages_are_accessible(idporten_on, live_url, browser) -> None: 
     assert_accessible(page, "ID-porten-feil")
 
 
-# --- the setting off -----------------------------------------------------------------------------------------------
-
-
 def test_off_by_default_no_button_and_no_idporten_urls(mock_http) -> None:  # type: ignore[no-untyped-def]
     page = Client().get(reverse("accounts:login"))
     assert page.status_code == 200 and "ID-porten" not in page.content.decode()
@@ -379,9 +364,6 @@ def test_switching_off_ends_idporten_sessions(idporten_on, mock_http) -> None:  
     assert client.get(reverse("responses:index")).status_code == 200
     idporten_on.KARTLEGG_IDPORTEN_ENABLED = False
     assert client.get(reverse("responses:index")).status_code == 302  # to the log-in page
-
-
-# --- invitations ---------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture

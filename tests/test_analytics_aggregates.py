@@ -163,9 +163,6 @@ def snapshot() -> set[tuple[Any, ...]]:
     }
 
 
-# --- catalogue and computation ---------------------------------------------------------------------------------------
-
-
 def test_catalogue_follows_variables_through_versions(survey: SmallSurvey) -> None:
     cat = services.catalogue()
     cell = cat.variables["B_b.r1.c1"]

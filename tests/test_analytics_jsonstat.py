@@ -62,9 +62,6 @@ def expected(region: str, code: str, year: str) -> float | None:
     return round(value + 1e-9, 0 if code == "arsverk_totalt" else 1)  # the published decimals, half up
 
 
-# --- JSON-stat ------------------------------------------------------------------------------------------------------
-
-
 def test_jsonstat_has_the_dataset_structure_ssb_publishes() -> None:
     doc = jsonstat.to_jsonstat(cube(updated="2024-12-01T08:00:00Z", table_id="IS24-8"), matrix="ARSVERK")
     assert (doc["class"], doc["version"]) == ("dataset", "2.0")
@@ -135,9 +132,6 @@ def test_values_are_rounded_half_up_to_the_measure_decimals() -> None:
     assert doc["value"][c.index_of("0", "arsverk_totalt", "2023")] == 17436
 
 
-# --- CSV ------------------------------------------------------------------------------------------------------------
-
-
 def read_csv(data: bytes) -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens it as UTF-8
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
@@ -163,9 +157,6 @@ def test_csv_options_codes_point_and_demo_mark() -> None:
     assert both[1][:2] == ["0 Hele landet", "arsverk_totalt Årsverk i alt"]
     with pytest.raises(AnalyticsError, match="navngiving"):
         jsonstat.to_csv(cube(), naming="ids")
-
-
-# --- PX -------------------------------------------------------------------------------------------------------------
 
 
 def parse_px(data: bytes) -> tuple[dict[str, list[list[str]]], list[str]]:

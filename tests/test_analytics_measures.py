@@ -21,9 +21,6 @@ def unit(code: str, total: int = 1000, young: int = 200, **fields: Any) -> UnitR
     )
 
 
-# --- sums and per capita --------------------------------------------------------------------------------------------
-
-
 def test_total_skips_missing_and_is_none_when_nothing_reported() -> None:
     assert measures.total([1.25, None, 2, Decimal("0.75")]) == 4.0
     assert measures.total([None, None]) is None
@@ -77,9 +74,6 @@ def test_rate_rejects_an_unknown_target_group() -> None:
         measures.rate(1, PopulationBands(1, 0, 1), "eldre")
 
 
-# --- change ---------------------------------------------------------------------------------------------------------
-
-
 def test_change_absolute_and_percent() -> None:
     result = measures.change(17436, 17074)
     assert result.absolute == 362
@@ -101,9 +95,6 @@ def test_change_with_a_missing_year_is_missing(current: object, previous: object
 def test_change_rejects_text() -> None:
     with pytest.raises(AnalyticsError):
         measures.change("5", 4)
-
-
-# --- shares ---------------------------------------------------------------------------------------------------------
 
 
 def test_share_reports_n_count_and_percent() -> None:
@@ -170,9 +161,6 @@ def test_a_value_object_keeps_status_and_number_consistent() -> None:
     assert Value.of(None, measures.IMPUTED) == Value(None, measures.MISSING)
 
 
-# --- medians, quartiles, MAD ----------------------------------------------------------------------------------------
-
-
 def test_median_and_quartiles_of_a_small_list() -> None:
     values = [1, 2, 3, 4, 5, 6, 7, 8, 9]
     result = measures.quartiles(values)
@@ -215,9 +203,6 @@ def test_robust_on_empty_single_and_constant_lists() -> None:
 def test_quantiles_refuse_text() -> None:
     with pytest.raises(AnalyticsError):
         measures.quartiles([1, "2"])
-
-
-# --- levels ---------------------------------------------------------------------------------------------------------
 
 
 def oslo_and_two() -> list[UnitRecord]:
@@ -302,9 +287,6 @@ def test_unit_record_from_a_model_like_object() -> None:
     record = UnitRecord.from_object(Row(), kostra_group="K16")
     assert record.population == PopulationBands(60_000, 10_000, 50_000)
     assert (record.kostra_group, record.year, record.hf_code) == ("K16", 2024, "OUS")
-
-
-# --- cube -----------------------------------------------------------------------------------------------------------
 
 
 def small_dims() -> list[Dimension]:

@@ -38,7 +38,7 @@ def mapping(codes: list[str], from_year: int, to_year: int) -> dict[str, Harmoni
     return series.build_mapping(codes, from_year, to_year, CHANGES, POPULATION_2024)
 
 
-# --- variables through questionnaire versions -----------------------------------------------------------------------
+# Variables through questionnaire versions
 
 CONTINUES = {
     2017: {},
@@ -136,9 +136,6 @@ def test_tagged_cells_break_when_an_old_cell_is_not_continued() -> None:
     assert series.tag_breaks({2022: {"t": ["a"]}, 2023: {"t": ["a"]}}, {2023: {"a": "a"}}, "t") == []
 
 
-# --- harmonisation --------------------------------------------------------------------------------------------------
-
-
 def test_a_merge_sums_the_old_units() -> None:
     result = series.harmonise_year({"1504": 10.0, "1534": 4.0}, mapping(["1504", "1534"], 2019, 2020))
     assert result.values == {"1507": 14.0}
@@ -215,8 +212,6 @@ def test_population_is_harmonised_with_the_same_weights() -> None:
     restated = series.restate_units([unit("1508", 1, 0, hf_code="MR"), unit("1580", 1, 0)], bands)
     assert restated[0].population_total == 70_000 and restated[0].hf_code == "MR"
 
-
-# --- imputation -----------------------------------------------------------------------------------------------------
 
 EXPECTED = {2019: ["a", "b", "c"], 2020: ["a", "b", "c"], 2021: ["a", "b", "c"]}
 VALUES = {
@@ -353,8 +348,6 @@ def test_merged_imputation_counts_a_unit_once() -> None:
     assert both.non_response[2020] == ["b"]  # a reported its adults, so it did report
 
 
-# --- headline -------------------------------------------------------------------------------------------------------
-
 TAGS = {"arsverk_voksne": ["B.a.x", "B.b.x"], "arsverk_barn_og_unge": ["C.a.x"]}
 TAGS_2024 = {"arsverk_voksne": ["B24.a.x", "B24.rask.x"], "arsverk_barn_og_unge": ["C24.a.x"]}
 
@@ -474,7 +467,7 @@ def test_the_real_geography_harmonise_output_is_accepted_as_is() -> None:
     assert series.harmonise_year({"1507": 10.0}, {"1507": result}).values["1508"] == pytest.approx(7.0)
 
 
-# --- breaks declared in the shipped questionnaires ------------------------------------------------------------------
+# Breaks declared in the shipped questionnaires
 
 
 def _shipped(name: str) -> Any:

@@ -87,9 +87,6 @@ def demo_2022_2023(django_db_setup: Any, django_db_blocker: Any, tmp_path_factor
 pytestmark = pytest.mark.django_db
 
 
-# --- the command on the real reference data -----------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("year", [2022, 2023])
 @pytest.mark.parametrize("group", ["adults", "children"])
 def test_totals_after_imputation_match_published(demo_2022_2023: Any, year: int, group: str) -> None:
@@ -278,9 +275,6 @@ def test_nothing_is_written_when_refused() -> None:
     with pytest.raises(CommandError):
         call_command("make_demo_data", "--leave-open", "0301;drop", "--no-progress")
     assert Round.objects.count() == before
-
-
-# --- pure functions -----------------------------------------------------------------------------------------------
 
 
 def test_parse_years_and_codes() -> None:

@@ -22,8 +22,6 @@ from kartlegg.freetext.summary import (
 
 from .factories.freetext import CODEBOOK
 
-# --- text ---
-
 
 def test_negation_marks_the_words_after_ikke_until_the_clause_ends() -> None:
     assert textproc.word_text("Dagtilbudet er ikke stengt, men åpent.") == "dagtilbud er ikke NEG_stengt men åpent"
@@ -34,9 +32,6 @@ def test_negation_marks_the_words_after_ikke_until_the_clause_ends() -> None:
 
 def test_stemming_joins_inflections() -> None:
     assert textproc.stem("henvisninger") == textproc.stem("henvisning")
-
-
-# --- codebook YAML ---
 
 
 def test_shipped_codebook_round_trips_through_yaml() -> None:
@@ -67,8 +62,6 @@ def test_bad_codebooks_name_the_line(source: str, message: str) -> None:
     with pytest.raises(CodebookError, match=message):
         parse_codebook(source)
 
-
-# --- suggestions ---
 
 SPECS = [
     CodeSpec(
@@ -123,9 +116,6 @@ def test_platt_scaling_orders_and_calibrates() -> None:
     assert p[0] < 0.3 and p[-1] > 0.7
 
 
-# --- agreement ---
-
-
 def test_cohen_kappa_on_known_tables() -> None:
     # 2x2 table: 20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no → po 0,7, pe 0,5 → kappa 0,4.
     first = [1] * 25 + [0] * 25
@@ -152,9 +142,6 @@ def test_f1_scores_macro_average() -> None:
     macro, per = f1_scores([{"a"}, {"b"}, set()], [{"a"}, {"a"}, set()], ["a", "b"])
     assert per == {"a": pytest.approx(2 / 3), "b": 0.0}
     assert macro == pytest.approx(1 / 3)
-
-
-# --- summary ---
 
 
 def test_quantifier_scale_boundaries() -> None:
@@ -216,9 +203,6 @@ def test_de_fleste_takes_the_definite_form() -> None:
     )
 
 
-# --- masking ---
-
-
 def test_masking_places_and_first_names() -> None:
     masker = Masker(["Bergen", "Nordre Land", "Porsanger - Porsángu - Porsanki", "Hole"], ["Kari", "Per", "Liv"])
     masked = masker.mask("I Bergens bydeler og Nordre Land fulgte Kari opp. Per i dag er Liv borte. Hole kommune.")
@@ -226,9 +210,6 @@ def test_masking_places_and_first_names() -> None:
     assert masked.replaced == ("Bergens", "Nordre Land", "Hole", "Kari", "Liv")
     assert Masker(["Porsanger - Porsángu - Porsanki"], []).mask("Porsángu").text == "[sted]"
     assert not Masker(["Bergen"], []).mask("bergensk dialekt").changed
-
-
-# --- JSONL ---
 
 
 def test_jsonl_errors_name_the_line(tmp_path) -> None:  # type: ignore[no-untyped-def]

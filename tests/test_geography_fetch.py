@@ -55,9 +55,6 @@ EXPECTED_FILES = {
 }
 
 
-# --- helpers --------------------------------------------------------------------------------------------------------
-
-
 class FakeClock:
     """A clock that only moves when something sleeps; every sleep is recorded."""
 
@@ -196,9 +193,6 @@ def first_line(path: Path) -> str:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-# --- a full small fetch ---------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -391,9 +385,6 @@ def test_written_files_have_the_shared_folders_headers_and_keys(fetched: Any) ->
     assert set(ours_change) == set(theirs_change)
 
 
-# --- the command ----------------------------------------------------------------------------------------------------
-
-
 def test_command_fetches_only_the_chosen_parts_and_keeps_the_rest(tmp_path: Path) -> None:
     target = tmp_path / "ref"
     (target / "published").mkdir(parents=True)
@@ -514,7 +505,7 @@ def test_population_alone_needs_the_classification_in_the_folder(tmp_path: Path)
         )
 
 
-# --- HTTP: throttle, retries, errors --------------------------------------------------------------------------------
+# HTTP: throttle, retries, errors
 
 
 def test_throttle_keeps_ssb_requests_within_30_a_minute() -> None:
@@ -601,9 +592,6 @@ def test_requests_carry_a_kartlegg_user_agent_and_a_timeout() -> None:
         assert "kartlegg" in rsps.calls[0].request.headers["User-Agent"]
         assert rsps.calls[0].request.headers["Accept"] == "application/json"
     assert client.timeout == sources.TIMEOUT
-
-
-# --- pure parts -----------------------------------------------------------------------------------------------------
 
 
 def good_jsonstat() -> dict[str, Any]:

@@ -81,9 +81,6 @@ def damaged(tmp_path: Path) -> Path:
     return target
 
 
-# --- a good load ----------------------------------------------------------------------------------------------------
-
-
 def test_fixture_replaces_the_reference_tables() -> None:
     load(REFERENCE, "--quiet")
     expected = versions()
@@ -191,7 +188,7 @@ def test_progress_is_shown_unless_quiet() -> None:
     assert load(REFERENCE, "--quiet") == ""
 
 
-# --- damaged input: a CommandError naming the file (and line), and the database left as it was ----------------------
+# Damaged input: a CommandError naming the file (and line), and the database left as it was
 
 
 def assert_fails(directory: Path, *fragments: str) -> None:

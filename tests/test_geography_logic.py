@@ -9,8 +9,6 @@ import pytest
 from kartlegg.geography import logic
 from kartlegg.geography.logic import Change, GeographyError
 
-# --- reporting units and counties -----------------------------------------------------------------------------------
-
 
 def test_oslo_is_replaced_by_its_fifteen_reporting_bydeler() -> None:
     codes = logic.reporting_unit_codes(["1508", "0301", "3105"])
@@ -48,9 +46,6 @@ def test_municipality_of_a_bydel_is_its_first_four_digits() -> None:
     assert logic.municipality_of("030105") == "0301"
     assert logic.municipality_of("1508") == "1508"
     assert logic.is_bydel_code("030105") and not logic.is_bydel_code("1508")
-
-
-# --- size groups ----------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -96,8 +91,6 @@ def test_population_below_the_lowest_bound_is_an_error() -> None:
         logic.size_group_label(50, [100, 5000])
 
 
-# --- population by age ----------------------------------------------------------------------------------------------
-
 BY_AGE = {0: 10, 5: 20, 17: 30, 18: 40, 66: 50, 67: 60, 105: 70}
 
 
@@ -127,8 +120,6 @@ def test_population_band_rejects_negative_counts() -> None:
     with pytest.raises(GeographyError):
         logic.population_in_band({3: -1}, 0, None)
 
-
-# --- harmonisation --------------------------------------------------------------------------------------------------
 
 D2018, D2020, D2024 = date(2018, 1, 1), date(2020, 1, 1), date(2024, 1, 1)
 CHANGES = [

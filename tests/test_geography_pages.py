@@ -19,8 +19,6 @@ from kartlegg.geography.models import Municipality, ReportingUnit
 from kartlegg.lib.exports import DEMO_MARK
 from kartlegg.lib.numbers import format_number
 
-# --- maps.py on a hand-made topology ---------------------------------------------------------------------------------
-
 # Two unit squares side by side (lon 10–11 and 11–12, lat 60–61) sharing the edge lon=11, quantised to 0.001°.
 # Arc 0 is the shared edge (11,60)→(11,61); arc 1 closes the west square; arc 2 closes the east square.
 QUANTISED: dict[str, Any] = {
@@ -160,8 +158,6 @@ def test_normalise_code() -> None:
     with pytest.raises(maps.MapDataError):
         maps.normalise_code(True)
 
-
-# --- the page ---------------------------------------------------------------------------------------------------------
 
 URL = "/geografi/"
 NBSP = "\u00a0"

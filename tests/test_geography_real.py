@@ -27,9 +27,6 @@ def municipality_total(year: int) -> int:
     return int(Municipality.objects.filter(year=year).aggregate(total=Sum("population_total"))["total"])
 
 
-# --- structure per year ---------------------------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize(
     ("year", "municipalities"),
     [(2017, 426), (2018, 422), (2019, 422), (2020, 356), (2021, 356), (2022, 356), (2023, 356), (2024, 357)],
@@ -105,9 +102,6 @@ def test_published_check_2017_fte_per_thousand() -> None:
     assert round(per_thousand, 1) == 2.8
 
 
-# --- harmonisation on real changes ----------------------------------------------------------------------------------
-
-
 def test_2018_trondelag_merge_and_renumbering() -> None:
     index = services.change_index()
     # Rissa (Sør-Trøndelag) and Leksvik (Nord-Trøndelag) became 5054 Indre Fosen.
@@ -171,9 +165,6 @@ def test_harmonising_all_2023_units_keeps_the_total() -> None:
     total_2023 = sum(u.population_total for u in services.units_for_year(2023))
     assert sum(carried.values()) == pytest.approx(total_2023)
     assert set(carried) == set(services.units_for_year(2024).values_list("code", flat=True))
-
-
-# --- unit access ----------------------------------------------------------------------------------------------------
 
 
 def test_get_unit_for_user() -> None:

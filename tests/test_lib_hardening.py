@@ -43,9 +43,6 @@ def respondent_round() -> tuple[Any, dict[str, str]]:
     return round_obj, bearer(make_respondent(BAERUM))
 
 
-# --- lone surrogates ---------------------------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -72,9 +69,6 @@ def test_a_valid_surrogate_pair_is_stored(client: Client, respondent_round: Any)
     assert answer.json()["values"]["A_navn"] == "Ola \U0001f600"
 
 
-# --- a number sent to a text variable ------------------------------------------------------------------------------
-
-
 def test_number_to_text_variable_is_refused_by_name(client: Client, respondent_round: Any) -> None:
     round_obj, auth = respondent_round
     body = json.dumps({"values": {"A_navn": 10927, "E_kommentar": True, "B_arsverk.led.psyk": 2}, "version": 0})
@@ -87,9 +81,6 @@ def test_number_to_text_variable_is_refused_by_name(client: Client, respondent_r
     # The same text as a string is fine.
     body = json.dumps({"values": {"A_navn": "10927"}, "version": 0})
     assert client.put(put_url(round_obj.pk), data=body, content_type="application/json", **auth).status_code == 200
-
-
-# --- 401 before CSRF -----------------------------------------------------------------------------------------------
 
 
 def test_put_without_token_is_401_not_a_csrf_failure(respondent_round: Any) -> None:
@@ -105,7 +96,7 @@ def test_put_without_token_is_401_not_a_csrf_failure(respondent_round: Any) -> N
     assert "CSRF" in answer.json()["error"]
 
 
-# --- token auth on the public questionnaire router -----------------------------------------------------------------
+# Token auth on the public questionnaire router
 
 
 def test_analyst_token_sees_draft_questionnaires(client: Client) -> None:
@@ -122,9 +113,6 @@ def test_analyst_token_sees_draft_questionnaires(client: Client) -> None:
     # A token that is not valid is refused, not treated as anonymous.
     wrong = client.get("/api/v1/questionnaires", HTTP_AUTHORIZATION="Bearer kl_wrong")
     assert wrong.status_code == 401
-
-
-# --- a large body is read before the answer ------------------------------------------------------------------------
 
 
 def _wsgi_put(path: str, body: bytes, headers: dict[str, str]) -> tuple[str, int]:
@@ -186,9 +174,6 @@ def test_a_body_beyond_the_drain_limit_is_not_read() -> None:
     assert stream.read_bytes == 0
 
 
-# --- the development secret key ------------------------------------------------------------------------------------
-
-
 def test_web_process_refuses_the_development_key_without_debug() -> None:
     from django.conf import settings
 
@@ -202,9 +187,6 @@ def test_web_process_refuses_the_development_key_without_debug() -> None:
         assert checks.check_secret_key() == []
     with override_settings(DEBUG=True, SECRET_KEY=settings.DEVELOPMENT_SECRET_KEY):
         checks.refuse_insecure_start()  # development: fine
-
-
-# --- workbooks bounded by cells, not bytes -------------------------------------------------------------------------
 
 
 def _workbook_with_row(cells: int) -> bytes:

@@ -29,7 +29,7 @@ NBSP = "\N{NO-BREAK SPACE}"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%%|%[sd]")
 
 
-# --- a small .po reader (no polib): enough for what makemessages writes ---
+# A small .po reader (no polib): enough for what makemessages writes
 
 
 @dataclass
@@ -93,7 +93,7 @@ def translation(lang: str, msgid: str) -> str:
     return next(e.msgstr[0] for e in catalogue(lang)[1] if e.msgid == msgid)
 
 
-# --- what the code marks for translation (the same extraction makemessages does, without GNU gettext) ---
+# What the code marks for translation (the same extraction makemessages does, without GNU gettext)
 
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy", "npgettext"}
 PY_STRING = r"u?(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
@@ -137,9 +137,6 @@ def source_msgids() -> dict[str, str]:
         for msgid in msgids:
             found.setdefault(msgid, str(path.relative_to(ROOT)))
     return found
-
-
-# --- the catalogues ---
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
@@ -243,8 +240,6 @@ def test_po_reader_reports_empty_and_fuzzy_entries(tmp_path: Path) -> None:
     assert "fuzzy" in entries[0].flags and entries[1].msgstr == {0: ""}
     assert entries[2].msgid_plural == "%(n)s flagg" and entries[2].msgstr == {0: "eitt", 1: "%(n)s flagg"}
 
-
-# --- the pages ---
 
 # (url, {language: strings that page must show}) — each string differs between at least two of the languages.
 PAGES = {

@@ -26,9 +26,6 @@ def with_changes(**changes: float | bool | str | None) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
-# --- layout and configuration ---------------------------------------------------------------------------------------
-
-
 def test_layout_finds_the_fte_grids_and_their_target_groups() -> None:
     grids = {g.code: g.target for g in LAYOUT.grids}
     assert grids == {"B_arsverk": "voksne", "C_arsverk": "barn_og_unge"}
@@ -99,9 +96,6 @@ def test_the_runner_sorts_by_impact_and_checks_only_the_units_asked_for() -> Non
     assert run.candidates[0].unit == "1001"
     only = run_checks([big, small, *peers()], LAYOUT, only={"1002"})
     assert only.units == ["1002"] and {c.unit for c in only.candidates} == {"1002"}
-
-
-# --- unit errors ----------------------------------------------------------------------------------------------------
 
 
 def test_a_percentage_typed_as_fte_is_found_against_last_year() -> None:
@@ -210,9 +204,6 @@ def test_all_zeros_raise_no_unit_errors_and_no_crash() -> None:
     assert not found([unit(values=zeros), *peers()], check="unit_error")
 
 
-# --- implausible change ---------------------------------------------------------------------------------------------
-
-
 def test_a_large_change_without_comment_is_flagged() -> None:
     now = unit(values=with_changes(B_arsverk__oppfolging__hoyskole=6.5), last_year=TYPICAL)  # 6,5 → 9,5: +3, +46 %
     [flag] = found(now, check="implausible_change")
@@ -261,9 +252,6 @@ def test_a_merged_unit_is_compared_with_the_sum_of_its_predecessors() -> None:
     assert "summen for 5001, 5030" in flag.explanation
 
 
-# --- peer outliers --------------------------------------------------------------------------------------------------
-
-
 def test_a_unit_far_above_its_size_group_is_a_peer_outlier() -> None:
     high = unit("1001", {k: (v * 5 if isinstance(v, float) else v) for k, v in TYPICAL.items()})
     flags = found([high, *peers()], check="peer_outlier")
@@ -304,9 +292,6 @@ def test_a_small_group_is_compared_with_all_units_and_the_mad_has_a_floor() -> N
     assert not found([a_bit_more, *identical], check="peer_outlier")
 
 
-# --- inconsistency --------------------------------------------------------------------------------------------------
-
-
 def test_no_fact_team_but_fact_fte() -> None:
     values = with_changes(B_arsverk__fact__hoyskole=2.0)
     [flag] = found(unit(values=values, comments={"E_fact": "Teamet er interkommunalt."}), check="inconsistency")
@@ -339,9 +324,6 @@ def test_configured_pairs_that_the_version_lacks_are_skipped() -> None:
     assert not found(unit(values=with_changes(B_arsverk__fact__hoyskole=2.0)), check="inconsistency", config=config)
 
 
-# --- stale copy -----------------------------------------------------------------------------------------------------
-
-
 def test_every_cell_identical_to_last_year_is_a_stale_copy() -> None:
     [flag] = found(unit(values=TYPICAL, last_year=TYPICAL), check="stale_copy")
     assert flag.values["celler"] == 6 and flag.impact == pytest.approx(8.5 * 0.05, abs=0.005)
@@ -359,9 +341,6 @@ def test_stale_copy_needs_enough_non_zero_cells_and_history_that_could_be_copied
     merged = previous(TYPICAL, sources=("5001", "5030"))
     assert found(unit("5001", TYPICAL, prev=merged), check="stale_copy")
     assert not found(unit(values=TYPICAL), check="stale_copy")  # first year
-
-
-# --- missing --------------------------------------------------------------------------------------------------------
 
 
 def test_a_unit_that_did_not_answer_carries_last_years_total_as_impact() -> None:

@@ -26,7 +26,7 @@ BERGEN, STAVANGER, GAMLE_OSLO = "4601", "1103", "030101"
 PERCENT_CELL = "B_arsverk.oppfolging.psykolog"
 
 
-# --- the state machine (pure) ---------------------------------------------------------------------------------------
+# The state machine (pure)
 
 
 def test_the_legal_paths_of_a_flag() -> None:
@@ -55,9 +55,6 @@ def test_illegal_transitions_say_what_was_wrong(state: str, action: str) -> None
 def test_an_unknown_action_is_named() -> None:
     with pytest.raises(IllegalTransition, match="Ukjent handling «slett»"):
         next_state("open", "slett")
-
-
-# --- running and re-running -----------------------------------------------------------------------------------------
 
 
 def _rounds(analyst=None):  # type: ignore[no-untyped-def]
@@ -176,9 +173,6 @@ def test_submitting_runs_the_checks_for_the_unit(django_capture_on_commit_callba
     assert not Flag.objects.filter(round=now).exclude(unit__code=GAMLE_OSLO).exists()  # only the submitting unit
 
 
-# --- last year's figures across reforms -----------------------------------------------------------------------------
-
-
 @pytest.mark.django_db
 def test_last_years_figures_follow_splits_renumbering_and_merges() -> None:
     last, now = _rounds()
@@ -208,9 +202,6 @@ def test_a_merged_unit_gets_the_sum_only_when_every_predecessor_answered() -> No
     assert (
         trondheim.grid_totals["B_arsverk"] == 42.5 and float(trondheim.values["B_arsverk.oppfolging.hoyskole"]) == 42.5
     )
-
-
-# --- the queue ------------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -352,9 +343,6 @@ def test_running_from_the_page_is_a_job_with_a_progress_bar(django_capture_on_co
     assert Flag.objects.filter(round=now).exists()
 
 
-# --- the command ----------------------------------------------------------------------------------------------------
-
-
 @pytest.mark.django_db
 def test_run_qa_is_idempotent_and_reports() -> None:
     _last, now = _percent_case()
@@ -389,7 +377,7 @@ def test_run_qa_names_a_unit_outside_the_round() -> None:
         call_command("run_qa", "--round", str(now.pk), "--unit", "9999", "--no-progress")
 
 
-# --- configuration per questionnaire version ------------------------------------------------------------------------
+# Configuration per questionnaire version
 
 
 @pytest.mark.django_db

@@ -49,9 +49,6 @@ def _bergen_flags(round_obj: Round) -> list[Flag]:
     return list(Flag.objects.filter(round=round_obj, unit__code=BERGEN).select_related("unit").order_by("id"))
 
 
-# --- sending ----------------------------------------------------------------------------------------------------------
-
-
 @pytest.mark.django_db
 def test_one_query_about_several_flags_of_one_unit(mailoutbox) -> None:  # type: ignore[no-untyped-def]
     analyst, _respondent, now = _case()
@@ -88,9 +85,6 @@ def test_bad_queries_are_refused_before_anything_is_written() -> None:
     with pytest.raises(IllegalTransition):
         services.send_query(bergen, "Hei", analyst)
     assert not Query.objects.exists()
-
-
-# --- answering --------------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -187,9 +181,6 @@ def test_when_the_round_is_closed_the_unit_can_still_answer_in_text() -> None:
     assert {f.state for f in query.flags.all()} == {FlagState.ANSWERED}
 
 
-# --- who may see and answer -----------------------------------------------------------------------------------------
-
-
 @pytest.mark.django_db
 def test_only_the_unit_and_analysts_may_answer_and_others_get_403_or_404() -> None:
     analyst, _respondent, now = _case()
@@ -217,9 +208,6 @@ def test_the_form_can_show_open_queries() -> None:
     html = template.render(Context({"response": response}))
     assert f"/kvalitet/sporsmal/{query.pk}/" in html and "ett spørsmål" in html
     assert services.open_queries_for_response(Response.objects.get(round=now, unit__code=STAVANGER)) == []
-
-
-# --- follow-up figures ----------------------------------------------------------------------------------------------
 
 
 def test_follow_up_figures_from_plain_rows() -> None:
@@ -285,9 +273,6 @@ def test_the_metrics_endpoint_is_for_analysts_only() -> None:
         400,
         404,
     )
-
-
-# --- exports --------------------------------------------------------------------------------------------------------
 
 
 def _hostile_flag(round_obj: Round) -> Flag:

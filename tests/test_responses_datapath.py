@@ -160,9 +160,6 @@ def test_prefill_without_a_declared_mapping_carries_nothing_across_a_change_of_t
     assert "D_rekr_psykolog" not in previous.values
 
 
-# --- two colleagues at once -------------------------------------------------------------------------------------------
-
-
 def _background(client: Client, resp: Any, data: dict[str, str]) -> tuple[Any, dict[str, Any]]:
     path = reverse("responses:save", args=[resp.round_id, resp.unit.code])
     reply = client.post(path, data, headers={"X-Requested-With": "fetch"})

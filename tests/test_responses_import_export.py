@@ -66,9 +66,6 @@ def xlsx(rows: list[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
-# --- importing --------------------------------------------------------------------------------------------------------
-
-
 def test_long_csv_with_commas_is_imported_and_audited(tmp_path: Path, round_obj: Any) -> None:
     path = write(
         tmp_path,
@@ -237,9 +234,6 @@ def test_unknown_round_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, "svar.csv", "unit_code,variable,value\n")
     with pytest.raises(CommandError, match="Fant ingen runde"):
         call_command("import_responses", str(path), "--round", "987654")
-
-
-# --- exporting --------------------------------------------------------------------------------------------------------
 
 
 def fill(round_obj: Any) -> None:

@@ -42,9 +42,6 @@ def round_obj(analyst):  # type: ignore[no-untyped-def]
     return open_round(year=2024, analyst=analyst)
 
 
-# --- opening a round ----------------------------------------------------------------------------------------------
-
-
 def test_analyst_opens_a_round_from_the_page(analyst) -> None:  # type: ignore[no-untyped-def]
     version = questionnaire(2024)
     client = client_for(analyst)
@@ -85,9 +82,6 @@ def test_opening_a_round_rejects_bad_dates_and_non_analysts(analyst) -> None:  #
     respondent = client_for(make_respondent("4601"))
     assert respondent.get(reverse("responses:round_new")).status_code == 403
     assert respondent.post(reverse("responses:round_new"), {**data, "deadline": "2024-04-01"}).status_code == 403
-
-
-# --- invitations ----------------------------------------------------------------------------------------------------
 
 
 def test_invitation_link_logs_in_a_respondent_bound_to_the_unit(round_obj, analyst) -> None:  # type: ignore[no-untyped-def]
@@ -172,9 +166,6 @@ def test_colleague_invitations_are_limited_per_day(round_obj) -> None:  # type: 
         invitations.invite_colleague(resp, "en-til@example.invalid", inviter)
 
 
-# --- reminders ------------------------------------------------------------------------------------------------------
-
-
 def _invite(round_obj: Round, *codes: str) -> None:
     for code in codes:
         invitations.invite(round_obj, response_for(round_obj, code).unit, f"post{code}@example.invalid")
@@ -248,9 +239,6 @@ def test_analyst_reminds_a_filtered_set_by_hand(round_obj, analyst) -> None:  # 
     client.post(path, {"county": "03", "status": "", "units": ""})
     assert len(mail.outbox) == 2
     assert client_for(make_respondent("4601")).post(path, {"county": "03"}).status_code == 403
-
-
-# --- the invitation's language ------------------------------------------------------------------------------------
 
 
 def test_invitation_is_written_in_the_chosen_language_and_reminders_follow_it(round_obj, analyst) -> None:  # type: ignore[no-untyped-def]

@@ -124,9 +124,6 @@ def parse_error(defn: engine.Definition, code: str, raw: Any) -> str:
     return info.value.message
 
 
-# ------------------------------------------------------------------------------------------------ value codes
-
-
 def test_value_codes_list_cells_and_never_the_grid_itself(defn: engine.Definition) -> None:
     codes = engine.value_codes(defn)
     assert "G" not in codes
@@ -138,9 +135,6 @@ def test_value_codes_list_cells_and_never_the_grid_itself(defn: engine.Definitio
     ]
     assert codes[0] == "navn" and codes[-1] == "psykologer"
     assert len(codes) == len(set(codes))
-
-
-# ------------------------------------------------------------------------------------------------ numbers
 
 
 @pytest.mark.parametrize(
@@ -201,9 +195,6 @@ def test_percent_accepts_its_sign_and_stays_within_0_to_100(defn: engine.Definit
     assert parse(defn, "andel", "12,5") == D("12.5")
     assert "større enn 100" in parse_error(defn, "andel", "150")
     assert "negativ" in parse_error(defn, "andel", "-1")
-
-
-# ------------------------------------------------------------------------------------------------ other types
 
 
 @pytest.mark.parametrize(
@@ -268,9 +259,6 @@ def test_grid_cells_parse_as_decimals_and_the_grid_itself_is_not_storable(defn: 
     assert "Ukjent variabel" in parse_error(defn, "finnes_ikke", "1")
 
 
-# ------------------------------------------------------------------------------------------------ storage
-
-
 @pytest.mark.parametrize(
     ("code", "raw"),
     [
@@ -302,9 +290,6 @@ def test_dump_never_uses_exponents_and_blank_stays_blank(defn: engine.Definition
     assert engine.dump_value(True) == "true"
 
 
-# ------------------------------------------------------------------------------------------------ skip logic
-
-
 def test_relevance_follows_answers(defn: engine.Definition) -> None:
     assert "fact_type" not in engine.relevant_codes(defn, {})
     assert "fact_type" not in engine.relevant_codes(defn, {"fact": False})
@@ -332,9 +317,6 @@ def test_a_question_hidden_by_a_hidden_question_stays_hidden() -> None:
     shown = engine.relevant_codes(chain, {"a": False, "b": True})
     assert shown == {"a"}
     assert engine.validate(chain, {"a": False, "b": True}).errors == []
-
-
-# ------------------------------------------------------------------------------------------------ validation
 
 
 def test_required_fields_and_ranges(defn: engine.Definition) -> None:
@@ -414,9 +396,6 @@ def test_required_grid_needs_one_cell() -> None:
     required_grid = make_definition([{**GRID, "required": True}])
     assert [e.rule_code for e in engine.validate(required_grid, {}).errors] == ["required.G"]
     assert engine.validate(required_grid, {"G.fact.lege": D(0)}).errors == []
-
-
-# ------------------------------------------------------------------------------------------------ grids
 
 
 def test_grid_totals(defn: engine.Definition) -> None:

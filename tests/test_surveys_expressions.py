@@ -21,9 +21,6 @@ def error_of(text: str, **values: object) -> ex.ExpressionError:
     return info.value
 
 
-# ------------------------------------------------------------------------------------------------ parsing, values
-
-
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -78,9 +75,6 @@ def test_string_escapes() -> None:
     assert run(r'"si \"hei\"" = s', s='si "hei"') is True
 
 
-# ------------------------------------------------------------------------------------------------ nulls
-
-
 def test_comparisons_with_null_are_false_both_ways() -> None:
     for op in ("=", "!=", "<", "<=", ">", ">="):
         assert run(f"x {op} 1", x=None) is False, op
@@ -131,9 +125,6 @@ def test_aggregate_functions() -> None:
     assert ex.evaluate_text("coalesce(n, 0)", {**values, "n": None}, types) == D(0)
 
 
-# ------------------------------------------------------------------------------------------------ errors
-
-
 @pytest.mark.parametrize(
     ("text", "position", "fragment"),
     [
@@ -180,9 +171,6 @@ def test_type_errors_are_caught_before_evaluation(text: str, fragment: str) -> N
 def test_multi_cell_reference_outside_an_aggregate_is_an_error() -> None:
     with pytest.raises(ex.ExpressionError, match="flere celler"):
         ex.evaluate_text("g > 1", {"g": [D(1)]}, {"g": ex.CELLS})
-
-
-# ------------------------------------------------------------------------------------------------ hostile input
 
 
 @pytest.mark.parametrize(
@@ -241,9 +229,6 @@ def test_huge_numbers_cannot_blow_up() -> None:
 def test_non_string_input_is_an_error() -> None:
     with pytest.raises(ex.ExpressionError):
         ex.parse(123)  # type: ignore[arg-type]
-
-
-# ------------------------------------------------------------------------------------------------ helpers
 
 
 def test_variables_lists_every_name() -> None:

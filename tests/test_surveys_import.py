@@ -262,9 +262,6 @@ def test_command_imports_and_refuses_duplicates(tmp_path: Path) -> None:
     assert QuestionnaireVersion.objects.filter(survey__code="test").count() == 1
 
 
-# ------------------------------------------------------------------------------------------------ shipped files
-
-
 def import_shipped() -> tuple[QuestionnaireVersion, QuestionnaireVersion, QuestionnaireVersion]:
     return (
         import_questionnaire(SHIPPED / "annual-2020.yaml"),

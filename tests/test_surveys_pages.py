@@ -51,9 +51,6 @@ sections:
 """
 
 
-# ------------------------------------------------------------------------------------------------ pages
-
-
 def test_list_shows_published_versions_to_everyone_and_drafts_only_to_analysts(versions) -> None:  # type: ignore[no-untyped-def]
     draft = draft_version()
     public = Client().get("/skjema/")
@@ -146,9 +143,6 @@ def test_import_page_is_for_analysts() -> None:
     assert respondent.post("/skjema/importer/", {}).status_code == 403
 
 
-# ------------------------------------------------------------------------------------------------ PDF
-
-
 def pdf_text(content: bytes) -> str:
     reader = pypdf.PdfReader(io.BytesIO(content))
     # Justified text may carry extra spaces; normalise them so phrases can be searched.
@@ -184,9 +178,6 @@ def test_blank_pdf_writes_markup_literally() -> None:
     assert "Čáhcesuolu" in text
     # No active content: text in the questionnaire never becomes a PDF action or script.
     assert b"/JavaScript" not in content and b"/JS" not in content and b"/Launch" not in content
-
-
-# ------------------------------------------------------------------------------------------------ API
 
 
 def test_api_lists_versions(versions) -> None:  # type: ignore[no-untyped-def]

@@ -93,8 +93,6 @@ class IdportenBackend(OIDCAuthenticationBackend):
         user = super().get_user(user_id)
         return user if user is not None and user.is_active else None
 
-    # --- the id_token and the userinfo answer ----------------------------------------------------------------------
-
     def verify_token(self, token: Any, **kwargs: Any) -> Any:
         """The library checks signature, algorithm, expiry (when present) and nonce; ID-porten's guide also requires
         the issuer, the audience and the level of assurance to be checked (OIDC Core 3.1.3.7)."""
@@ -133,8 +131,6 @@ class IdportenBackend(OIDCAuthenticationBackend):
     def verify_claims(self, claims: dict[str, Any]) -> bool:
         return bool(_PID_SHAPE.match(str(claims.get("pid", ""))))
 
-    # --- finding and creating the account --------------------------------------------------------------------------
-
     def filter_users_by_claims(self, claims: dict[str, Any]) -> Any:
         return User.objects.filter(idporten_subject=subject_for(str(claims["pid"])))
 
@@ -167,9 +163,6 @@ class IdportenBackend(OIDCAuthenticationBackend):
             n += 1
             username = f"{base}-{n}"
         return username
-
-
-# --- views ---------------------------------------------------------------------------------------------------------
 
 
 def failure_page(request: HttpRequest, reason: str) -> HttpResponse:

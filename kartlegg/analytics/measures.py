@@ -88,9 +88,6 @@ def population_count(value: Any, what: str = "folketallet") -> int:
     return value
 
 
-# --- per capita -----------------------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class RateSpec:
     """Which population band a target group is counted against, and per how many inhabitants."""
@@ -126,9 +123,6 @@ def rate(value: Any, population: PopulationBands, target: str) -> float | None:
     return per_capita(value, getattr(population, spec.band), spec.per)
 
 
-# --- change ---------------------------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True, slots=True)
 class YearChange:
     absolute: float | None
@@ -144,9 +138,6 @@ def change(current: Any, previous: Any) -> YearChange:
         return YearChange(None, None)
     absolute = now - before
     return YearChange(absolute, None if before == 0 else absolute / before * 100)
-
-
-# --- shares ---------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,9 +194,6 @@ def share(answers: Iterable[Any], match: Any = True, min_n: int = MIN_UNITS_FOR_
         if test(answer):
             count += 1
     return share_from_counts(count, n, min_n)
-
-
-# --- medians, quartiles, robust spread ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,6 @@ from kartlegg.analytics.levels import Aggregate, UnitRecord, aggregate
 from kartlegg.analytics.measures import AnalyticsError, number
 from kartlegg.geography.logic import Change, ChangeIndex, Harmonised, PopulationBands, harmonise
 
-# --- questionnaire versions -----------------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Lineage:
@@ -126,9 +124,6 @@ def continues_by_year(definitions: Mapping[int, Any]) -> dict[int, dict[str, str
         previous = definitions[years[index - 1]] if index else None
         result[year] = predecessor_map(definitions[year], previous) if previous is not None else {}
     return result
-
-
-# --- municipal reforms ----------------------------------------------------------------------------------------------
 
 
 def build_mapping(

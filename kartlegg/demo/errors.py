@@ -56,9 +56,6 @@ def _nb(value: Decimal | float) -> str:
     return format_number(number, decimals, space=" ")
 
 
-# --- planted errors -----------------------------------------------------------------------------------------------
-
-
 @dataclass
 class Plan:
     """A planted error before calibration: how it changes the reported grid of one group, if at all."""

@@ -67,9 +67,6 @@ class DemoUnit:
         return min(1.0, max(0.0, (math.log10(max(self.population, 1)) - 3.0) / 2.0))
 
 
-# --- national targets ---------------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Target:
     year: int
@@ -128,9 +125,6 @@ def targets_for(published: Mapping[int, tuple[Decimal, Decimal]], years: Iterabl
     return result
 
 
-# --- grid layout --------------------------------------------------------------------------------------------------
-
-
 def classify(code: str, label: str, patterns: Sequence[tuple[str, str]], default: str) -> str:
     text = f"{code} {label}".lower()
     for kind, pattern in patterns:
@@ -183,9 +177,6 @@ def layout_for(
         column_kinds={c: classify(c, label, EDUCATION_PATTERNS, "annen_hoy") for c, label in columns},
         row_labels=dict(rows),
     )
-
-
-# --- one unit's figures -------------------------------------------------------------------------------------------
 
 
 def unit_level(rng: random.Random, unit: DemoUnit, group: str) -> float:
@@ -367,9 +358,6 @@ def submission_times(
         )
         times.append(min(moment, deadline - dt.timedelta(minutes=rng.randint(1, 120))))
     return times
-
-
-# --- national calibration -----------------------------------------------------------------------------------------
 
 
 def total(cells: Mapping[str, float]) -> float:

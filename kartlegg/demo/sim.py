@@ -90,9 +90,6 @@ def _rng(seed: int, *parts: object) -> random.Random:
     return random.Random(":".join(str(p) for p in (seed, *parts)))
 
 
-# --- non-response -------------------------------------------------------------------------------------------------
-
-
 def weighted_sample(rng: random.Random, items: Sequence[str], weights: Sequence[float], count: int) -> list[str]:
     """`count` distinct items, each drawn with probability ∝ weight (Efraimidis–Spirakis keys)."""
     keyed = sorted(
@@ -129,9 +126,6 @@ def choose_non_responders(rng: random.Random, spec: YearSpec, previous: YearOutc
     weights = [max(units[code].population, 100) ** -0.35 for code in rest]
     chosen = forced + weighted_sample(rng, rest, weights, max(0, count - len(forced)))
     return sorted(chosen)
-
-
-# --- one year -----------------------------------------------------------------------------------------------------
 
 
 def _carry(spec: YearSpec, group: str, previous: YearOutcome) -> dict[str, dict[str, float]]:

@@ -41,9 +41,6 @@ def questionnaire_dir() -> Path:
     return Path(settings.BASE_DIR) / "questionnaires"
 
 
-# --- questionnaires -----------------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class SourceFile:
     path: Path
@@ -101,9 +98,6 @@ def layouts_for(defn: engine.Definition) -> dict[str, GridLayout]:
     return layouts
 
 
-# --- units --------------------------------------------------------------------------------------------------------
-
-
 def reporting_units(year: int) -> list[ReportingUnit]:
     from kartlegg.geography.services import units_for_year
 
@@ -133,9 +127,6 @@ def predecessor_weights(
             if new in now and weight > 0:
                 weights[new][old] = weight
     return dict(weights)
-
-
-# --- rounds -------------------------------------------------------------------------------------------------------
 
 
 def delete_demo_rounds() -> int:

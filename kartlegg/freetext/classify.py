@@ -79,7 +79,6 @@ class Suggester:
         self.char: TfidfVectorizer | None = None
         self._rules = {c.key: _rule_sets(c) for c in self.codes}
 
-    # --- features ---
     def _features(self, texts: Sequence[str], fit: bool = False) -> sparse.csr_matrix:
         words = [textproc.word_text(t) for t in texts]
         chars = [textproc.char_text(t) for t in texts]
@@ -228,7 +227,7 @@ def platt(margins: np.ndarray, y: np.ndarray, iterations: int = 50) -> tuple[flo
     return a, b
 
 
-# --- keyword rules (before enough answers are coded) ---
+# Keyword rules (before enough answers are coded)
 
 
 def _rule_sets(code: CodeSpec) -> list[set[str]]:
@@ -270,7 +269,7 @@ def rule_score(rules: Sequence[set[str]], text: str) -> float:
     return round(best, 3)
 
 
-# --- the plain baseline the benchmark compares with ---
+# The plain baseline the benchmark compares with
 
 
 class Baseline:

@@ -139,9 +139,6 @@ def fetch_changes(client: HttpClient, stage: Path, last_year: int) -> str:
     return CHANGES_PATH
 
 
-# --- counties -------------------------------------------------------------------------------------------------------
-
-
 def county_versions(years: tuple[int, ...]) -> list[int]:
     """The structure years the county table is written for (see COUNTY_VERSIONS); never empty."""
     chosen = [year for year in sources.COUNTY_VERSIONS if year in years]
@@ -207,9 +204,6 @@ def county_names_from_klass(client: HttpClient, version: int, codes: set[str]) -
     if missing:
         raise DownloadError(f"Uventet svar fra {display_url(url, params)}: mangler fylke {', '.join(missing)}")
     return {code: names[code] for code in codes}
-
-
-# --- reading back what is in the folder -----------------------------------------------------------------------------
 
 
 def municipality_codes_by_year(stage: Path, years: tuple[int, ...]) -> dict[int, list[str]]:

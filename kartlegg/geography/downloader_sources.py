@@ -16,8 +16,6 @@ RETRIES = 4  # attempts after the first one, on 429, 5xx and network errors
 BACKOFF_SECONDS = 2.0  # doubled for each new attempt, unless the server sends Retry-After
 MAX_RETRY_AFTER_SECONDS = 300.0
 
-# --- SSB ------------------------------------------------------------------------------------------------------------
-
 # SSB's published limit for its APIs: at most 30 queries per 60 seconds per user, at most 800 000 cells per query.
 SSB_HOSTS = frozenset({"data.ssb.no"})
 SSB_MAX_QUERIES = 30
@@ -81,15 +79,13 @@ POPULATION_BYDEL = PopulationTable(table="10826", path="population/oslo_bydel_ag
 OSLO_BYDELER: tuple[str, ...] = tuple(f"0301{n:02d}" for n in range(1, 18))
 MAX_AGE = 105  # SSB's top age group is "105+"
 
-# --- county names ---------------------------------------------------------------------------------------------------
-
 # klass/104/fylker.csv has one block per county structure, labelled with these years: the last year before the
 # 2020 reform, the 2020 structure and the 2024 structure. Years outside the fetched range are skipped.
 COUNTY_VERSIONS: tuple[int, ...] = (2019, 2020, 2024)
 # Kartverket's county boundary files carry the official county names; used where the structure matches.
 COUNTY_NAME_FILES: dict[int, str] = {2020: "geo/fylker_2020.topojson", 2024: "geo/fylker_2024.topojson"}
 
-# --- Kartverket boundaries (simplified WGS84 TopoJSON, compiled from Kartverket's data by robhop) -------------------
+# Kartverket boundaries (simplified WGS84 TopoJSON, compiled from Kartverket's data by robhop)
 
 GITHUB_RAW = "https://raw.githubusercontent.com"
 _ROBHOP = f"{GITHUB_RAW}/robhop/fylker-og-kommuner/HEAD"
@@ -100,7 +96,7 @@ KARTVERKET_FILES: dict[str, str] = {
     "geo/fylker_2020.topojson": f"{_ROBHOP}/2020/Fylker-small.topojson",
 }
 
-# --- SKDE (the health atlas) ----------------------------------------------------------------------------------------
+# SKDE (the health atlas)
 
 _SKDE_SAS = f"{GITHUB_RAW}/SKDE-Analyse/sas_codes/HEAD"
 _SKDE_ATLAS = f"{GITHUB_RAW}/mong/mongts/HEAD/apps/skde"

@@ -193,9 +193,6 @@ def checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-# --- the individual files -------------------------------------------------------------------------------------------
-
-
 def read_versions(files: ReferenceFiles) -> None:
     folder = files.root / MUNICIPALITY_VERSIONS
     paths = sorted(folder.glob("kommuneinndeling-*.json")) if folder.is_dir() else []

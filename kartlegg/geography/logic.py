@@ -29,9 +29,6 @@ class GeographyError(ValueError):
     """Bad input to a geography function. The message says what was wrong."""
 
 
-# --- units and counties -------------------------------------------------------------------------------------------
-
-
 def is_bydel_code(code: str) -> bool:
     return len(code) == 6 and code.isdigit()
 
@@ -69,9 +66,6 @@ def reporting_unit_codes(municipality_codes: Iterable[str]) -> list[str]:
         else:
             codes.add(code)
     return sorted(codes)
-
-
-# --- size groups ----------------------------------------------------------------------------------------------------
 
 
 def _check_bounds(bounds: Sequence[int]) -> list[int]:
@@ -113,9 +107,6 @@ def size_group_label(population: int, bounds: Sequence[int] = DEFAULT_SIZE_BOUND
     return _label(values[index], upper, first=index == 0)
 
 
-# --- population by age ----------------------------------------------------------------------------------------------
-
-
 def population_in_band(by_age: Mapping[int, int], min_age: int | None = 0, max_age: int | None = None) -> int:
     """Sum of the population aged min_age..max_age (both inclusive; None means open). The top age (105) means 105+."""
     low = 0 if min_age is None else min_age
@@ -148,9 +139,6 @@ def population_bands(by_age: Mapping[int, int]) -> PopulationBands:
         else:
             adults += population
     return PopulationBands(total=children + adults, age_0_17=children, age_18_plus=adults)
-
-
-# --- harmonisation --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

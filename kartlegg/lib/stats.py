@@ -17,9 +17,6 @@ class AnalyticsError(ValueError):
     """Bad input to a statistics function. The message says what was wrong."""
 
 
-# --- plain numbers --------------------------------------------------------------------------------------------------
-
-
 def number(value: Any, what: str = "verdien") -> float:
     """A finite float from an int, float or Decimal. Booleans, text, NaN and infinity are refused."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):

@@ -73,9 +73,6 @@ class Manifest:
         return cls(data["engine"], data["created_at"], tables, list(data.get("migrations", [])))
 
 
-# --- checksums ----------------------------------------------------------------------------------------------------
-
-
 def _canonical(value: Any) -> str:
     if value is None:
         return "\x00"
@@ -139,9 +136,6 @@ def data_tables() -> dict[str, int]:
             if count:
                 counts[name] = count
         return counts
-
-
-# --- PostgreSQL ---------------------------------------------------------------------------------------------------
 
 
 def _pg_env() -> dict[str, str]:
@@ -217,9 +211,6 @@ def _restore_postgresql(member: Path) -> None:
     )
 
 
-# --- SQLite -------------------------------------------------------------------------------------------------------
-
-
 def _sqlite_raw() -> sqlite3.Connection:
     connection.ensure_connection()
     return connection.connection  # type: ignore[return-value]
@@ -276,9 +267,6 @@ def _checksum_on(conn: Any, cursor: Any, table: str) -> TableSum:
             digest.update(("\x1e" + "\x1f".join(_canonical(v) for v in row)).encode("utf-8", "surrogatepass"))
         rows += len(batch)
     return TableSum(rows, digest.hexdigest())
-
-
-# --- the two commands ---------------------------------------------------------------------------------------------
 
 
 def backup(out: Path) -> Manifest:

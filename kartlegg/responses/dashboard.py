@@ -72,9 +72,6 @@ def county_names(round_obj: Round) -> dict[str, str]:
     return geography.county_names(round_obj.year)
 
 
-# --- response rate ----------------------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Rate:
     code: str
@@ -116,9 +113,6 @@ def status_counts(responses: QuerySet[Response]) -> dict[str, int]:
     for row in responses.order_by().values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
     return counts
-
-
-# --- response curve ---------------------------------------------------------------------------------------------------
 
 
 QUIET_DAYS = 7

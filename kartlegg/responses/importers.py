@@ -99,9 +99,6 @@ class ImportReport:
         )
 
 
-# --- reading ----------------------------------------------------------------------------------------------------------
-
-
 def unguard(value: Any) -> Any:
     """Undo the export's formula guard ("'=SUM(...)" -> "=SUM(...)"), so an export imports back unchanged."""
     if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
@@ -253,9 +250,6 @@ def _read_wide(
     return entries, problems, count
 
 
-# --- checking ---------------------------------------------------------------------------------------------------------
-
-
 def _label(entry: Entry) -> str:
     where = f", {entry.where}" if entry.where else ""
     return f"{entry.unit}/{entry.variable}{where}"
@@ -333,9 +327,6 @@ def _unknown_variable(defn: Any, entry: Entry) -> str:
             f"for eksempel {question.cell_codes()[0]}."
         )
     return f"ukjent variabel «{entry.variable}»{where}."
-
-
-# --- writing ----------------------------------------------------------------------------------------------------------
 
 
 def import_responses(

@@ -188,9 +188,6 @@ def invite_colleague(response: Response, email: str, invited_by: Any, base_url: 
     )
 
 
-# --- following a link -------------------------------------------------------------------------------------------------
-
-
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
 
@@ -251,9 +248,6 @@ def _respondent_for_email(email: str) -> User:
     user.set_unusable_password()
     user.save()
     return user
-
-
-# --- reminders --------------------------------------------------------------------------------------------------------
 
 
 @dataclass

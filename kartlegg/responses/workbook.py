@@ -63,9 +63,6 @@ def grids_for(defn: engine.Definition) -> list[Grid]:
     return found
 
 
-# --- writing ----------------------------------------------------------------------------------------------------------
-
-
 def _unique(labels: Iterable[str]) -> list[str]:
     seen: dict[str, str] = {}
     for label in labels:
@@ -211,9 +208,6 @@ def _sums_sheet(sheet: Any, grids: list[Grid], bold: Any) -> None:
             for cell in row:
                 cell.number_format = "0.00"
         sheet.append([])
-
-
-# --- reading ----------------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -380,9 +374,6 @@ def _read_position(
     sums[cell] = sums.get(cell, Decimal(0)) + share
     used[grid.group] = grid
     return ""
-
-
-# --- comparing --------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

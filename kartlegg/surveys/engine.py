@@ -85,9 +85,6 @@ def value_codes(defn: Definition) -> list[str]:
     return codes
 
 
-# ---------------------------------------------------------------------------------------------------- parsing
-
-
 def _short(raw: Any, limit: int = 40) -> str:
     text = str(raw)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -323,9 +320,6 @@ def load_value(defn: Definition, code: str, text: str | None) -> Any:
     except (InvalidOperation, ValueError):
         return None
     return text
-
-
-# ---------------------------------------------------------------------------------------------------- logic
 
 
 def _coerce(defn: Definition, code: str, value: Any) -> Any:

@@ -24,9 +24,6 @@ __all__ = [
 ]
 
 
-# ---------------------------------------------------------------------------------------------------- import
-
-
 def read_source(path_or_text: str | Path) -> tuple[str, str]:
     """(text, source name). A Path, or a one-line string naming an existing file, is read; else it is YAML text."""
     if isinstance(path_or_text, Path) or (
@@ -242,9 +239,6 @@ def _create_rows(version: QuestionnaireVersion, data: dict[str, Any]) -> None:
 
 def _line(item: dict[str, Any]) -> dict[str, str]:
     return {key: str(item[key]) for key in ("code", "label", "help", "continues", "merges", "changed") if item.get(key)}
-
-
-# ---------------------------------------------------------------------------------------------------- access
 
 
 def can_see_drafts(user: Any) -> bool:

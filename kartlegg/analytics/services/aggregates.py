@@ -56,7 +56,7 @@ def default_structure() -> int:
     return years[-1]
 
 
-# --- the catalogue, cached per process until a round or version changes ------------------------------------------
+# The catalogue, cached per process until a round or version changes
 
 _catalogue_lock = threading.Lock()
 _catalogue_cache: dict[tuple[Any, ...], Catalogue] = {}
@@ -79,9 +79,6 @@ def catalogue(rounds: dict[int, Round] | None = None, language: str | None = Non
             del _catalogue_cache[stale]
         _catalogue_cache[key] = built
     return built
-
-
-# --- computing and storing ------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -427,9 +424,6 @@ def recompute_live(round_id: int, unit_codes: Sequence[str] | None = None, rule:
         touched.update(affected_years(geo, data, cat, unit, round_obj.year, plan.variables))
     plan.years = sorted(touched)
     return run(plan, rounds, cat, geo, data=data)
-
-
-# --- cold slices ---------------------------------------------------------------------------------------------------
 
 
 def is_warm(variable: Variable, rule: str, structure: int, level: str, years: Iterable[int], key: str = LIVE) -> bool:

@@ -32,9 +32,6 @@ CHUNK = 20_000
 _YES = {"true", "ja", "yes", "1"}
 
 
-# --- rounds ---------------------------------------------------------------------------------------------------------
-
-
 def annual_rounds() -> dict[int, Round]:
     """One round per survey year: the newest round of the annual survey of the newest annual round (a pulse survey
     or a trial round of another survey is not part of the series)."""
@@ -64,9 +61,6 @@ def data_version_of(round_obj: Round) -> tuple[str, Any]:
     if version is None:
         return LIVE, None
     return f"v{version.number}", version
-
-
-# --- values ---------------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -168,9 +162,6 @@ def _read_snapshot(version: Any, defn: Any, codes: Collection[str] | None, out: 
                 out[code][unit] = float(text)
             except ValueError:
                 continue
-
-
-# --- units and reforms ----------------------------------------------------------------------------------------------
 
 
 @dataclass

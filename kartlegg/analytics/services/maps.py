@@ -36,7 +36,7 @@ class ChoroplethMap:
     unmatched: list[str]
 
 
-# --- GeoJSON (SKDE's HF and DPS areas) -------------------------------------------------------------------------------
+# GeoJSON (SKDE's HF and DPS areas)
 
 
 def _polygons(geometry: Mapping[str, Any]) -> list[list[list[list[float]]]]:
@@ -85,8 +85,6 @@ def geojson_geometry(
         out.append(maps.MapFeature(key=str(properties[key_property]).strip(), path="".join(parts)))
     return maps.MapGeometry(width=maps.MAP_WIDTH, height=round(height, 1), features=tuple(out))
 
-
-# --- which boundary, cached per process --------------------------------------------------------------------------
 
 _lock = threading.Lock()
 _cache: dict[tuple[int, str], maps.MapGeometry] = {}

@@ -382,9 +382,6 @@ def _q(spread: Any) -> tuple[float | None, float | None, float | None]:
     return spread.q1, spread.median, spread.q3
 
 
-# --- presentation -----------------------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class ProfileCell:
     text: str

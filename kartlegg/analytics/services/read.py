@@ -209,7 +209,7 @@ def decimals_for(variable: Variable, measure: str) -> int:
     return variable.decimals
 
 
-# --- labels, cached per process until the reference data is reloaded ---------------------------------------------
+# Labels, cached per process until the reference data is reloaded
 
 _geo_lock = threading.Lock()
 _geo_cache: dict[int, Geography] = {}
@@ -255,9 +255,6 @@ def _order(level: str, codes: Sequence[str]) -> list[str]:
         configured = logic.size_group_labels(settings.KARTLEGG_SIZE_GROUPS)
         return [c for c in configured if c in codes] + sorted(set(codes) - set(configured))
     return sorted(codes)
-
-
-# --- the table --------------------------------------------------------------------------------------------------------
 
 
 def _previous_years(variable: Variable, years: Sequence[int]) -> dict[int, int]:

@@ -158,7 +158,7 @@ def ensure_pinned(variable: Variable, rule: str, structure: int, level: str, pin
     return computed
 
 
-# --- the entry points that cover live and pinned figures (services re-exports them) ----------------------------
+# The entry points that cover live and pinned figures (services re-exports them)
 
 
 def recompute(
@@ -211,7 +211,7 @@ def ensure(
     return computed
 
 
-# --- what a year has, for the API and the pages ---------------------------------------------------------------------
+# What a year has, for the API and the pages
 
 
 @dataclass
@@ -275,7 +275,7 @@ def live_sources(years: Iterable[int], rule: str) -> dict[int, str]:
     )
 
 
-# --- reading a year's figures (the report) -----------------------------------------------------------------------
+# Reading a year's figures (the report)
 
 
 @dataclass

@@ -34,7 +34,7 @@ class QAConfigError(ValueError):
     """A QA configuration that cannot be used. The message names the check and the setting, in bokmål."""
 
 
-# --- what the questionnaire looks like to the checks ----------------------------------------------------------------
+# What the questionnaire looks like to the checks
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,6 @@ class Layout:
         return self.labels.get(code, code)
 
 
-# --- one unit -------------------------------------------------------------------------------------------------------
-
-
 @dataclass
 class Previous:
     """Last year's answers, keyed by this year's variable codes (followed through `continues`) and carried onto this
@@ -191,9 +188,6 @@ class FlagCandidate:
     @property
     def key(self) -> tuple[str, str, str, str]:
         return (self.unit, self.check, self.rule, self.variable)
-
-
-# --- the registry ---------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -277,9 +271,6 @@ def effective_config(overrides: Mapping[str, Any] | None) -> dict[str, dict[str,
                 raise QAConfigError(f"Innstillingen «{name}.{key}» kan ikke være negativ: {value!r}.")
             config[name][key] = copy.deepcopy(value)
     return config
-
-
-# --- small helpers --------------------------------------------------------------------------------------------------
 
 
 def is_blank(value: Any) -> bool:

@@ -43,9 +43,6 @@ def config_for(version: Any) -> dict[str, dict[str, Any]]:
     return found.effective() if found is not None else checks.default_config()
 
 
-# --- running the checks ---------------------------------------------------------------------------------------------
-
-
 @dataclass
 class RunReport:
     units: int = 0
@@ -223,9 +220,6 @@ def sync_flags(
     return report
 
 
-# --- moving a flag --------------------------------------------------------------------------------------------------
-
-
 def _authorise(flag: Flag, action: str, user: Any) -> None:
     if user is None:
         if action not in SYSTEM_ACTIONS:
@@ -320,9 +314,6 @@ def flags_for_analyst(user: Any, round_obj: Round) -> Any:
     """The flag queue of a round: analysts only."""
     require_analyst(user)
     return Flag.objects.filter(round=round_obj).filter(unit_filter(user, Access.EDIT)).select_related("unit")
-
-
-# --- figures for the methods chapter --------------------------------------------------------------------------------
 
 
 def metrics_for_round(round_obj: Round) -> metrics.FollowUp:

@@ -35,9 +35,6 @@ class EvaluationError(ValueError):
     """A type problem that the checker could not see ahead (only when evaluating unchecked trees)."""
 
 
-# ---------------------------------------------------------------------------------------------------- functions
-
-
 @dataclass(frozen=True)
 class Function:
     # Allowed static types per argument (all arguments share the rule); CELLS/STRINGS accepted where listed.
@@ -140,8 +137,6 @@ FUNCTIONS: dict[str, Function] = {
     ),
 }
 
-
-# ---------------------------------------------------------------------------------------------------- checking
 
 # Resolves a variable name to its static type, or None when unknown.
 TypeLookup = Callable[[str], str | None]
@@ -248,8 +243,6 @@ def _type_nb(kind: str) -> str:
         NULL: "tom verdi",
     }.get(kind, kind)
 
-
-# ---------------------------------------------------------------------------------------------------- evaluation
 
 # Resolves a variable name to its value (a list for multi-cell references).
 ValueLookup = Callable[[str], Any]
@@ -406,9 +399,6 @@ def _compare(op: str, left: Any, right: Any, node: Node) -> bool:
     if op == ">":
         return bool(ordered > right)
     return bool(ordered >= right)
-
-
-# ---------------------------------------------------------------------------------------------------- convenience
 
 
 @dataclass(frozen=True)

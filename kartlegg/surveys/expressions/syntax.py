@@ -33,9 +33,6 @@ class ExpressionError(ValueError):
         self.position = position
 
 
-# ---------------------------------------------------------------------------------------------------- tokens
-
-
 @dataclass(frozen=True)
 class Token:
     kind: str  # number, string, name, op, keyword, end
@@ -138,9 +135,6 @@ def tokenize(text: str) -> list[Token]:
         raise ExpressionError(f"Ugyldig tegn «{ch}»", pos)
     tokens.append(Token("end", "", n + 1))
     return tokens
-
-
-# ---------------------------------------------------------------------------------------------------- tree
 
 
 @dataclass(frozen=True)
