@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "kartlegg.demo",
     "kartlegg.portal",
     "kartlegg.reports",
+    "kartlegg.pulse",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("statistikk/", include("kartlegg.analytics.urls")),
     path("oppgaver/", include("kartlegg.jobs.urls")),
     path("rapporter/", include("kartlegg.reports.urls")),
+    path("puls/", include("kartlegg.pulse.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

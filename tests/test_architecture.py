@@ -38,6 +38,8 @@ LAYERS = [
     "quality",
     "analytics",
     "reports",
+    "freetext",
+    "pulse",
     "demo",
     "portal",
     "ops",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from django.db import transaction
@@ -31,14 +32,19 @@ def open_round(
     deadline: dt.date,
     closes_at: dt.datetime | None = None,
     user: Any = None,
+    unit_codes: Collection[str] | None = None,
 ) -> Round:
-    """Create a round and one not-started response for every reporting unit of `year`."""
+    """Create a round and one not-started response for every reporting unit of `year` (or only those of
+    `unit_codes`, as a pulse series limited to a county or a list asks)."""
     require_analyst(user)
     if closes_at is not None and closes_at <= opens_at:
         raise RoundError(_("Runden må stenge etter at den åpner."))
     if deadline < timezone.localtime(opens_at).date():
         raise RoundError(_("Svarfristen kan ikke være før runden åpner."))
     units = list(units_for_year(year))
+    if unit_codes is not None:
+        wanted = set(unit_codes)
+        units = [unit for unit in units if unit.code in wanted]
     if not units:
         raise RoundError(_("Det finnes ingen rapporteringsenheter for %(year)s.") % {"year": year})
     round_obj = Round.objects.create(
