@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from kartlegg.geography.models import County
+from kartlegg.geography.services import county_choices
 from kartlegg.surveys.models import QuestionnaireVersion
 
 from .models import LateAnswers, UnitScope
@@ -66,9 +67,8 @@ class SeriesForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         latest = County.objects.order_by("-year").values_list("year", flat=True).first()
-        counties = County.objects.filter(year=latest).order_by("code") if latest else County.objects.none()
         county: Any = self.fields["county"]
-        county.choices = [("", "–")] + [(c.code, f"{c.code} {c.name}") for c in counties]
+        county.choices = [("", "–"), *(county_choices(latest) if latest else [])]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

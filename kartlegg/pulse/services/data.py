@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from kartlegg.geography.models import County, ReportingUnit
+from kartlegg.geography.models import ReportingUnit
+from kartlegg.geography.services import county_names
 from kartlegg.responses.dashboard import submissions_per_day
 from kartlegg.responses.models import Answer, ReminderLog, Response, ResponseStatus
 
@@ -136,7 +137,7 @@ def read_series(
 
 def unit_infos(series: PulseSeries, codes: set[str], waves: list[Wave]) -> dict[str, trends.UnitInfo]:
     year = timezone.localtime(waves[-1].opens_at).year if waves else series.first_date.year
-    counties = dict(County.objects.filter(year=year).values_list("code", "name"))
+    counties = county_names(year)
     found = {}
     for code, county, rhf, rhf_name, size in ReportingUnit.objects.filter(year=year, code__in=codes).values_list(
         "code", "county_code", "rhf_code", "rhf_name", "size_group"
