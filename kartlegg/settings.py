@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "kartlegg.portal",
     "kartlegg.reports",
     "kartlegg.pulse",
+    "kartlegg.publishing",
 ]
 
 MIDDLEWARE = [
@@ -289,6 +291,8 @@ KARTLEGG_CONTACT_EMAIL = os.environ.get("KARTLEGG_CONTACT_EMAIL", "postmottak@ka
 # Show unpublished years' statistics to everyone (the demo); otherwise only analysts see them before publication.
 # Off unless set: `make demo` sets it.
 KARTLEGG_STATISTICS_PREVIEW = env_bool("KARTLEGG_STATISTICS_PREVIEW", False)
+# Publishing needs a second analyst's approval (not the one who wrote or submitted the publication).
+KARTLEGG_PUBLISH_FOUR_EYES = env_bool("KARTLEGG_PUBLISH_FOUR_EYES", True)
 # QA checks run when a response is submitted (quality/signals.py); bulk writes send no signal either way.
 KARTLEGG_QA_ON_SUBMIT = env_bool("KARTLEGG_QA_ON_SUBMIT", True)
 # Stored aggregates are recomputed (as a job) after a save or a new data version (analytics/services/hooks.py).

@@ -39,6 +39,7 @@ LAYERS = [
     "analytics",
     "reports",
     "freetext",
+    "publishing",
     "pulse",
     "demo",
     "portal",

@@ -150,13 +150,21 @@ def xlsx_of(stored: StoredReport) -> bytes:
 # --- who sees what --------------------------------------------------------------------------------------------------
 
 
+# Filters an app above adds to what the public sees (the publishing app keeps a report that belongs to a publication
+# under embargo hidden until its time); each takes and returns a queryset of reports. Registered in AppConfig.ready().
+PUBLIC_FILTERS: list[Callable[[Any], Any]] = []
+
+
 def visible_reports(user: Any) -> Any:
-    """Analysts: every report. Everyone else: approved reports of published years."""
+    """Analysts: every report. Everyone else: approved reports of published years (less what PUBLIC_FILTERS hide)."""
     if _real(user) and user.is_analyst:
         return StoredReport.objects.all()
     from kartlegg.analytics.services.access import published_years
 
-    return StoredReport.objects.filter(status=ReportStatus.APPROVED, year__in=sorted(published_years()))
+    found = StoredReport.objects.filter(status=ReportStatus.APPROVED, year__in=sorted(published_years()))
+    for public_filter in PUBLIC_FILTERS:
+        found = public_filter(found)
+    return found
 
 
 def get_report_for_user(user: Any, pk: int) -> StoredReport:

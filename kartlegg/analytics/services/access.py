@@ -4,7 +4,9 @@ A year's results are public once its Publication's time has passed. Before that 
 the tables; on a unit's profile, also county reviewers (their own county) and the unit's own respondents, through
 the one permission check (geography.services.get_unit_for_user → accounts.permissions). With the setting
 KARTLEGG_STATISTICS_PREVIEW (on by default in demo mode) unpublished years are shown to everyone, marked as
-preliminary, so that a demo without any publication still has pages to show.
+preliminary, so that a demo without any publication still has pages to show; a year under embargo (its Publication
+is set for a later time, e.g. a scheduled report) stays hidden all the same, and from respondents on their own
+unit's profile too.
 
 Which figures: everyone sees a published year at the data version its Publication names, and an unpublished one
 (where they may see it) at its live figures. Analysts may ask for the live figures or any data version
@@ -40,14 +42,25 @@ def published_years(now: dt.datetime | None = None) -> set[int]:
     return set(Publication.objects.filter(published_at__lte=moment).values_list("year", flat=True))
 
 
+def embargoed_years(now: dt.datetime | None = None) -> set[int]:
+    """Years whose publication is set for a later time: hidden from everyone but analysts (and, on a unit's profile,
+    its county's reviewers), whatever KARTLEGG_STATISTICS_PREVIEW says."""
+    moment = now or timezone.now()
+    return set(Publication.objects.filter(published_at__gt=moment).values_list("year", flat=True))
+
+
 def is_analyst(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_analyst", False))
 
 
 def visible_years(user: Any, years: list[int]) -> list[int]:
-    """The years whose tables `user` may see: published ones; all for analysts, or for everyone in preview."""
-    if is_analyst(user) or preview_all():
+    """The years whose tables `user` may see: published ones; all for analysts, or for everyone in preview (but
+    for the years under embargo)."""
+    if is_analyst(user):
         return list(years)
+    if preview_all():
+        embargoed = embargoed_years()
+        return [y for y in years if y not in embargoed]
     public = published_years()
     return [y for y in years if y in public]
 
@@ -55,10 +68,14 @@ def visible_years(user: Any, years: list[int]) -> list[int]:
 def unit_years_for_user(user: Any, code: str, years: list[int]) -> list[int]:
     """The years of a unit's profile `user` may see: published years for everyone; unpublished years for those the
     one permission check lets reach the unit (analysts, its county reviewer, its respondents). PermissionDenied when
-    none is left, so a respondent cannot look at another unit before publication."""
-    if is_analyst(user) or preview_all():
+    none is left, so a respondent cannot look at another unit before publication. A year under embargo is shown
+    to analysts and the unit's county reviewer only."""
+    if is_analyst(user):
         return list(years)
+    embargoed = embargoed_years()
     public = published_years()
+    if preview_all():
+        public |= {y for y in years if y not in embargoed}
     shown = [y for y in years if y in public]
     hidden = [y for y in years if y not in public]
     if hidden:
@@ -66,7 +83,8 @@ def unit_years_for_user(user: Any, code: str, years: list[int]) -> list[int]:
         if unit is not None:
             try:
                 geography.get_unit_for_user(user, unit.year, unit.code, Access.VIEW)
-                shown.extend(hidden)
+                reviewer = bool(getattr(user, "is_reviewer", False))
+                shown.extend(y for y in hidden if reviewer or y not in embargoed)
             except PermissionDenied:
                 pass
     if not shown:
