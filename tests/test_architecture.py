@@ -11,6 +11,8 @@ running program, and fail with the file and line to fix.
   `get_object_or_404(Round, ...)`, no `Round.objects....get()/.first()`, no `Round.objects.filter(pk=...)`), and
   only `accounts` asks a user for its units (`user.unit_codes()`): lists of units' data filter with
   `accounts.permissions.unit_filter`.
+- The pure analytics modules (every module directly in `analytics/` but models, apps, tasks, urls, views* and api*)
+  import neither `analytics.services` nor `django.db`: the database side calls them, never the other way round.
 
 Each checker is also run on a small made-up tree, so that a broken checker cannot pass silently.
 """
@@ -294,6 +296,46 @@ def unit_lists_outside_accounts(root: Path, package: str) -> list[str]:
     return problems
 
 
+NOT_PURE = {"__init__", "admin", "apps", "models", "tasks", "urls"}
+
+
+def pure_modules(root: Path, package: str, app: str) -> list[Path]:
+    """The app's modules that hold no database code: those directly in the app but the Django plumbing, views and
+    API modules (subpackages such as services/ and management/ are the database side)."""
+    return [
+        path
+        for path in sorted((root / package / app).glob("*.py"))
+        if path.stem not in NOT_PURE and not is_view_module(path)
+    ]
+
+
+def impure_imports(imports: Iterable[Import], root: Path, package: str, app: str) -> list[str]:
+    """Imports of the app's services, or of django.db, from its pure modules (lazy ones too)."""
+    pure = {module_name(root, path) for path in pure_modules(root, package, app)}
+    services = f"{package}.{app}.services"
+    problems = [
+        f"{imp.path.relative_to(root)}:{imp.line}: the pure module {imp.source} imports {imp.target}"
+        for imp in imports
+        if imp.source in pure and (imp.target == services or imp.target.startswith(services + "."))
+    ]
+    for path in pure_modules(root, package, app):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            problems.extend(
+                f"{path.relative_to(root)}:{node.lineno}: the pure module {module_name(root, path)} imports {name}"
+                for name in names
+                if name == "django.db" or name.startswith("django.db.")
+            )
+    return sorted(problems)
+
+
 @pytest.fixture(scope="module")
 def project_imports() -> list[Import]:
     return collect(ROOT, PACKAGE)
@@ -321,6 +363,13 @@ def test_views_and_api_reach_rounds_only_through_the_gate() -> None:
 
 def test_lists_of_units_data_filter_with_unit_filter() -> None:
     assert unit_lists_outside_accounts(ROOT, PACKAGE) == []
+
+
+def test_pure_analytics_modules_never_reach_the_database(project_imports: list[Import]) -> None:
+    names = {path.stem for path in pure_modules(ROOT, PACKAGE, "analytics")}
+    assert {"measures", "levels", "catalogue", "compute", "charts", "params"} <= names
+    assert not names & {"views", "api", "models", "tasks"}
+    assert impure_imports(project_imports, ROOT, PACKAGE, "analytics") == []
 
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -455,4 +504,30 @@ def test_checker_finds_unit_codes_outside_accounts(tmp_path: Path) -> None:
     )
     assert [p.split(": ")[0] for p in unit_lists_outside_accounts(root, "kartlegg")] == [
         "kartlegg/portal/services.py:2"
+    ]
+
+
+def test_checker_finds_pure_modules_that_import_the_database_side(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "kartlegg/__init__.py": "",
+            "kartlegg/analytics/__init__.py": "",
+            "kartlegg/analytics/params.py": "from kartlegg.analytics.services.read import Request\n",
+            "kartlegg/analytics/charts.py": "def f():\n    from .services import read\n",
+            "kartlegg/analytics/cube.py": "from django.db.models import Q\nfrom kartlegg.analytics import measures\n",
+            "kartlegg/analytics/measures.py": "import django.db\nfrom kartlegg.analytics.models import AS_REPORTED\n",
+            "kartlegg/analytics/models.py": "from django.db import models\n",
+            "kartlegg/analytics/views.py": "from kartlegg.analytics import services\n",
+            "kartlegg/analytics/api_params.py": "from kartlegg.analytics.services import read\n",
+            "kartlegg/analytics/services/__init__.py": "from .read import Request\n",
+            "kartlegg/analytics/services/read.py": "from django.db import models\n",
+        },
+    )
+    problems = impure_imports(collect(root, "kartlegg"), root, "kartlegg", "analytics")
+    assert [p.split(": ")[0] for p in problems] == [
+        "kartlegg/analytics/charts.py:2",
+        "kartlegg/analytics/cube.py:1",
+        "kartlegg/analytics/measures.py:1",
+        "kartlegg/analytics/params.py:1",
     ]

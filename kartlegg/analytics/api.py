@@ -257,7 +257,7 @@ def variable_data(
     language = _language(lang)
     cat = services.catalogue(rounds, language)
     query = {"level": level, "years": years, "measure": measure, "structure": structure, "imputation": imputation}
-    defaults = Defaults(level=lv.NATION, rule=services.default_rule(), loaded=structure_years())
+    defaults = Defaults(level=lv.NATION, rule=services.default_rule(), loaded=structure_years(), levels=level_choices())
     try:
         stat = parse_request(cat, variable, query, defaults)
     except ParamError as error:

@@ -1,5 +1,8 @@
 """Query parameters of the statistics pages and API, checked in one place: each bad value raises ParamError naming
 the parameter and saying why, so both the page (a message) and the API (a 400) can tell the user exactly that.
+
+Pure: what the database knows (the years with reference data, the levels offered) comes in through `Defaults`; the
+result is a `Request`, which `services.read.build_table` turns into a table.
 """
 
 from __future__ import annotations
@@ -14,12 +17,21 @@ from kartlegg.analytics import levels as lv
 from kartlegg.analytics.catalogue import MEASURE_LABELS, Catalogue, Variable
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.models import AS_REPORTED
-from kartlegg.analytics.services.read import Request, level_choices
 
 AS_REPORTED_WORDS = ("own", "reported", "none", "0")
 _YEAR = re.compile(r"[0-9]{4}")
 _RANGE = re.compile(r"([0-9]{4})\s*[-–]\s*([0-9]{4})")
 MAX_PARAM = 200
+
+
+@dataclass(frozen=True)
+class Request:
+    variable: Variable
+    measure: str
+    level: str
+    years: tuple[int, ...]
+    structure: int  # AS_REPORTED (0): each year's own units and regions
+    rule: str
 
 
 class ParamError(ValueError):
@@ -72,13 +84,13 @@ def parse_years(raw: str | None, available: Sequence[int]) -> list[int]:
     return sorted(set(years))
 
 
-def parse_level(raw: str | None, default: str = lv.NATION) -> str:
+def parse_level(raw: str | None, choices: Sequence[str], default: str = lv.NATION) -> str:
+    """One of `choices` (services.read.level_choices(): the levels the reference data has)."""
     text = clean(raw) or default
-    if text not in level_choices():
+    if text not in choices:
         raise ParamError(
             "level",
-            _("ukjent nivå %(value)r; gyldige er %(valid)s")
-            % {"value": text[:30], "valid": ", ".join(level_choices())},
+            _("ukjent nivå %(value)r; gyldige er %(valid)s") % {"value": text[:30], "valid": ", ".join(choices)},
         )
     return text
 
@@ -158,7 +170,8 @@ def resolve_variable(catalogue: Catalogue, raw: str | None, param: str = "variab
 class Defaults:
     level: str
     rule: str
-    loaded: Sequence[int]
+    loaded: Sequence[int]  # services.read.structure_years()
+    levels: Sequence[str]  # services.read.level_choices()
 
 
 def parse_request(
@@ -170,7 +183,7 @@ def parse_request(
     return Request(
         variable=variable,
         measure=parse_measure(query.get("measure"), variable, implied),
-        level=parse_level(query.get("level"), defaults.level),
+        level=parse_level(query.get("level"), defaults.levels, defaults.level),
         years=tuple(parse_years(query.get("years"), available)),
         structure=parse_structure(query.get("structure"), defaults.loaded),
         rule=parse_rule(query.get("imputation"), defaults.rule),

@@ -46,7 +46,7 @@ def _query(request: HttpRequest) -> dict[str, str]:
 
 def _parse(catalogue: Any, query: dict[str, str], loaded: list[int]) -> tuple[Any, list[ParamError]]:
     """The request; a bad parameter is reported and replaced by its default, so the page still shows something."""
-    defaults = Defaults(level=lv.COUNTY, rule=services.default_rule(), loaded=loaded)
+    defaults = Defaults(level=lv.COUNTY, rule=services.default_rule(), loaded=loaded, levels=level_choices())
     errors: list[ParamError] = []
     current = dict(query)
     for _attempt in range(len(PARAMS) + 1):

@@ -42,6 +42,7 @@ from kartlegg.analytics.measures import (
     Value,
 )
 from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate, AggregateSet, Publication, version_filter
+from kartlegg.analytics.params import Request
 from kartlegg.analytics.services.extract import Geography, load_geography
 from kartlegg.geography import logic
 from kartlegg.geography.models import ReferenceLoad, ReportingUnit
@@ -60,16 +61,6 @@ def level_choices() -> tuple[str, ...]:
     if ReportingUnit.objects.exclude(kostra_group="").exists():
         return (*LEVEL_CHOICES[:6], lv.KOSTRA_GROUP, *LEVEL_CHOICES[6:])
     return LEVEL_CHOICES
-
-
-@dataclass(frozen=True)
-class Request:
-    variable: Variable
-    measure: str
-    level: str
-    years: tuple[int, ...]
-    structure: int  # AS_REPORTED (0): each year's own units and regions
-    rule: str
 
 
 @dataclass(frozen=True)
