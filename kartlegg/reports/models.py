@@ -4,8 +4,11 @@ changes; a rebuild of its year makes a new draft."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,6 +36,9 @@ class Report(models.Model):
     code_version = models.CharField(_("kodeversjon"), max_length=80, blank=True)
     document = models.JSONField(_("årsrapport"), default=dict)
     html = models.TextField(blank=True)
+    # The stored page's fingerprint and when it last changed (ETag and Last-Modified); kept by save().
+    html_hash = models.CharField(max_length=64, blank=True, editable=False)
+    html_at = models.DateTimeField(null=True, blank=True, editable=False)
     pdf = models.BinaryField(null=True, blank=True)
     xlsx = models.BinaryField(null=True, blank=True)
     stale_paragraphs = models.JSONField(default=list)  # edited paragraphs whose cited figures changed on rebuild
@@ -63,6 +69,16 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Rapport {self.year} ({self.get_status_display()})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        fields = kwargs.get("update_fields")
+        if fields is None or "html" in fields:  # type: ignore[operator]
+            digest = hashlib.sha256(self.html.encode("utf-8")).hexdigest() if self.html else ""
+            if digest != self.html_hash:
+                self.html_hash, self.html_at = digest, timezone.now()
+                if fields is not None:
+                    kwargs["update_fields"] = {*fields, "html_hash", "html_at"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def is_draft(self) -> bool:

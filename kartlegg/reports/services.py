@@ -167,9 +167,15 @@ def visible_reports(user: Any) -> Any:
     return found
 
 
-def get_report_for_user(user: Any, pk: int) -> StoredReport:
-    """The one way a view reaches a report: a report the user may not see is a 404 (its existence is not told)."""
-    found = visible_reports(user).filter(pk=pk).first()
+HEAVY_FIELDS = ("document", "html", "pdf", "xlsx")
+
+
+def get_report_for_user(user: Any, pk: int, *, light: bool = False) -> StoredReport:
+    """The one way a view reaches a report: a report the user may not see is a 404 (its existence is not told).
+    `light` leaves the document, page and files in the database until they are used (the served page needs the
+    page's fingerprint only, to answer 304 Not Modified)."""
+    reports = visible_reports(user)
+    found = (reports.defer(*HEAVY_FIELDS) if light else reports).filter(pk=pk).first()
     if found is None:
         raise Http404("Fant ikke rapporten.")
     return found

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
@@ -19,6 +20,7 @@ from kartlegg.reports import services
 from kartlegg.reports.models import BuildState, ReportStatus
 from kartlegg.reports.models import Report as StoredReport
 from kartlegg.reports.render_html import APPENDIX, PROFILES, render_html
+from kartlegg.reports.serving import serve_stored_page
 from kartlegg.reports.sources import ReportError
 from kartlegg.reports.tasks import build_report_task
 
@@ -62,15 +64,21 @@ def build(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    stored = services.get_report_for_user(request.user, pk)
+    """The report page. Everyone gets the stored page (bytes, ETag, 304); an analyst gets a draft rendered with its
+    edit forms."""
+    stored = services.get_report_for_user(request.user, pk, light=True)
     building = stored.build_state in (BuildState.QUEUED, BuildState.RUNNING)
-    body = stored.html
-    if stored.document and _is_analyst(request) and stored.is_draft and not building:
+    analyst = _is_analyst(request)
+    context = {"building": building, "analyst": analyst}
+    if stored.html_hash and analyst and stored.is_draft and not building:
         body = render_html(services.document_of(stored), editable=True, request=request,
                            extra={"edit_url": reverse("reports:edit", args=[pk]), "code_version": stored.code_version,
                                   **services.PART_LINKS})  # fmt: skip
-    return render(request, "reports/detail.html", {"stored": stored, "body": body, "building": building,
-                                                   "analyst": _is_analyst(request)})  # fmt: skip
+        response = render(request, "reports/detail.html", {**context, "stored": stored, "body": body,
+                                                           "has_body": True})  # fmt: skip
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+    return serve_stored_page(request, stored, context, services.code_version())
 
 
 @require_GET
@@ -80,7 +88,7 @@ def appendix(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Rapporten er ikke bygd ennå.")
     body = render_html(services.document_of(stored), part=APPENDIX, extra={"main_url": "../"})
     return render(request, "reports/detail.html", {"stored": stored, "body": body, "building": False,
-                                                   "analyst": _is_analyst(request)})  # fmt: skip
+                                                   "has_body": True, "analyst": _is_analyst(request)})  # fmt: skip
 
 
 @require_GET
@@ -99,7 +107,7 @@ def profiles(request: HttpRequest, pk: int) -> HttpResponse:
     extra = {"main_url": "../", "unit": code or "-", "unit_links": links}
     body = render_html(document, part=PROFILES, extra=extra)
     return render(request, "reports/detail.html", {"stored": stored, "body": body, "building": False,
-                                                   "analyst": _is_analyst(request)})  # fmt: skip
+                                                   "has_body": True, "analyst": _is_analyst(request)})  # fmt: skip
 
 
 @require_GET
