@@ -1,6 +1,6 @@
 """The pure questionnaire definition: plain dataclasses built from a dict (the JSON/YAML shape), no ORM.
 
-engine.py re-exports everything here; other apps import from engine.
+The engine package re-exports everything here; other apps import from engine.
 """
 
 from __future__ import annotations

@@ -1,0 +1,221 @@
+"""The skip logic (relevant_codes), validation of a whole response against required fields, ranges and rules
+(validate), and a grid's totals. Pure, no ORM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from kartlegg.surveys import expressions as ex
+from kartlegg.surveys.definition import (
+    CELL_VARIABLE,
+    RESERVED_VARIABLES,
+    Definition,
+    Question,
+    Rule,
+)
+
+from .values import _bound_text, _coerce
+
+
+def _lookup(defn: Definition, values: dict[str, Any], shown: set[str] | None, context: dict[str, Any]) -> Any:
+    def lookup(name: str) -> Any:
+        if name in RESERVED_VARIABLES or name == CELL_VARIABLE:
+            if name == "_year" and context.get(name) is None:
+                return defn.year or None
+            return context.get(name)
+        codes = defn.expand(name)
+        question = defn.question_for(codes[0]) if codes else None
+        # A hidden question's answer does not count: it is treated as blank.
+        if question is not None and shown is not None and question.code not in shown:
+            return [None] * len(codes) if question.is_grid and len(codes) > 1 else None
+        if question is not None and question.is_grid and (len(codes) > 1 or "*" in name or name == question.code):
+            return [_coerce(defn, c, values.get(c)) for c in codes]
+        return _coerce(defn, name, values.get(name))
+
+    return lookup
+
+
+def relevant_codes(defn: Definition, values: dict[str, Any], context: dict[str, Any] | None = None) -> set[str]:
+    """Question codes shown under the skip logic. Relevance may refer only to earlier questions (checked at
+    import), so one pass in order is enough, and a question hidden earlier hides its dependants too."""
+    shown: set[str] = set()
+    lookup = _lookup(defn, values, shown, context or {})
+    for question in defn.questions.values():
+        if not question.relevance or ex.truthy(defn.compiled(question.relevance).evaluate(lookup)):
+            shown.add(question.code)
+    return shown
+
+
+@dataclass(frozen=True)
+class Issue:
+    rule_code: str
+    message: str
+    variables: list[str]
+    severity: str
+    explained: bool = False
+
+
+@dataclass
+class ValidationResult:
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    relevant: set[str] = field(default_factory=set)
+
+    @property
+    def unexplained_warnings(self) -> list[Issue]:
+        return [w for w in self.warnings if not w.explained]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def can_submit(self) -> bool:
+        return not self.errors and not self.unexplained_warnings
+
+    def by_variable(self) -> dict[str, list[Issue]]:
+        found: dict[str, list[Issue]] = {}
+        for issue in self.errors + self.warnings:
+            for variable in issue.variables:
+                found.setdefault(variable, []).append(issue)
+        return found
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, list) and not value)
+
+
+def _explained(defn: Definition, variables: list[str], comments: dict[str, str]) -> bool:
+    """A comment on the variable itself, on its grid, or (for a whole grid) on any of its cells explains it."""
+    for variable in variables:
+        candidates = {variable}
+        question = defn.question_for(variable)
+        if question is not None and question.is_grid:
+            candidates.add(question.code)
+            if variable == question.code:
+                candidates.update(question.cell_codes())
+        if any((comments.get(c) or "").strip() for c in candidates):
+            return True
+    return False
+
+
+def validate(
+    defn: Definition,
+    values: dict[str, Any],
+    comments: dict[str, str] | None = None,
+    context: dict[str, Any] | None = None,
+) -> ValidationResult:
+    """Check required fields, ranges and rules. `context` supplies the reserved variables (_population_total…);
+    missing ones are blank, so rules written as `empty(_population_total) or …` simply pass."""
+    comments = comments or {}
+    context = dict(context or {})
+    shown = relevant_codes(defn, values, context)
+    result = ValidationResult(relevant=shown)
+    lookup = _lookup(defn, values, shown, context)
+
+    for question in defn.questions.values():
+        if question.code not in shown:
+            continue
+        codes = question.cell_codes() if question.is_grid else [question.code]
+        parsed = {code: _coerce(defn, code, values.get(code)) for code in codes}
+        if question.required and all(_is_blank(v) for v in parsed.values()):
+            what = "Fyll ut minst én celle i tabellen." if question.is_grid else "Feltet må fylles ut."
+            result.errors.append(Issue(f"required.{question.code}", what, [question.code], "error"))
+        for code, value in parsed.items():
+            message = _range_problem(question, value)
+            if message:
+                result.errors.append(Issue(f"range.{code}", message, [code], "error"))
+
+    for rule in defn.rules:
+        for issue in _check_rule(defn, rule, lookup, shown, context, values):
+            if issue.severity == "warning":
+                explained = _explained(defn, issue.variables, comments)
+                result.warnings.append(Issue(issue.rule_code, issue.message, issue.variables, "warning", explained))
+            else:
+                result.errors.append(issue)
+    return result
+
+
+def _range_problem(question: Question, value: Any) -> str:
+    if not isinstance(value, Decimal):
+        return ""
+    low, high = question.effective_bounds()
+    if low is not None and value < low:
+        return f"Verdien kan ikke være mindre enn {_bound_text(low)}."
+    if high is not None and value > high:
+        return f"Verdien kan ikke være større enn {_bound_text(high)}."
+    return ""
+
+
+def _rule_questions(defn: Definition, names: frozenset[str]) -> set[str]:
+    found = set()
+    for name in names:
+        question = defn.question_for(defn.expand(name)[0]) if name not in RESERVED_VARIABLES else None
+        if question is not None:
+            found.add(question.code)
+    return found
+
+
+def _check_rule(
+    defn: Definition, rule: Rule, lookup: Any, shown: set[str], context: dict[str, Any], values: dict[str, Any]
+) -> list[Issue]:
+    extra = {CELL_VARIABLE: ex.NUMBER} if rule.each_cell else None
+    compiled = defn.compiled(rule.expression, extra)
+    referenced = _rule_questions(defn, compiled.names)
+    if rule.each_cell:
+        referenced.add(rule.each_cell)
+    # A rule about questions that are all hidden says nothing about this response.
+    if referenced and not referenced & shown:
+        return []
+    when = defn.compiled(rule.when, extra) if rule.when else None
+    if when is not None and not ex.truthy(when.evaluate(lookup)):
+        return []
+    if not rule.each_cell:
+        if ex.truthy(compiled.evaluate(lookup)):
+            return []
+        variables = list(rule.variables) or sorted(referenced)
+        return [Issue(rule.code, rule.message, variables, rule.severity)]
+    issues = []
+    cell_context = dict(context)
+    cell_lookup = _lookup(defn, values, shown, cell_context)  # reads cell_context as it is at each call
+    # Within one validation only _cell varies from cell to cell, so the verdict depends on the cell's value alone:
+    # blank cells and repeated values (zeros, mostly) are evaluated once.
+    verdicts: dict[tuple[type, Any], bool] = {}
+    for cell in defn.expand(rule.each_cell):
+        value = _coerce(defn, cell, values.get(cell))
+        key = None if isinstance(value, list) else (type(value), value)
+        passed = verdicts.get(key) if key is not None else None
+        if passed is None:
+            cell_context[CELL_VARIABLE] = value
+            passed = (when is not None and not ex.truthy(when.evaluate(cell_lookup))) or ex.truthy(
+                compiled.evaluate(cell_lookup)
+            )
+            if key is not None:
+                verdicts[key] = passed
+        if not passed:
+            issues.append(Issue(rule.code, rule.message, [cell], rule.severity))
+    return issues
+
+
+def grid_totals(defn: Definition, grid_code: str, values: dict[str, Any]) -> dict[str, Any]:
+    """{"rows": {row: total}, "columns": {col: total}, "total": grand total}; blank cells count as 0, and
+    "filled" says how many cells hold a value (so a blank grid can be told apart from a grid of zeros)."""
+    question = defn.questions.get(grid_code)
+    if question is None or not question.is_grid:
+        raise KeyError(grid_code)
+    rows = {r: Decimal(0) for r, _ in question.rows}
+    columns = {c: Decimal(0) for c, _ in question.columns}
+    total = Decimal(0)
+    filled = 0
+    for r, _ in question.rows:
+        for c, _ in question.columns:
+            value = _coerce(defn, f"{grid_code}.{r}.{c}", values.get(f"{grid_code}.{r}.{c}"))
+            if isinstance(value, Decimal):
+                rows[r] += value
+                columns[c] += value
+                total += value
+                filled += 1
+    return {"rows": rows, "columns": columns, "total": total, "filled": filled}
