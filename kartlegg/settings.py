@@ -325,6 +325,8 @@ CACHES = {
 KARTLEGG_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("KARTLEGG_WORKER_HEARTBEAT_SECONDS", "5"))
 # Seconds a statistics recompute waits for more changes to the same round before it runs (they join it).
 KARTLEGG_RECOMPUTE_DELAY = float(os.environ.get("KARTLEGG_RECOMPUTE_DELAY", "10"))
+# Days finished background jobs are kept; the worker (run_worker) and `manage.py prune_jobs` delete older ones.
+KARTLEGG_JOBS_KEEP_DAYS = int(os.environ.get("KARTLEGG_JOBS_KEEP_DAYS", "30"))
 
 LOGGING = {
     "version": 1,

@@ -163,3 +163,29 @@ def test_progress_inside_a_long_transaction_reaches_the_page_through_the_cache(m
     assert (jobs.live(job).done, job.total, job.message) == (4, 10, "fire")
     finished = Job(pk=job.pk, status=JobStatus.DONE, done=10, total=10)
     assert jobs.live(finished).done == 10  # a finished job is what its row says
+
+
+def test_finished_jobs_older_than_the_setting_are_pruned_and_the_rest_kept(settings: Any) -> None:
+    import datetime as dt
+
+    from django.core.management import CommandError, call_command
+    from django.utils import timezone
+
+    from kartlegg.ops import worker
+
+    settings.KARTLEGG_JOBS_KEEP_DAYS = 30
+    now = timezone.now()
+    old, recent = now - dt.timedelta(days=31), now - dt.timedelta(days=29)
+
+    def make(status: str, finished: Any) -> Job:
+        return Job.objects.create(name="x", label="x", status=status, finished_at=finished, created_at=old)
+
+    gone = [make(JobStatus.DONE, old), make(JobStatus.FAILED, old)]
+    kept = [make(JobStatus.DONE, recent), make(JobStatus.QUEUED, None), make(JobStatus.RUNNING, None)]
+    assert worker.prune_jobs() == 2
+    assert not Job.objects.filter(pk__in=[j.pk for j in gone]).exists()
+    assert set(Job.objects.values_list("pk", flat=True)) == {j.pk for j in kept}
+    assert jobs.prune(days=0) == 1  # the recent finished one; queued and running stay whatever their age
+    assert set(Job.objects.values_list("status", flat=True)) == {JobStatus.QUEUED, JobStatus.RUNNING}
+    with pytest.raises(CommandError, match="--days"):
+        call_command("prune_jobs", "--days", "-1")

@@ -33,6 +33,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
@@ -261,3 +262,32 @@ def visible_to(job_obj: Job, user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return bool(getattr(user, "is_analyst", False)) or job_obj.created_by_id == user.pk
+
+
+def keep_days() -> int:
+    return int(getattr(settings, "KARTLEGG_JOBS_KEEP_DAYS", 30))
+
+
+def prune(days: int | None = None, now: dt.datetime | None = None) -> int:
+    """Delete the finished (done or failed) jobs that finished more than `days` days ago (KARTLEGG_JOBS_KEEP_DAYS by
+    default), with their finished django-tasks results. Queued and running jobs are never touched. Returns how many
+    jobs went. The worker (`manage.py run_worker`) calls it on start and every hour; `manage.py prune_jobs` too."""
+    days = keep_days() if days is None else days
+    if days < 0:
+        raise JobError(f"Antall dager å beholde må være 0 eller mer, ikke {days}.")
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    with transaction.atomic():
+        count, _ = Job.objects.filter(status__in=FINISHED, finished_at__lt=cutoff).delete()
+        _prune_results(cutoff)
+    return count
+
+
+def _prune_results(cutoff: dt.datetime) -> None:
+    """The database backend's own rows of tasks that finished before `cutoff` (never a queued or running one)."""
+    try:
+        from django_tasks.base import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - another backend keeps no rows
+        return
+    finished = [TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED]
+    DBTaskResult.objects.filter(status__in=finished, finished_at__lt=cutoff).delete()

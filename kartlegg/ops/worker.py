@@ -2,7 +2,8 @@
 
 django-tasks' database worker (db_worker) claims a task by marking it RUNNING with its worker id; if the process is
 killed (SIGKILL, a crashed machine) the task stays RUNNING for ever. `manage.py run_worker` runs the same worker with a
-heartbeat thread, and on start and every minute puts back to READY each running task whose worker's heartbeat has
+heartbeat thread, prunes finished jobs older than KARTLEGG_JOBS_KEEP_DAYS (on start and every hour), and on
+start and every minute puts back to READY each running task whose worker's heartbeat has
 stopped, with its kartlegg Job back to QUEUED, so that another worker runs it again. Jobs are written to be safe to
 run twice (each replaces what it computes), so a task cut off half-way is simply done again.
 """
@@ -100,6 +101,19 @@ def recover_abandoned(now: dt.datetime | None = None) -> list[str]:
     return recovered
 
 
+PRUNE_EVERY = 720  # beats between prunings of old finished jobs (an hour at the default 5 s)
+
+
+def prune_jobs() -> int:
+    """Delete finished jobs older than KARTLEGG_JOBS_KEEP_DAYS (jobs.services.prune); logged, never raised."""
+    from kartlegg.jobs import services as jobs
+
+    count = jobs.prune()
+    if count:
+        logger.info("Pruned %d finished job(s) older than %d days", count, jobs.keep_days())
+    return count
+
+
 class Heartbeat(threading.Thread):
     """Touches the worker's row every beat_seconds() from its own database connection; every tenth beat it also
     recovers abandoned tasks. A database that is down is retried at the next beat."""
@@ -118,6 +132,8 @@ class Heartbeat(threading.Thread):
                 beat(self.worker_id, self.started_at)
                 if count % 10 == 0:
                     recover_abandoned()
+                if count % PRUNE_EVERY == 0:
+                    prune_jobs()
             except Exception:  # noqa: BLE001 - a database restart must not end the heartbeat
                 logger.warning("Heartbeat failed; retrying", exc_info=True)
                 connection.close()
