@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import compress
 from operator import is_not
-from typing import Any
+from typing import Any, NamedTuple
 
 from kartlegg.analytics import headline
 from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TARGET, Catalogue, Variable
@@ -53,8 +53,9 @@ _present = partial(is_not, None)
 _MISSING, _ESTIMATED, _IMPUTED = STATUS_SYMBOLS[MISSING], STATUS_SYMBOLS[ESTIMATED], STATUS_SYMBOLS[IMPUTED]
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """One stored aggregate (a plain tuple: the computation makes one per stored row, hundreds of thousands)."""
+
     variable: str
     level: str
     region: str

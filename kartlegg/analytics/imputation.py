@@ -102,6 +102,7 @@ def _carry_back(
 ) -> dict[int, dict[str, tuple[float, int]]]:
     """{year: {unit: (value, year)}}: each unit's nearest later reported figure, in that year's codes."""
     years = sorted(expected)
+    expected_sets = {year: codes if isinstance(codes, (set, frozenset)) else set(codes) for year, codes in expected.items()}
     result: dict[int, dict[str, tuple[float, int]]] = {}
     later: dict[str, tuple[float, int]] = {}
     for index in range(len(years) - 1, -1, -1):
@@ -124,7 +125,7 @@ def _carry_back(
                     moved[code] = later[parts[0][0]]
             later = moved
         else:
-            later = {code: item for code, item in later.items() if code in expected[year]}
+            later = {code: item for code, item in later.items() if code in expected_sets[year]}
         for code, value in reported.get(year, {}).items():
             later[code] = (value, year)
         result[year] = dict(later)

@@ -142,16 +142,19 @@ def read_data(
     return found
 
 
+# The columns in the order of compute.Row's fields, then the three the store adds: a row is written as
+# `row + (rule, data version, time)` without unpacking it.
 AGGREGATE_COLUMNS = (
-    "variable", "rule", "structure", "level", "region", "year", "value", "rate", "median", "status", "n", "n_units",
-    "n_imputed", "value_imputed", "source_code", "data_version", "computed_at",
+    "variable", "level", "region", "year", "value", "rate", "median", "status", "n", "n_units", "n_imputed",
+    "source_code", "structure", "value_imputed", "rule", "data_version", "computed_at",
 )  # fmt: skip
+assert AGGREGATE_COLUMNS[: len(Row._fields)] == Row._fields
 
 
 # The columns' PostgreSQL types, in AGGREGATE_COLUMNS order: binary COPY with known types dumps in C.
 COPY_TYPES = [
-    "varchar", "varchar", "int2", "varchar", "varchar", "int2", "float8", "float8", "float8", "varchar", "int4",
-    "int4", "int4", "float8", "varchar", "varchar", "timestamptz",
+    "varchar", "varchar", "varchar", "int2", "float8", "float8", "float8", "varchar", "int4", "int4", "int4",
+    "varchar", "int2", "float8", "varchar", "varchar", "timestamptz",
 ]  # fmt: skip
 
 
@@ -165,13 +168,12 @@ def _insert(rows: Iterable[Row], rule: str, keys: dict[int, str], moment: Any = 
     table = connection.ops.quote_name(meta.db_table)
     moment = moment or timezone.now()
     stamp = moment if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(moment)
+    tails = {year: (rule, key, stamp) for year, key in keys.items()}
+    tail = (rule, LIVE, stamp)
 
     def values() -> Iterator[tuple[Any, ...]]:
         for r in rows:
-            yield (
-                r.variable, rule, r.structure, r.level, r.region, r.year, r.value, r.rate, r.median, r.status,
-                r.n, r.n_units, r.n_imputed, r.value_imputed, r.source_code, keys.get(r.year, LIVE), stamp,
-            )  # fmt: skip
+            yield r + tails.get(r[3], tail)
 
     sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608
 
