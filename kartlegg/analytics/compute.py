@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from kartlegg.analytics import headline
 from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TARGET, Catalogue, Variable
+from kartlegg.analytics.focus import Focus
 from kartlegg.analytics.imputation import impute
 from kartlegg.analytics.levels import (
     COUNTY,
@@ -84,6 +85,7 @@ class Grouped:
     bounds: list[tuple[int, int]]
     names: list[str]
     bands: dict[str, list[int]]
+    member: dict[str, str] = field(default_factory=dict)  # unit code → its group
 
 
 @dataclass
@@ -117,7 +119,7 @@ def make_frame(units: Sequence[UnitRecord], levels: Iterable[str]) -> Frame:
                 bounds.append((i, i))
             bounds[-1] = (bounds[-1][0], i + 1)
         ordered = {target: [band[p] for p in order] for target, band in bands.items()}
-        groups[level] = Grouped(order, bounds, names, ordered)
+        groups[level] = Grouped(order, bounds, names, ordered, {codes[p]: found[p] for p in order})  # type: ignore[misc]
     return Frame(codes, {c: i for i, c in enumerate(codes)}, groups)
 
 
@@ -212,9 +214,11 @@ class Context:
     data: Mapping[int, Any]  # year → YearValues
     rule: str
     levels: tuple[str, ...] = ALL_LEVELS
+    focus: Focus | None = None  # an incremental recompute: only what these codes touch (analytics.focus)
     _frames: dict[tuple[int, int, str], Frame] = field(default_factory=dict)
     _answered: dict[tuple[int, str], set[str]] = field(default_factory=dict)
     _plans: dict[tuple[int, int], HarmonisePlan] = field(default_factory=dict)
+    _codes: dict[int, set[str]] = field(default_factory=dict)
 
     def plan(self, year: int, structure: int) -> HarmonisePlan:
         if (year, structure) not in self._plans:
@@ -242,6 +246,11 @@ class Context:
             self._frames[key] = make_frame(units, self.levels)
         return self._frames[key]
 
+    def unit_codes(self, year: int) -> set[str]:
+        if year not in self._codes:
+            self._codes[year] = {u.code for u in self.geography.units[year]}
+        return self._codes[year]
+
     def answered(self, year: int, cells: Sequence[str], key: str) -> set[str]:
         if (year, key) not in self._answered:
             self._answered[(year, key)] = self.data[year].answered(cells)
@@ -258,6 +267,7 @@ def aggregate_frame(
     estimated: Collection[str],
     target: str | None,
     levels: Iterable[str],
+    only: Mapping[str, Collection[str]] | None = None,
 ) -> Iterator[tuple[str, str, float | None, float | None, float | None, str, int, int, int, float | None]]:
     """(level, region, sum, rate, median, status, n, n_units, n_imputed, imputed part of the sum) for every group
     of every level; `imputed` gives each imputed unit's imputed amount (all of its figure, or for a merged unit
@@ -267,7 +277,8 @@ def aggregate_frame(
     rate over their population only (no rate without inhabitants, as measures.per_capita), its median over their
     figures. Status: imputed if any of them is imputed, else estimated if any is, missing if none has a figure
     (never 0). This is the innermost loop of every computation, so it works on whole slices of the units in group
-    order with map, compress and fsum, which run in C, rather than a Python step per unit and level."""
+    order with map, compress and fsum, which run in C, rather than a Python step per unit and level. `only`
+    ({level: group names}) gives just those groups (an incremental recompute)."""
     vals = list(map(values.get, frame.codes))
     imp = [c in imputed for c in frame.codes] if imputed else None
     amounts = list(map(imputed.get, frame.codes)) if imputed else None
@@ -281,7 +292,10 @@ def aggregate_frame(
         ordered_imp = list(map(imp.__getitem__, grouped.order)) if imp is not None else None
         ordered_amt = list(map(amounts.__getitem__, grouped.order)) if amounts is not None else None
         ordered_est = list(map(est.__getitem__, grouped.order)) if est is not None else None
+        chosen = None if only is None else only.get(level, ())
         for (start, end), name in zip(grouped.bounds, grouped.names, strict=True):
+            if chosen is not None and name not in chosen:
+                continue
             if end - start == 1:  # one unit (the unit level): its own figure, no slicing
                 value = ordered[start]
                 if value is None:
@@ -321,12 +335,15 @@ def aggregate_frame(
 # --- one variable --------------------------------------------------------------------------------------------------
 
 
-def raw_values(ctx: Context, variable: Variable, year: int) -> dict[str, float | None]:
-    """A year's figure per unit. Årsverk (tagged) values: every unit that answered the grid has a figure (a blank
-    cell is 0), the others None, to be imputed; other values: only the units that gave one."""
+def raw_values(
+    ctx: Context, variable: Variable, year: int, only: Collection[str] | None = None
+) -> dict[str, float | None]:
+    """A year's figure per unit (of the units in `only`, when given). Årsverk (tagged) values: every unit that
+    answered the grid has a figure (a blank cell is 0), the others None, to be imputed; other values: only the
+    units that gave one."""
     data = ctx.data[year]
     code = variable.codes[year]
-    expected = {u.code for u in ctx.geography.units[year]}
+    expected = ctx.unit_codes(year) if only is None else ctx.unit_codes(year) & set(only)
     if variable.derived:
         cells = ctx.catalogue.cells_of(variable, year)
         answered = ctx.answered(year, ctx.catalogue.grid_of(variable, year), "grid:" + code.split(".")[0])
@@ -354,13 +371,51 @@ class UnitSeries:
 
 
 def unit_series(ctx: Context, variable: Variable) -> UnitSeries:
+    """With a focus (an incremental recompute), exact for the focus years only: every unit there, and elsewhere
+    only the codes linked to the changed units and to the focus years' non-respondents (focus.py)."""
     years = [y for y in ctx.years if y in variable.codes]
-    raw = {y: raw_values(ctx, variable, y) for y in years}
+    focus = ctx.focus
+    if focus is None:
+        raw = {y: raw_values(ctx, variable, y) for y in years}
+    else:
+        raw = {y: raw_values(ctx, variable, y) for y in years if y in focus.years}
     if not variable.imputed or len(years) < 2:
         return UnitSeries(raw, {})  # a single year has nothing earlier to carry forward
-    expected = {y: [u.code for u in ctx.geography.units[y]] for y in years}
+    expected: dict[int, Collection[str]] = {y: [u.code for u in ctx.geography.units[y]] for y in years}
+    if focus is not None:
+        keep = focus.closure({c for y, found in raw.items() for c in expected[y] if found.get(c) is None})
+        for y in years:
+            if y not in focus.years:
+                raw[y] = raw_values(ctx, variable, y, keep)
+                expected[y] = [c for c in expected[y] if c in keep]
     result = impute(raw, expected, ctx.rule, ctx.geography.forward_mappings(years), checked=True)
     return UnitSeries(result.values, result.sources)
+
+
+def lineage_years(ctx: Context, variables: Sequence[Variable], codes: Collection[str]) -> set[int]:
+    """The years in which any of `codes` (with every code linked to them) did not report a variable: its figure
+    there is carried from another year (or missing), so a change elsewhere may move it. Computed from those codes
+    alone."""
+    focus = Focus.of(codes, ctx.geography.forward_mappings(ctx.years))
+    keep = focus.codes
+    found: set[int] = set()
+    imputed = [v for v in variables if v.imputed and v.kind != HEADLINE]
+    series: list[tuple[dict[int, dict[str, float | None]], list[int]]] = []
+    for variable in imputed:
+        years = [y for y in ctx.years if y in variable.codes]
+        series.append(({y: raw_values(ctx, variable, y, keep) for y in years}, years))
+    if any(v.kind == HEADLINE for v in variables):
+        first = ctx.catalogue.get(headline.ADULTS)
+        years = [y for y in ctx.years if first is not None and y in first.codes]
+        cells = headline_inputs(ctx, years, keep)
+        for key in _SUM_CODES.values():
+            series.append(({y: {u: sums.get(key) for u, sums in cells[y].items()} for y in years}, years))
+    for raw, years in series:
+        expected = {y: [c for c in ctx.unit_codes(y) if c in keep] for y in years}
+        for y in years:
+            if any(raw[y].get(c) is None for c in expected[y]):
+                found.add(y)
+    return found
 
 
 def variable_rows(
@@ -407,22 +462,42 @@ def _rows(
             else:
                 frame = ctx.frame(year, structure, "regrouped")
             code = source_codes[year]
+            only = None if ctx.focus is None else _touched(ctx, frame, year, structure, additive, levels)
             for level, region, total, rate, middle, status, n, size, n_imp, part in aggregate_frame(
-                frame, values, imputed, estimated, target, levels
+                frame, values, imputed, estimated, target, levels, only
             ):
                 yield Row(name, level, region, year, total, rate, middle, status, n, size, n_imp, code, structure, part)
+
+
+def _touched(
+    ctx: Context, frame: Frame, year: int, structure: int, additive: bool, levels: Sequence[str]
+) -> dict[str, set[str]]:
+    """{level: the groups of `frame` that hold a changed code of the focus} (its region chain at every level)."""
+    assert ctx.focus is not None
+    codes = [c for c in ctx.focus.codes if c in ctx.unit_codes(year)]
+    if structure not in (AS_REPORTED, year) and additive:
+        sources = ctx.plan(year, structure).sources
+        changed = set(codes)
+        codes = [new for new, old in sources.items() if changed.intersection(old)]
+    result: dict[str, set[str]] = {}
+    for level in levels:
+        member = frame.groups[level].member
+        result[level] = {member[c] for c in codes if c in member}
+    return result
 
 
 # --- the headline series -------------------------------------------------------------------------------------------
 
 
-def headline_inputs(ctx: Context, years: Sequence[int]) -> dict[int, dict[str, dict[str, float]]]:
+def headline_inputs(
+    ctx: Context, years: Sequence[int], only: Collection[str] | None = None
+) -> dict[int, dict[str, dict[str, float]]]:
     """{year: {unit: {"A": adults' årsverk, "C": children's}}}: the tagged cells summed once, so headline_series
-    sums two numbers per unit instead of a hundred cells, for every level."""
+    sums two numbers per unit instead of a hundred cells, for every level (of the units in `only`, when given)."""
     cells_by_year: dict[int, dict[str, dict[str, float]]] = {}
     for year in years:
         tags = ctx.catalogue.tag_cells.get(year, {})
-        expected = {u.code for u in ctx.geography.units[year]}
+        expected = ctx.unit_codes(year) if only is None else ctx.unit_codes(year) & set(only)
         per_unit: dict[str, dict[str, list[float]]] = {}
         for key, tag in ((_SUM_CODES[headline.ADULTS], headline.TAG_ADULTS), ("C", headline.TAG_CHILDREN)):
             for cell in tags.get(tag, ()):
@@ -437,8 +512,20 @@ def headline_units(ctx: Context, years: Sequence[int]) -> dict[str, UnitSeries]:
     """The three headline series per unit and year after imputation, in each year's own codes: adults and children
     imputed separately (as headline.headline_series does), the total their sum (missing when a part is), imputed
     when either part is."""
-    cells = headline_inputs(ctx, years)
-    expected = {y: [u.code for u in ctx.geography.units[y]] for y in years}
+    focus = ctx.focus
+    expected: dict[int, Collection[str]] = {y: [u.code for u in ctx.geography.units[y]] for y in years}
+    if focus is None or len(years) < 2:
+        cells = headline_inputs(ctx, years)
+    else:
+        # Exact in the focus years (every unit); elsewhere only the codes linked to the changed units and to the
+        # focus years' non-respondents (focus.py).
+        cells = {y: headline_inputs(ctx, [y])[y] for y in years if y in focus.years}
+        absent = {c for y, found in cells.items() for c in expected[y] if len(found.get(c, ())) < 2}
+        keep = focus.closure(absent)
+        others = [y for y in years if y not in focus.years]
+        cells.update(headline_inputs(ctx, others, keep))
+        for y in others:
+            expected[y] = [c for c in expected[y] if c in keep]
     forward = ctx.geography.forward_mappings(list(years))
     result: dict[str, UnitSeries] = {}
     for base, key in ((headline.ADULTS, "A"), (headline.CHILDREN, "C")):

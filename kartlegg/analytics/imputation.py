@@ -102,7 +102,9 @@ def _carry_back(
 ) -> dict[int, dict[str, tuple[float, int]]]:
     """{year: {unit: (value, year)}}: each unit's nearest later reported figure, in that year's codes."""
     years = sorted(expected)
-    expected_sets = {year: codes if isinstance(codes, (set, frozenset)) else set(codes) for year, codes in expected.items()}
+    expected_sets = {
+        year: codes if isinstance(codes, (set, frozenset)) else set(codes) for year, codes in expected.items()
+    }
     result: dict[int, dict[str, tuple[float, int]]] = {}
     later: dict[str, tuple[float, int]] = {}
     for index in range(len(years) - 1, -1, -1):

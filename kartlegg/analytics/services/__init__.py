@@ -16,7 +16,6 @@ import the other modules by name (`from kartlegg.analytics.services import acces
 
 from kartlegg.analytics.services.aggregates import (
     StatisticsError,
-    affected_years,
     catalogue,
     compute,
     default_levels,
@@ -35,7 +34,6 @@ from kartlegg.analytics.services.versions import ensure, recompute, recompute_fo
 
 __all__ = [
     "StatisticsError",
-    "affected_years",
     "annual_rounds",
     "catalogue",
     "compute",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TAGS, Catalogue, Variable, build_catalogue
-from kartlegg.analytics.compute import ALL_LEVELS, GROUP_LEVELS, UNIT_LEVELS, Context, Row, compute_rows
+from kartlegg.analytics.compute import (
+    ALL_LEVELS,
+    GROUP_LEVELS,
+    UNIT_LEVELS,
+    Context,
+    Row,
+    compute_rows,
+    lineage_years,
+)
+from kartlegg.analytics.focus import Focus
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.levels import NATION
 from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate, AggregateSet, version_filter
@@ -234,7 +244,8 @@ def run(
     `keys` names the version each year's rows are stored under (default: live); only those rows are touched, so the
     pinned versions of a year stay as they were when live figures are recomputed, and the other way round."""
     keys = {y: (keys or {}).get(y, LIVE) for y in plan.years}
-    result = Result(variables=len(plan.variables), years=list(plan.years), structures=list(plan.structures), keys=keys)
+    result = Result(variables=len(plan.variables), years=list(plan.years), keys=keys)
+    result.structures = list(plan.structures)
     if not plan.variables or not plan.years:
         return result
     data_years = sorted(rounds)
@@ -274,15 +285,19 @@ def _store(
             stale = Aggregate.objects.filter(scope, rule=plan.rule, structure=structure)
             stale.filter(variable__in=[v.code for v in chosen]).delete()
         count = _insert(rows, plan.rule, keys, moment)
-        read = {str(y): label for y, label in sorted(basis.items())}
-        for year, key in keys.items():
-            AggregateSet.objects.update_or_create(
-                year=year,
-                rule=plan.rule,
-                data_version=key,
-                defaults={"source": basis.get(year, LIVE), "basis": read, "computed_at": moment},
-            )
+        _record_sets(plan.rule, keys, basis, moment)
         return count
+
+
+def _record_sets(rule: str, keys: dict[int, str], basis: dict[int, str], moment: Any) -> None:
+    read = {str(y): label for y, label in sorted(basis.items())}
+    for year, key in keys.items():
+        AggregateSet.objects.update_or_create(
+            year=year,
+            rule=rule,
+            data_version=key,
+            defaults={"source": basis.get(year, LIVE), "basis": read, "computed_at": moment},
+        )
 
 
 def compute(
@@ -366,37 +381,6 @@ def update_plan(
     return Plan(keep, years, structures, rule, levels)
 
 
-def affected_years(
-    geo: Geography, data: dict[int, YearValues], cat: Catalogue, unit: str, year: int, variables: Sequence[Variable]
-) -> list[int]:
-    """The changed year, and each later year in which the unit (or what it became) still had not reported again:
-    those years carry its figure forward. Only imputed variables carry anything forward; the first year of the
-    series too, when the unit had not reported there (its figure is carried back from the nearest later year)."""
-    years = [year]
-    if not any(v.kind == HEADLINE or v.tag for v in variables):
-        return years
-    ordered = sorted(data)
-    following = [y for y in ordered if y > year]
-    forward = geo.forward_mappings(ordered)
-    codes = {unit}
-    for later in following:
-        if later in forward:
-            moves = forward[later]  # only the codes that changed; the others keep theirs
-            codes = {part for code in codes for part in (moves[code].codes if code in moves else [code])}
-        tags = cat.tag_cells.get(later, {})
-        reported = data[later].answered([c for cells in tags.values() for c in cells])
-        silent = {code for code in codes if code not in reported}
-        if not silent:
-            break
-        years.append(later)
-        codes = silent
-    if ordered and year != ordered[0]:
-        # Any unit of the first year may get its figure carried back from a later year; recompute it too (cheap:
-        # the same variables, one year more).
-        years.insert(0, ordered[0])
-    return years
-
-
 def recompute_live(round_id: int, unit_codes: Sequence[str] | None = None, rule: str | None = None) -> Result:
     """The live half of services.recompute (services.versions): the live figures of what a change touched, for
     whatever is stored. With `unit_codes`, only the variables those units answer (and the years each unit's
@@ -419,13 +403,49 @@ def recompute_live(round_id: int, unit_codes: Sequence[str] | None = None, rule:
     plan = update_plan(rule, cat.for_codes(round_obj.year, codes), [])
     if plan is None or not plan.variables:
         return Result()  # nothing stored yet: the first full computation will include it
+    return run_units(plan, rounds, cat, round_obj.year, unit_codes)
+
+
+def run_units(
+    plan: Plan, rounds: dict[int, Round], cat: Catalogue, year: int, unit_codes: Sequence[str], key: str = LIVE
+) -> Result:
+    """Recompute what a change to these units of `year` moves (analytics.focus): the groups that hold them (their
+    region chain at every stored level), in `year` and in each year where their figures are carried to or from,
+    for the plan's variables; every other row stays as it is, because it is the same. The values are read as a
+    full computation reads them, so the rows are the ones it would write."""
     geo = load_geography(sorted(rounds) + [s for s in plan.structures if s != AS_REPORTED])
     data = read_data(rounds, cat, plan.variables, [y for y in sorted(rounds) if y in geo.units])
-    touched: set[int] = set()
-    for unit in unit_codes:
-        touched.update(affected_years(geo, data, cat, unit, round_obj.year, plan.variables))
-    plan.years = sorted(touched)
-    return run(plan, rounds, cat, geo, data=data)
+    ctx = Context(cat, geo, data, plan.rule)
+    focus = Focus.of([c for c in unit_codes if c in ctx.unit_codes(year)], geo.forward_mappings(ctx.years))
+    focus.years = frozenset({year} | lineage_years(ctx, plan.variables, focus.codes))
+    ctx.focus = focus
+    plan.years = sorted(focus.years)
+    keys = dict.fromkeys(plan.years, key)
+    result = Result(variables=len(plan.variables), years=list(plan.years), keys=keys)
+    result.structures = list(plan.structures)
+    result.data_versions = {y: d.data_version for y, d in data.items()}
+    rows = list(compute_rows(ctx, plan.variables, plan.structures, plan.years, plan.levels_for))
+    moment = timezone.now()
+    cells: dict[tuple[int, str, int, frozenset[str]], list[str]] = {}
+    by_slice: dict[tuple[str, int, str, int], set[str]] = defaultdict(set)
+    for row in rows:
+        by_slice[(row.variable, row.structure, row.level, row.year)].add(row.region)
+    for (code, structure, level, row_year), regions in by_slice.items():
+        cells.setdefault((structure, level, row_year, frozenset(regions)), []).append(code)
+    with transaction.atomic():
+        for (structure, level, row_year, chain), variables in cells.items():
+            Aggregate.objects.filter(
+                rule=plan.rule,
+                data_version=key,
+                structure=structure,
+                level=level,
+                year=row_year,
+                region__in=list(chain),
+                variable__in=variables,
+            ).delete()
+        result.rows = _insert(rows, plan.rule, keys, moment)
+        _record_sets(plan.rule, keys, result.data_versions, moment)
+    return result
 
 
 def is_warm(variable: Variable, rule: str, structure: int, level: str, years: Iterable[int], key: str = LIVE) -> bool:
