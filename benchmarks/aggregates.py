@@ -13,7 +13,12 @@ data for 2017–2024 (make_demo_data):
 3. With warm aggregates (PostgreSQL, 1×): gunicorn on 127.0.0.1; 50 clients each ask the statistics API once a
    second for ~30 s (p50/p99), then a short closed-loop burst gives the most requests per second sustained.
 
-Targets: ratio ≤ 3 at 1×, growth 8×–12× per 10×, peak memory < 2 GiB at 100×, API p99 < 100 ms.
+4. Incremental (issue 11): in one fresh process, a full recompute of everything, then one unit changes one årsverk
+   answer and services.recompute_for_response runs; at 1× (a unit of 2022) and at 100× of the latest year (the
+   earlier years stay at 1×: 100× of all eight years would take too long on two cores; a unit of 2024).
+
+Targets: ratio ≤ 3 at 1×, the full computation ≤ 5× its floor (set-up + fastest fetch), one unit's recompute
+≤ 5 % of a full recompute at 1× and 100×, growth 8×–12× per 10×, peak memory < 2 GiB at 100×, API p99 < 100 ms.
 Run: .venv/bin/python benchmarks/aggregates.py [--skip-sqlite-100] [--load-seconds 30] [--no-postgres]
 """
 
@@ -52,6 +57,9 @@ from benchmarks._common import (  # noqa: E402 - the project root must be on the
 )
 
 LATEST = 2024
+INCREMENTAL_YEAR = 2022  # a year with later years to carry into and earlier ones before it
+TARGET_FLOOR_RATIO = 5.0  # the full computation against its floor (set-up + fastest fetch), issue 11
+TARGET_INCREMENTAL = 0.05  # one unit's recompute against a full recompute
 FACTORS = (1, 10, 100)
 TARGET_RATIO = 3.0
 GROWTH = (8.0, 12.0)
@@ -146,6 +154,44 @@ def _compute(year: int | None) -> dict[str, Any]:
     # One year alone reads only that year's round: nothing earlier to carry forward, as the docstring says.
     result = services.compute() if year is None else services.compute(years=[year], history=False)
     return {"seconds": time.perf_counter() - started, "rows": result.rows, "maxrss_mib": _maxrss_mib()}
+
+
+def _incremental(year: int) -> dict[str, Any]:
+    """In one fresh process, as the task worker runs them: a full recompute of everything stored (compute(),
+    replacing the rows), then one unit of `year` changes one årsverk answer and the recompute of what it touched
+    runs (recompute_for_response: the unit's region chain at every stored level, in the years its figure reaches).
+    Both are timed; the ratio is the figure."""
+    from decimal import Decimal
+
+    from kartlegg.analytics import services
+    from kartlegg.responses.models import Answer, Response
+
+    started = time.perf_counter()
+    full = services.compute()
+    full_seconds = time.perf_counter() - started
+    response = (
+        Response.objects.filter(round__year=year, submitted_at__isnull=False)
+        .exclude(unit__code__startswith=COPY_PREFIX)
+        .order_by("unit__code")
+        .first()
+    )
+    if response is None:
+        raise SystemExit(f"ingen innsendt svar i {year}")
+    answer = Answer.objects.filter(response=response, variable__contains="arsverk", value_num__isnull=False).first()
+    if answer is None or answer.value_num is None:
+        raise SystemExit(f"{response.unit.code} har ingen årsverk i {year}")
+    Answer.objects.filter(pk=answer.pk).update(value_num=answer.value_num + Decimal("1.5"))
+    started = time.perf_counter()
+    result = services.recompute_for_response(response)
+    seconds = time.perf_counter() - started
+    return {
+        "full": full_seconds,
+        "full_rows": full.rows,
+        "seconds": seconds,
+        "rows": result.rows,
+        "years": result.years,
+        "unit": response.unit.code,
+    }
 
 
 def _copies(factor: int) -> dict[str, Any]:
@@ -247,6 +293,8 @@ def worker(task: str, argument: str) -> None:
         out = _compute(year)
     elif task == "floor":
         out = _floor(year)
+    elif task == "incremental":
+        out = _incremental(int(argument))
     elif task == "copies":
         out = _copies(int(argument))
     else:
@@ -379,6 +427,7 @@ def measure(name: str, env: dict[str, str], factors: tuple[int, ...], load_secon
         "floor": run_worker(env, "floor", "all"),
     }
     log(f"{name}: alt fra bunnen av {full['seconds']:.1f} s ({full['rows']} rader), grunnlinje {base['seconds']:.3f} s")
+    result["incremental"] = [{"factor": 1, **run_worker(env, "incremental", str(INCREMENTAL_YEAR))}]
     if load_seconds:
         log(f"{name}: API-last med varme aggregater ({CLIENTS} klienter, {load_seconds} s)")
         result["api"] = load_test(env, load_seconds)
@@ -398,6 +447,10 @@ def measure(name: str, env: dict[str, str], factors: tuple[int, ...], load_secon
         row["load_seconds"] = copies["seconds"]
         if factor == 1:
             row["floor"] = run_worker(env, "floor", str(LATEST))
+        if factor == max(FACTORS):
+            # 100× of the latest year (the earlier years stay at 1×): a full recompute of everything, then one
+            # unit of the latest year changes.
+            result["incremental"].append({"factor": factor, **run_worker(env, "incremental", str(LATEST), 1800)})
         result["scaling"].append(row)
         log(
             f"{name}: {factor}× ({row['units']} enheter, {row['values']} verdier): {year['seconds']:.1f} s, "
@@ -416,6 +469,18 @@ def checks_for(result: dict[str, Any]) -> list[Check]:
         Check(f"{name}: minne, alt 1×", f"{full['maxrss_mib']:.0f} MiB", "", None),
     ]
     out += floor_checks(f"{name}: alt 2017–{LATEST}, 1×", full)
+    if full.get("floor"):
+        least = full["floor"]["fixed"] + full["floor"]["fetch"]
+        ratio = full["seconds"] / least
+        out.append(
+            Check(f"{name}: alt/gulv (oppsett + raskeste henting)", f"{ratio:.1f}", "≤ 5", ratio <= TARGET_FLOOR_RATIO)
+        )
+    for inc in result.get("incremental", []):
+        share = inc["seconds"] / inc["full"]
+        label = f"{name}: én enhet endret, {inc['factor']}×"
+        out.append(Check(f"{label}: full omberegning", f"{inc['full']:.2f} s ({inc['full_rows']} rader)", "", None))
+        out.append(Check(f"{label}: inkrementell", f"{inc['seconds']:.3f} s ({inc['rows']} rader)", "", None))
+        out.append(Check(f"{label}: inkrementell/full", f"{share * 100:.1f} %", "≤ 5 %", share <= TARGET_INCREMENTAL))
     previous = None
     for row in result["scaling"]:
         label = f"{name}: {LATEST}, {row['factor']}×"
@@ -524,6 +589,17 @@ def main() -> int:
         "Gulvet er det enhver beregning må gjøre før den regner: lese runder, skjemadefinisjoner (katalogen) og "
         "referansegeografi i en ny prosess, og hente verdiene inn i prosessen (produksjonsveien read_data, og den "
         "raskeste rene hentingen, beste av tre). Ingenting beregnes eller skrives."
+    )
+    for r in results:
+        for inc in r.get("incremental", []):
+            notes.append(
+                f"{r['name']} {inc['factor']}×: enhet {inc['unit']} endret; omberegnet år {inc['years']}, "
+                f"{inc['rows']} av {inc['full_rows']} rader."
+            )
+    notes.append(
+        "Inkrementell: én enhets årsverk endres, og bare regionkjeden dens (enheten, kommunen, fylket, HF, RHF, DPS, "
+        "størrelsesgruppen, landet) skrives på nytt, i årene tallet når. 100× gjelder siste år (de tidligere årene "
+        "er 1×); full omberegning og inkrementell kjøres i samme prosess, som i arbeideren."
     )
     notes.append(f"Hele kjøringen tok {(time.monotonic() - started) / 60:.1f} min.")
     passed = summary("aggregates: forhåndsberegnet statistikk og statistikk-API", checks, notes)
