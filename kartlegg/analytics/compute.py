@@ -382,13 +382,22 @@ def unit_series(ctx: Context, variable: Variable) -> UnitSeries:
     if not variable.imputed or len(years) < 2:
         return UnitSeries(raw, {})  # a single year has nothing earlier to carry forward
     expected: dict[int, Collection[str]] = {y: [u.code for u in ctx.geography.units[y]] for y in years}
-    if focus is not None:
-        keep = focus.closure({c for y, found in raw.items() for c in expected[y] if found.get(c) is None})
-        for y in years:
-            if y not in focus.years:
-                raw[y] = raw_values(ctx, variable, y, keep)
-                expected[y] = [c for c in expected[y] if c in keep]
+    if focus is None:
+        result = impute(raw, expected, ctx.rule, ctx.geography.forward_mappings(years), checked=True)
+        return UnitSeries(result.values, result.sources)
+    # Only the linked codes go through imputation; the focus years' other units reported, so their figure is the
+    # one they gave, as imputation would return it.
+    keep = focus.closure({c for y, found in raw.items() for c in expected[y] if found.get(c) is None})
+    reported = {y: raw[y] for y in raw}
+    for y in years:
+        expected[y] = [c for c in expected[y] if c in keep]
+        if y in focus.years:
+            raw[y] = {c: raw[y][c] for c in expected[y] if c in raw[y]}
+        else:
+            raw[y] = raw_values(ctx, variable, y, keep)
     result = impute(raw, expected, ctx.rule, ctx.geography.forward_mappings(years), checked=True)
+    for y, given in reported.items():
+        result.values[y] = {**given, **result.values[y]}
     return UnitSeries(result.values, result.sources)
 
 
@@ -522,10 +531,12 @@ def headline_units(ctx: Context, years: Sequence[int]) -> dict[str, UnitSeries]:
         cells = {y: headline_inputs(ctx, [y])[y] for y in years if y in focus.years}
         absent = {c for y, found in cells.items() for c in expected[y] if len(found.get(c, ())) < 2}
         keep = focus.closure(absent)
+        reported = dict(cells)
         others = [y for y in years if y not in focus.years]
         cells.update(headline_inputs(ctx, others, keep))
-        for y in others:
+        for y in years:
             expected[y] = [c for c in expected[y] if c in keep]
+            cells[y] = {c: sums for c, sums in cells[y].items() if c in keep}
     forward = ctx.geography.forward_mappings(list(years))
     result: dict[str, UnitSeries] = {}
     for base, key in ((headline.ADULTS, "A"), (headline.CHILDREN, "C")):
@@ -534,6 +545,9 @@ def headline_units(ctx: Context, years: Sequence[int]) -> dict[str, UnitSeries]:
             result[base] = UnitSeries(raw, {})
             continue
         imputed = impute(raw, expected, ctx.rule, forward, checked=True)
+        if focus is not None:
+            for y, given in reported.items():  # the other units of the focus years reported both parts
+                imputed.values[y] = {**{u: sums.get(key) for u, sums in given.items()}, **imputed.values[y]}
         result[base] = UnitSeries(imputed.values, imputed.sources)
     adults, children = result[headline.ADULTS], result[headline.CHILDREN]
     totals: dict[int, dict[str, float | None]] = {}
