@@ -246,7 +246,7 @@ class Context:
             self._frames[key] = make_frame(units, self.levels)
         return self._frames[key]
 
-    def unit_codes(self, year: int) -> set[str]:
+    def codes_of(self, year: int) -> set[str]:
         if year not in self._codes:
             self._codes[year] = {u.code for u in self.geography.units[year]}
         return self._codes[year]
@@ -343,7 +343,7 @@ def raw_values(
     units that gave one."""
     data = ctx.data[year]
     code = variable.codes[year]
-    expected = ctx.unit_codes(year) if only is None else ctx.unit_codes(year) & set(only)
+    expected = ctx.codes_of(year) if only is None else ctx.codes_of(year) & set(only)
     if variable.derived:
         cells = ctx.catalogue.cells_of(variable, year)
         answered = ctx.answered(year, ctx.catalogue.grid_of(variable, year), "grid:" + code.split(".")[0])
@@ -420,7 +420,7 @@ def lineage_years(ctx: Context, variables: Sequence[Variable], codes: Collection
         for key in _SUM_CODES.values():
             series.append(({y: {u: sums.get(key) for u, sums in cells[y].items()} for y in years}, years))
     for raw, years in series:
-        expected = {y: [c for c in ctx.unit_codes(y) if c in keep] for y in years}
+        expected = {y: [c for c in ctx.codes_of(y) if c in keep] for y in years}
         for y in years:
             if any(raw[y].get(c) is None for c in expected[y]):
                 found.add(y)
@@ -483,7 +483,7 @@ def _touched(
 ) -> dict[str, set[str]]:
     """{level: the groups of `frame` that hold a changed code of the focus} (its region chain at every level)."""
     assert ctx.focus is not None
-    codes = [c for c in ctx.focus.codes if c in ctx.unit_codes(year)]
+    codes = [c for c in ctx.focus.codes if c in ctx.codes_of(year)]
     if structure not in (AS_REPORTED, year) and additive:
         sources = ctx.plan(year, structure).sources
         changed = set(codes)
@@ -506,7 +506,7 @@ def headline_inputs(
     cells_by_year: dict[int, dict[str, dict[str, float]]] = {}
     for year in years:
         tags = ctx.catalogue.tag_cells.get(year, {})
-        expected = ctx.unit_codes(year) if only is None else ctx.unit_codes(year) & set(only)
+        expected = ctx.codes_of(year) if only is None else ctx.codes_of(year) & set(only)
         per_unit: dict[str, dict[str, list[float]]] = {}
         for key, tag in ((_SUM_CODES[headline.ADULTS], headline.TAG_ADULTS), ("C", headline.TAG_CHILDREN)):
             for cell in tags.get(tag, ()):

@@ -416,7 +416,7 @@ def run_units(
     geo = load_geography(sorted(rounds) + [s for s in plan.structures if s != AS_REPORTED])
     data = read_data(rounds, cat, plan.variables, [y for y in sorted(rounds) if y in geo.units])
     ctx = Context(cat, geo, data, plan.rule)
-    focus = Focus.of([c for c in unit_codes if c in ctx.unit_codes(year)], geo.forward_mappings(ctx.years))
+    focus = Focus.of([c for c in unit_codes if c in ctx.codes_of(year)], geo.forward_mappings(ctx.years))
     focus.years = frozenset({year} | lineage_years(ctx, plan.variables, focus.codes))
     ctx.focus = focus
     plan.years = sorted(focus.years)
