@@ -2,17 +2,15 @@
 
 The YAML is composed into a node tree (not loaded straight to Python), so each mapping, key and list item keeps
 the line it came from. Checking never stops at the first problem: authors fix a whole file in one round.
-Nothing here touches the database; services.import_questionnaire adds the checks that need it.
+Nothing here touches the database; services.import_questionnaire adds the checks that need it. The line-aware
+reading is in yaml_reader.py; its names are re-exported here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
-
-import yaml
 
 from kartlegg.surveys import expressions as ex
 from kartlegg.surveys import texts
@@ -25,12 +23,33 @@ from kartlegg.surveys.definition import (
     Definition,
     definition_from_dict,
 )
+from kartlegg.surveys.yaml_reader import (
+    MAX_SOURCE_BYTES,
+    Map,
+    Problem,
+    QuestionnaireImportError,
+    Seq,
+    line_index,
+    plain,
+    read_yaml,
+)
 
-MAX_SOURCE_BYTES = 2_000_000
 CODE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 SURVEY_CODE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 MAX_CODE_LENGTH = 60
 MAX_VALUE_CODE_LENGTH = 80
+
+__all__ = [
+    "MAX_SOURCE_BYTES",
+    "Map",
+    "Problem",
+    "QuestionnaireImportError",
+    "Seq",
+    "check_document",
+    "line_index",
+    "plain",
+    "read_yaml",
+]
 
 TOP_KEYS = {"survey", "year", "label", "title", "intro", "published", "sections", "rules"}
 SURVEY_KEYS = {"code", "name", "kind", "interval_days", "description"}
@@ -43,113 +62,6 @@ LINE_KEYS = {"code", "label", "help", "continues", "merges", "changed"}
 # Texts that may carry translations beside the bokmål ({nb: …, nn: …, en: …}); codes and expressions may not.
 TRANSLATABLE_KEYS = {"title", "intro", "name", "label", "help", "unit", "message"}
 RULE_KEYS = {"code", "expression", "when", "each_cell", "severity", "message", "variables"}
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"linje {self.line}: {self.message}" if self.line else self.message
-
-
-class QuestionnaireImportError(ValueError):
-    """The file cannot be imported. `problems` lists every one found, each with its line number."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
-class Map(dict):
-    """A YAML mapping that remembers its own line and each key's line (1-based)."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class Seq(list):
-    line: int = 0
-    item_lines: list[int]
-
-
-def _scalar(node: yaml.ScalarNode) -> Any:
-    tag = node.tag
-    if tag == "tag:yaml.org,2002:null":
-        return None
-    if tag == "tag:yaml.org,2002:bool":
-        return node.value.lower() in ("true", "yes", "on")
-    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-        text = node.value.replace("_", "")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return node.value
-        if not number.is_finite():
-            return node.value
-        return int(number) if tag.endswith("int") else number
-    return node.value
-
-
-MAX_NODES = 200_000
-
-
-class _TooBig(Exception):
-    pass
-
-
-def _convert(node: yaml.Node, problems: list[Problem], budget: list[int]) -> Any:
-    # Aliases share nodes, so a hostile file can expand exponentially ("billion laughs"); count what we build.
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise _TooBig
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        mapping = Map()
-        mapping.line = line
-        mapping.key_lines = {}
-        for key_node, value_node in node.value:
-            key = _convert(key_node, problems, budget)
-            key_line = key_node.start_mark.line + 1
-            if not isinstance(key, str):
-                problems.append(Problem(key_line, f"nøkkelen {key!r} må være tekst"))
-                continue
-            if key in mapping:
-                problems.append(Problem(key_line, f"nøkkelen «{key}» står to ganger (første gang på linje "
-                                        f"{mapping.key_lines[key]})"))  # fmt: skip
-                continue
-            mapping[key] = _convert(value_node, problems, budget)
-            mapping.key_lines[key] = key_line
-        return mapping
-    if isinstance(node, yaml.SequenceNode):
-        seq = Seq(_convert(item, problems, budget) for item in node.value)
-        seq.line = line
-        seq.item_lines = [item.start_mark.line + 1 for item in node.value]
-        return seq
-    return _scalar(node)  # type: ignore[arg-type]
-
-
-def read_yaml(text: str) -> tuple[Any, list[Problem]]:
-    """Compose the text into line-aware data. Syntax errors become a Problem with the line."""
-    problems: list[Problem] = []
-    if len(text.encode("utf-8", errors="replace")) > MAX_SOURCE_BYTES:
-        return None, [Problem(0, f"filen er for stor (høyst {MAX_SOURCE_BYTES // 1_000_000} MB)")]
-    try:
-        # compose() builds nodes only; no Python objects or tags are constructed, so the file cannot run code.
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        return None, [Problem(line, f"ugyldig YAML: {exc.problem or exc.context}")]
-    except yaml.YAMLError as exc:
-        return None, [Problem(0, f"ugyldig YAML: {exc}")]
-    if root is None:
-        return None, [Problem(1, "filen er tom")]
-    try:
-        return _convert(root, problems, [MAX_NODES]), problems
-    except _TooBig:
-        return None, [Problem(0, f"filen har for mange elementer (høyst {MAX_NODES}, aliaser medregnet)")]
 
 
 class _Checker:
@@ -492,24 +404,3 @@ def _check_expressions(
         for v_index, variable in enumerate(variables):
             if not isinstance(variable, str) or defn.question_for(variable) is None:
                 c.add(variables.item_lines[v_index], f"{what}: ukjent variabel «{variable}» i «variables»")
-
-
-def plain(value: Any) -> Any:
-    """Strip the line bookkeeping (Map/Seq → dict/list) so the data can be stored or compared."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
-def line_index(data: Any) -> dict[str, int]:
-    """{question code: line} for later problems found against the database (continues)."""
-    found: dict[str, int] = {}
-    if not isinstance(data, Map):
-        return found
-    for section in data.get("sections") or []:
-        for q in (section.get("questions") if isinstance(section, Map) else None) or []:
-            if isinstance(q, Map) and isinstance(q.get("code"), str):
-                found[q["code"]] = q.key_lines.get("continues", q.line)
-    return found
