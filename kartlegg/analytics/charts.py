@@ -1,8 +1,9 @@
-"""Charts as small inline SVG, drawn on the server (pure functions, no ORM, no JavaScript).
+"""The statistics charts as Vega-Lite specs (Altair), pure functions with no ORM. `kartlegg.lib.vega` renders a spec
+to SVG on the server (pages without JavaScript, the PDF) and the page shows the same spec with vega-embed.
 
-A chart is a picture of the table beside it, which is its text alternative: the SVG has role="img", a title and a
-description that points to the table. Lines have gaps where a figure is missing (never drawn as 0); a series break
-is a dashed vertical line with a label; imputed and estimated points are hollow.
+A chart is a picture of the table beside it, which is its text alternative (the figure points to it). Lines have
+gaps where a figure is missing (never drawn as 0); a series break is a dashed vertical rule labelled "Brudd" between
+the two years; imputed and estimated points are hollow, and so are their bars.
 """
 
 from __future__ import annotations
@@ -10,20 +11,20 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
+from typing import Any
 
+import altair as alt
 from django.utils.translation import gettext as _
 
+from kartlegg.analytics.cube import round_half_up
 from kartlegg.lib.numbers import format_number
+from kartlegg.lib.vega import PALETTE, finish
 
-# Okabe–Ito's colour-blind-safe hues, darkened where needed so every line has 3:1 contrast against white (WCAG 1.4.11).
-PALETTE = ("#0072b2", "#d55e00", "#007a5a", "#b4428c", "#440154", "#7a5c00", "#3e4989", "#8a1c1c")
-WIDTH, HEIGHT = 640.0, 320.0
-LEFT, RIGHT, TOP, BOTTOM = 64.0, 150.0, 20.0, 36.0
+WIDTH, HEIGHT = 440, 260
 MAX_LINES = 8
-# The legend beside a line chart: whole names, wrapped at spaces and hyphens onto as many lines as they need.
-LEGEND_CHARS, LEGEND_LINE, LEGEND_GAP = 20, 13, 5
 MAX_BARS = 30
+BAR_COLOUR = "#26828e"
+BREAK_COLOUR = "#8a1c1c"
 
 
 @dataclass(frozen=True)
@@ -56,170 +57,119 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.1f}"
+def _number(value: float, decimals: int) -> str:
+    return format_number(round_half_up(value, decimals), decimals, space="\u00a0")
 
 
-def _label_number(value: float, decimals: int) -> str:
-    return format_number(value, decimals, space=" ")
+def _flag_text(flagged: bool) -> str:
+    return _("imputert eller estimert") if flagged else ""
 
 
 def line_chart(
     series: Sequence[Series],
     years: Sequence[int],
     title: str,
-    table_id: str,
     breaks: Sequence[int] = (),
     decimals: int = 1,
-) -> str:
-    """One line per series over the years; at most MAX_LINES lines (the caller picks which)."""
+) -> dict[str, Any] | None:
+    """One line per series over the years; at most MAX_LINES lines (the caller picks which). None without data."""
     shown = list(series)[:MAX_LINES]
-    values = [p.value for s in shown for p in s.points if p.value is not None]
-    if not values or not years:
-        return ""
-    ticks = nice_ticks(min(values), max(values))
-    low, high = ticks[0], ticks[-1]
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    span = max(1, len(years) - 1)
-
-    def x(year: int) -> float:
-        return LEFT + (years.index(year) / span) * plot_w if len(years) > 1 else LEFT + plot_w / 2
-
-    def y(value: float) -> float:
-        return TOP + plot_h - (value - low) / (high - low) * plot_h
-
-    legend = [_wrap(item.label, LEGEND_CHARS) for item in shown]
-    legend_h = sum(len(lines) * LEGEND_LINE + LEGEND_GAP for lines in legend)
-    out = [_open(title, table_id, max(HEIGHT, TOP + legend_h + 8))]
-    for tick in ticks:
-        out.append(
-            f'<line x1="{_fmt(LEFT)}" x2="{_fmt(LEFT + plot_w)}" y1="{_fmt(y(tick))}" y2="{_fmt(y(tick))}" '
-            'stroke="#d0d0d0" stroke-width="1"/>'
-            f'<text x="{_fmt(LEFT - 6)}" y="{_fmt(y(tick) + 4)}" text-anchor="end" font-size="11" fill="#333">'
-            f"{escape(_label_number(tick, 0 if float(tick).is_integer() else 1))}</text>"
-        )
-    for year in years:
-        out.append(
-            f'<text x="{_fmt(x(year))}" y="{_fmt(HEIGHT - BOTTOM + 18)}" text-anchor="middle" font-size="11" '
-            f'fill="#333">{year}</text>'
-        )
-    break_label = escape(_("Brudd"))
-    for year in breaks:
-        if year in years and years.index(year) > 0:
-            bx = (x(year) + x(years[years.index(year) - 1])) / 2
-            out.append(
-                f'<line x1="{_fmt(bx)}" x2="{_fmt(bx)}" y1="{_fmt(TOP)}" y2="{_fmt(TOP + plot_h)}" stroke="#8a1c1c" '
-                'stroke-width="1.5" stroke-dasharray="5 4"/>'
-                f'<text x="{_fmt(bx + 3)}" y="{_fmt(TOP + 10)}" font-size="11" fill="#8a1c1c">'
-                f"{break_label}</text>"
-            )
-    for index, item in enumerate(shown):
-        colour = PALETTE[index % len(PALETTE)]
-        out.append(f'<g class="series" data-label="{escape(item.label)}">')
-        for run in _runs([p for p in item.points if p.year in years]):
-            if len(run) > 1:
-                d = " ".join(
-                    f"{'M' if i == 0 else 'L'}{_fmt(x(p.year))},{_fmt(y(p.value or 0))}" for i, p in enumerate(run)
-                )
-                out.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        for point in item.points:
-            if point.value is None or point.year not in years:
-                continue
-            fill = "#fff" if point.flagged else colour
-            text = f"{item.label} {point.year}: {_label_number(point.value, decimals)}"
-            out.append(
-                f'<circle cx="{_fmt(x(point.year))}" cy="{_fmt(y(point.value))}" r="3.5" fill="{fill}" '
-                f'stroke="{colour}" stroke-width="1.5"><title>{escape(text)}</title></circle>'
-            )
-        out.append("</g>")
-        ly = TOP + 14 + sum(len(lines) * LEGEND_LINE + LEGEND_GAP for lines in legend[:index])
-        spans = "".join(
-            f'<tspan x="{_fmt(WIDTH - RIGHT + 30)}" dy="{0 if i == 0 else LEGEND_LINE}">{escape(line)}</tspan>'
-            for i, line in enumerate(legend[index])
-        )
-        out.append(
-            f'<rect x="{_fmt(WIDTH - RIGHT + 12)}" y="{_fmt(ly - 9)}" width="12" height="4" fill="{colour}"/>'
-            f'<text x="{_fmt(WIDTH - RIGHT + 30)}" y="{_fmt(ly - 3)}" font-size="11" fill="#222">{spans}</text>'
-        )
-    out.append("</svg>")
-    return "\n".join(out)
-
-
-def bar_chart(items: Sequence[tuple[str, float | None, bool]], title: str, table_id: str, decimals: int = 1) -> str:
-    """Horizontal bars (label, value, flagged), largest first as given; missing values get no bar and say so."""
-    shown = list(items)[:MAX_BARS]
-    values = [v for _, v, _ in shown if v is not None]
-    if not values:
-        return ""
-    ticks = nice_ticks(min(values), max(values))
-    low, high = ticks[0], ticks[-1]
-    left, bar_h, gap = 190.0, 14.0, 6.0
-    height = TOP + len(shown) * (bar_h + gap) + BOTTOM
-    plot_w = WIDTH - left - 70
-
-    def x(value: float) -> float:
-        return left + (value - low) / (high - low) * plot_w
-
-    out = [_open(title, table_id, height)]
-    for tick in ticks:
-        out.append(
-            f'<line x1="{_fmt(x(tick))}" x2="{_fmt(x(tick))}" y1="{_fmt(TOP - 4)}" y2="{_fmt(height - BOTTOM)}" '
-            'stroke="#d0d0d0"/>'
-            f'<text x="{_fmt(x(tick))}" y="{_fmt(height - BOTTOM + 16)}" text-anchor="middle" font-size="11" '
-            f'fill="#333">{escape(_label_number(tick, 0 if float(tick).is_integer() else 1))}</text>'
-        )
-    for index, (label, value, flagged) in enumerate(shown):
-        top = TOP + index * (bar_h + gap)
-        out.append(
-            f'<text x="{_fmt(left - 6)}" y="{_fmt(top + bar_h - 3)}" text-anchor="end" font-size="11" fill="#222">'
-            f"{escape(_short(label, 30))}</text>"
-        )
-        if value is None:
-            out.append(f'<text x="{_fmt(left + 4)}" y="{_fmt(top + bar_h - 3)}" font-size="11" fill="#555">..</text>')
-            continue
-        start, end = sorted((x(0.0 if low <= 0 <= high else low), x(value)))
-        style = 'fill="#fff" stroke="#26828e" stroke-width="1.5"' if flagged else 'fill="#26828e"'
-        out.append(
-            f'<rect x="{_fmt(start)}" y="{_fmt(top)}" width="{_fmt(max(end - start, 0.5))}" height="{_fmt(bar_h)}" '
-            f"{style}><title>{escape(label)}: {escape(_label_number(value, decimals))}</title></rect>"
-            f'<text x="{_fmt(end + 4)}" y="{_fmt(top + bar_h - 3)}" font-size="11" fill="#222">'
-            f"{escape(_label_number(value, decimals))}</text>"
-        )
-    out.append("</svg>")
-    return "\n".join(out)
-
-
-def _open(title: str, table_id: str, height: float = HEIGHT) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_fmt(WIDTH)} {_fmt(height)}" role="img" '
-        f'aria-label="{escape(title)}" aria-describedby="{escape(table_id)}" class="stat-chart" '
-        'font-family="system-ui, sans-serif">'
-        f"<title>{escape(title)}</title><desc>Tallene står i tabellen under diagrammet.</desc>"
+    years = list(years)
+    rows = [
+        {
+            "year": p.year,
+            "series": s.label,
+            "value": p.value,
+            "flagged": p.flagged,
+            "text": _number(p.value, decimals) if p.value is not None else "..",
+            "note": _flag_text(p.flagged),
+        }
+        for s in shown
+        for p in s.points
+        if p.year in years
+    ]
+    if not years or not any(r["value"] is not None for r in rows):
+        return None
+    labels = [s.label for s in shown]
+    colour = alt.Color(
+        "series:N",
+        title=None,
+        sort=labels,
+        scale=alt.Scale(domain=labels, range=PALETTE[: len(labels)]),
+        legend=alt.Legend(orient="right", labelLimit=280, symbolType="stroke") if len(labels) > 1 else None,
     )
+    pad = 0.4 if len(years) > 1 else 1.0
+    x = alt.X(
+        "year:Q",
+        title=None,
+        scale=alt.Scale(domain=[years[0] - pad, years[-1] + pad], nice=False, zero=False),
+        axis=alt.Axis(values=years, format="d", labelAngle=0, grid=False),
+    )
+    y = alt.Y("value:Q", title=None, axis=alt.Axis(format=",~f", tickCount=5))
+    tooltip = [
+        alt.Tooltip("series:N", title=_("Serie")),
+        alt.Tooltip("year:Q", title=_("År"), format="d"),
+        alt.Tooltip("text:N", title=_("Verdi")),
+        alt.Tooltip("note:N", title=_("Merknad")),
+    ]
+    base = alt.Chart(alt.Data(values=rows))
+    line = base.mark_line(strokeWidth=2).encode(x=x, y=y, color=colour, detail="series:N")
+    points = base.mark_point(size=45, strokeWidth=1.5, filled=True, opacity=1).encode(
+        x=x,
+        y=y,
+        stroke=alt.Stroke(
+            "series:N", sort=labels, scale=alt.Scale(domain=labels, range=PALETTE[: len(labels)]), legend=None
+        ),  # fmt: skip
+        fill=alt.condition("datum.flagged", alt.value("#ffffff"), colour),
+        tooltip=tooltip,
+    )
+    layers: list[Any] = [line, points]
+    shown_breaks = [b for b in breaks if b in years and years.index(b) > 0]
+    if shown_breaks:
+        marks = alt.Chart(alt.Data(values=[{"at": b - 0.5, "label": _("Brudd")} for b in shown_breaks]))
+        layers.append(marks.mark_rule(strokeDash=[5, 4], strokeWidth=1.5, color=BREAK_COLOUR).encode(x="at:Q"))
+        layers.append(
+            marks.mark_text(align="left", baseline="top", dx=3, dy=2, color=BREAK_COLOUR, fontSize=11).encode(
+                x="at:Q", y=alt.value(0), text="label:N"
+            )
+        )
+    chart = alt.layer(*layers).properties(title=title, width=WIDTH, height=HEIGHT)
+    return finish(chart)
 
 
-def _runs(points: Sequence[Point]) -> list[list[Point]]:
-    """Consecutive points with a value: a missing year breaks the line rather than dropping it to 0."""
-    runs: list[list[Point]] = [[]]
-    for point in points:
-        if point.value is None:
-            if runs[-1]:
-                runs.append([])
-            continue
-        runs[-1].append(point)
-    return [r for r in runs if r]
-
-
-def _wrap(text: str, limit: int) -> list[str]:
-    """Lines of at most `limit` characters, broken after spaces (a single longer word keeps its own line)."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= limit:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines or [""]
-
-
-def _short(text: str, limit: int = 22) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def bar_chart(items: Sequence[tuple[str, float | None, bool]], title: str, decimals: int = 1) -> dict[str, Any] | None:
+    """Horizontal bars (label, value, flagged) in the order given (largest first); a missing value gets no bar and
+    says ".."; imputed or estimated bars are hollow. None without data."""
+    shown = list(items)[:MAX_BARS]
+    if not any(v is not None for _, v, _ in shown):
+        return None
+    rows = [
+        {
+            "label": label,
+            "value": value,
+            "flagged": flagged,
+            "text": _number(value, decimals) if value is not None else "..",
+            "note": _flag_text(flagged),
+            "order": index,
+        }
+        for index, (label, value, flagged) in enumerate(shown)
+    ]
+    labels = [label for label, _value, _flagged in shown]
+    y = alt.Y("label:N", title=None, sort=labels, axis=alt.Axis(labelLimit=220, grid=False))
+    x = alt.X("value:Q", title=None, axis=alt.Axis(format=",~f", tickCount=5))
+    base = alt.Chart(alt.Data(values=rows))
+    bars = base.mark_bar(stroke=BAR_COLOUR, strokeWidth=1.5, height=14).encode(
+        y=y,
+        x=x,
+        fill=alt.condition("datum.flagged", alt.value("#ffffff"), alt.value(BAR_COLOUR)),
+        tooltip=[
+            alt.Tooltip("label:N", title=_("Region")),
+            alt.Tooltip("text:N", title=_("Verdi")),
+            alt.Tooltip("note:N", title=_("Merknad")),
+        ],
+    )
+    values = base.mark_text(align="left", dx=4, fontSize=11, color="#222").encode(
+        y=y, x=alt.X("shown:Q"), text="text:N"
+    ).transform_calculate(shown="datum.value == null ? 0 : max(datum.value, 0)")  # fmt: skip
+    chart = alt.layer(bars, values).properties(title=title, width=WIDTH - 80, height=20 * len(rows))
+    return finish(chart)

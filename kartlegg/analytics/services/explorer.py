@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from kartlegg.analytics import levels as lv
@@ -17,6 +16,7 @@ from kartlegg.analytics.measures import ESTIMATED, IMPUTED, STATUS_SYMBOLS, STAT
 from kartlegg.analytics.models import AS_REPORTED
 from kartlegg.analytics.services.maps import MAP_LEVELS, ChoroplethMap, choropleth
 from kartlegg.analytics.services.read import Table
+from kartlegg.lib import vega
 from kartlegg.lib.numbers import format_change, format_number, format_percent
 
 TABLE_ID = "statistikk-tabell"
@@ -44,7 +44,7 @@ class ExplorerView:
     table: Table
     rows: list[ShownRow]
     break_years: set[int]
-    chart: SafeString | None
+    chart: vega.Figure | None
     chart_note: str
     map: ChoroplethMap | None
     symbols: list[tuple[str, str]] = field(default_factory=list)
@@ -79,7 +79,7 @@ def shown_cell(table: Table, region: str, year: int) -> ShownCell:
     )
 
 
-def chart_for(table: Table) -> tuple[SafeString | None, str]:
+def chart_for(table: Table) -> tuple[vega.Figure | None, str]:
     years = table.years
     title = table.display_title
     if len(years) > 1:
@@ -98,7 +98,7 @@ def chart_for(table: Table) -> tuple[SafeString | None, str]:
             )
             for code, label in chosen
         ]
-        svg = line_chart(series, years, title, TABLE_ID, table.breaks, table.decimals)
+        spec = line_chart(series, years, title, table.breaks, table.decimals)
         note = (
             _("Diagrammet viser de %(count)s med høyest verdi i %(year)s; alle står i tabellen.")
             % {"count": MAX_LINES, "year": latest}
@@ -112,12 +112,12 @@ def chart_for(table: Table) -> tuple[SafeString | None, str]:
              for code, label in table.regions),
             key=lambda item: -(item[1] if item[1] is not None else float("-inf")),
         )  # fmt: skip
-        svg = bar_chart(items, f"{title}, {year}", TABLE_ID, table.decimals)
+        title = f"{title}, {year}"
+        spec = bar_chart(items, title, table.decimals)
         note = ""
         if len(items) > MAX_BARS:
             note = _("Diagrammet viser de %(count)s høyeste; alle står i tabellen.") % {"count": MAX_BARS}
-    # The chart functions escape every text they write.
-    return (mark_safe(svg) if svg else None), note  # noqa: S308
+    return (vega.figure(spec, title, TABLE_ID, "stat") if spec else None), note
 
 
 def map_for(table: Table, year: int | None = None) -> ChoroplethMap | None:

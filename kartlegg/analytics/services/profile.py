@@ -400,9 +400,8 @@ def _cell(value: Value, decimals: int) -> ProfileCell:
 def profile_tables(profile: Profile) -> dict[str, Any]:
     """The profile as tables for the page: the unit's own årsverk per year, and one comparison table per rate
     (unit, county, size group, HF, nation × years), with a chart of the total per 1 000."""
-    from django.utils.safestring import mark_safe
-
     from kartlegg.analytics.charts import Point, Series, line_chart
+    from kartlegg.lib import vega
 
     own = [
         (_(headline.MEASURES[code].label), [_cell(profile.value("unit", code, y), 1) for y in profile.years])
@@ -419,11 +418,10 @@ def profile_tables(profile: Profile) -> dict[str, Any]:
         for p in profile.places
     ]  # fmt: skip
     chart_title = _(headline.MEASURES[total].label)
-    svg = line_chart(series, profile.years, chart_title, f"sammenligning-{total}", decimals=1)
+    spec = line_chart(series, profile.years, chart_title, decimals=1)
     return {
         "own_rows": own,
         "comparisons": comparisons,
-        # line_chart escapes every text it writes.
-        "chart": mark_safe(svg) if svg else None,  # noqa: S308
+        "chart": vega.figure(spec, chart_title, f"sammenligning-{total}", "profile") if spec else None,
         "chart_title": chart_title,
     }
