@@ -71,8 +71,10 @@ def line_chart(
     title: str,
     breaks: Sequence[int] = (),
     decimals: int = 1,
+    x_label: str = "",
 ) -> dict[str, Any] | None:
-    """One line per series over the years; at most MAX_LINES lines (the caller picks which). None without data."""
+    """One line per series over the years (or any whole numbers: waves, days, named by `x_label` in the tooltip);
+    at most MAX_LINES lines (the caller picks which). None without data."""
     shown = list(series)[:MAX_LINES]
     years = list(years)
     rows = [
@@ -108,7 +110,7 @@ def line_chart(
     y = alt.Y("value:Q", title=None, axis=alt.Axis(format=",~f", tickCount=5))
     tooltip = [
         alt.Tooltip("series:N", title=_("Serie")),
-        alt.Tooltip("year:Q", title=_("År"), format="d"),
+        alt.Tooltip("year:Q", title=x_label or _("År"), format="d"),
         alt.Tooltip("text:N", title=_("Verdi")),
         alt.Tooltip("note:N", title=_("Merknad")),
     ]

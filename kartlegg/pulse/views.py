@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kartlegg.accounts.permissions import require_analyst
 from kartlegg.analytics import charts
 from kartlegg.jobs import services as jobs
+from kartlegg.lib import vega
 from kartlegg.responses.models import ReminderLog
 
 from . import dashboard, services, tasks
@@ -69,7 +70,8 @@ def series_page(request: HttpRequest, pk: int) -> HttpResponse:
     reports = {w.pk: getattr(w, "quick_report", None) for w in opened}
     labels = [f"{_('Måling')} {c.wave.number}" for c in counts]
     rate_lines, rate_x = dashboard.rate_series(labels, [c.rate for c in counts])
-    rate_svg = charts.line_chart(rate_lines, rate_x, _("Svarprosent per måling"), "puls-svar-tabell", decimals=1)
+    rate_title = _("Svarprosent per måling")
+    rate_spec = charts.line_chart(rate_lines, rate_x, rate_title, decimals=1, x_label=_("Måling"))
     curve_rows = []
     for c in counts[-CURVE_WAVES:]:
         per_day = services.data.submissions_by_day(c.wave)
@@ -77,8 +79,8 @@ def series_page(request: HttpRequest, pk: int) -> HttpResponse:
         curve_rows.append(dashboard.CurveRow(labels[counts.index(c)], dashboard.curve(
             per_day, opened_day, series.open_days, c.total)))  # fmt: skip
     curve_lines, curve_x = dashboard.curve_series(curve_rows, series.open_days)
-    curve_svg = charts.line_chart(curve_lines, curve_x, _("Svarkurve: andel som har svart, etter dag i målingen"),
-                                  "puls-kurve-tabell", decimals=0)  # fmt: skip
+    curve_title = _("Svarkurve: andel som har svart, etter dag i målingen")
+    curve_spec = charts.line_chart(curve_lines, curve_x, curve_title, decimals=0, x_label=_("Dag"))
     reminders = list(
         ReminderLog.objects.filter(round__pulse_wave__series=series)
         .order_by("round__opens_at", "day")
@@ -91,8 +93,8 @@ def series_page(request: HttpRequest, pk: int) -> HttpResponse:
         "counts": counts,
         "reports": reports,
         "next_wave": services.next_wave_date(series),
-        "rate_svg": mark_safe(rate_svg),  # noqa: S308 - our own SVG, every text escaped
-        "curve_svg": mark_safe(curve_svg),  # noqa: S308
+        "rate_chart": vega.figure(rate_spec, rate_title, "puls-svar-tabell", "rate") if rate_spec else None,
+        "curve_chart": vega.figure(curve_spec, curve_title, "puls-kurve-tabell", "curve") if curve_spec else None,
         "curve_rows": curve_rows,
         "curve_days": curve_x,
         "reminders": reminders,

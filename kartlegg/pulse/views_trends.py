@@ -11,11 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kartlegg.analytics import charts, downloads
+from kartlegg.lib import vega
 
 from . import services, trendcube, trends
 from .models import PulseSeries
@@ -58,7 +58,7 @@ def cube_for(data: services.SeriesData, p: TrendParams) -> Any:
     return trendcube.trend_cube(p.question, data.waves, data.answers, data.units, p.level, p.panel)
 
 
-def trend_svg(trend: trends.QuestionTrend) -> str:
+def trend_chart(trend: trends.QuestionTrend) -> vega.Figure | None:
     numbers = [w.number for w in trend.waves]
     lines = []
     if trend.question.kind == trends.SHARE:
@@ -75,7 +75,8 @@ def trend_svg(trend: trends.QuestionTrend) -> str:
                 _("Gjennomsnitt"), [charts.Point(n, s.mean) for n, s in zip(numbers, trend.numbers, strict=True)]
             )
         )
-    return charts.line_chart(lines, numbers, trend.question.label, "puls-trend-tabell", decimals=1)
+    spec = charts.line_chart(lines, numbers, trend.question.label, decimals=1, x_label=_("Måling"))
+    return vega.figure(spec, trend.question.label, "puls-trend-tabell", "trend") if spec else None
 
 
 @require_GET
@@ -103,7 +104,7 @@ def trends_page(request: HttpRequest, pk: int) -> HttpResponse:
     links = [(downloads.FORMAT_LABELS[f], f"?{urlencode({**query, 'format': f})}") for f in FORMATS]
     context = {
         "series": series, "data": data, "p": p, "trend": trend, "rows": rows, "groups": groups,
-        "svg": mark_safe(trend_svg(trend)) if len(data.waves) else "",  # noqa: S308 - our own SVG
+        "chart": trend_chart(trend) if len(data.waves) else None,
         "levels": [(code, _(label)) for code, label in trendcube.LEVEL_LABELS.items()],
         "downloads": links,
         "latest": data.waves[-1] if data.waves else None,
