@@ -56,7 +56,7 @@ def setup_django() -> None:
     django.setup()
 
 
-# --- workers (each in a fresh process) ------------------------------------------------------------------------------
+# Workers (each in a fresh process)
 
 
 def scale_inputs(inputs: Any, factor: int) -> Any:

@@ -17,9 +17,6 @@ def fig(value: float | None, status: str = OK, n: int | None = None) -> Fig:
     return Fig(value, status if value is not None or status != OK else "missing", n)
 
 
-# --- direction and the dead band --------------------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize(
     ("change", "expected"),
     [(None, None), (0.0, "flat"), (0.49, "flat"), (-0.49, "flat"), (0.5, "up"), (-0.5, "down"), (12.0, "up")],
@@ -42,7 +39,7 @@ def test_numbers_are_written_the_norwegian_way_and_english_way() -> None:
     assert narrative.number(17436.5, 1, "en") == "17,436.5"
 
 
-# --- rule 1: change from the year before ------------------------------------------------------------------------------
+# Rule 1: change from the year before
 
 
 def change(current: Fig, previous: Fig, comparable: bool = True, lang: str = "nb") -> str | None:
@@ -96,7 +93,7 @@ def test_change_cites_its_figures_and_speaks_nynorsk_and_english() -> None:
         change(fig(1), fig(1), lang="sv")
 
 
-# --- rule 2: the split of the total -----------------------------------------------------------------------------------
+# Rule 2: the split of the total
 
 
 def test_growth_breakdown_in_the_institutes_style() -> None:
@@ -120,7 +117,7 @@ def test_growth_breakdown_negative_unchanged_missing_and_break() -> None:
     assert narrative.growth_breakdown(2.0, [("voksne", 2.0)], comparable=False) is None
 
 
-# --- rule 3: growth against earlier growth ----------------------------------------------------------------------------
+# Rule 3: growth against earlier growth
 
 
 def test_growth_against_previous_years() -> None:
@@ -136,7 +133,7 @@ def test_growth_against_previous_years() -> None:
     assert narrative.growth_against_previous(None, [1.0]) is None
 
 
-# --- rule 4: per capita against raw -----------------------------------------------------------------------------------
+# Rule 4: per capita against raw
 
 
 def test_per_capita_against_raw() -> None:
@@ -154,7 +151,7 @@ def test_per_capita_against_raw() -> None:
     assert narrative.per_capita_against_raw("voksne", 1.0, 0.1, comparable=False) is None
 
 
-# --- rule 5: shares over years with N ---------------------------------------------------------------------------------
+# Rule 5: shares over years with N
 
 
 def test_share_over_years_states_n_and_direction() -> None:
@@ -183,7 +180,7 @@ def test_share_over_years_skips_suppressed_and_breaks() -> None:
     assert zero is not None and "om lag den samme" in zero.text and "0 prosent" in zero.text
 
 
-# --- rule 6: largest and smallest -------------------------------------------------------------------------------------
+# Rule 6: largest and smallest
 
 
 def test_extremes_over_shown_regions() -> None:
@@ -197,7 +194,7 @@ def test_extremes_over_shown_regions() -> None:
     assert narrative.extremes("Andel", [("A", fig(1.0)), ("B", fig(None))]) is None
 
 
-# --- rule 7: cumulative change ----------------------------------------------------------------------------------------
+# Rule 7: cumulative change
 
 
 def test_cumulative_change_starts_after_the_latest_break() -> None:
@@ -215,7 +212,7 @@ def test_cumulative_change_starts_after_the_latest_break() -> None:
     assert narrative.cumulative("årsverk", [(2020, fig(10)), (2021, fig(None))]) is None  # last year missing
 
 
-# --- rule 8: imputation, response, follow-up --------------------------------------------------------------------------
+# Rule 8: imputation, response, follow-up
 
 
 def test_imputed_sentence() -> None:
@@ -247,7 +244,7 @@ def test_response_rate_and_follow_up() -> None:
     assert narrative.follow_up_sentence(0, 0, 0, 0, None) is None
 
 
-# --- rule 9: against peers --------------------------------------------------------------------------------------------
+# Rule 9: against peers
 
 
 def test_against_peers() -> None:

@@ -47,9 +47,6 @@ def check_language(lang: str) -> str:
     return lang
 
 
-# --- numbers ----------------------------------------------------------------------------------------------------------
-
-
 def number(value: float, decimals: int = 0, lang: str = "nb") -> str:
     """`17 436`, `2,1` (nb, nn); `17,436`, `2.1` (en)."""
     text = f"{value:,.{decimals}f}" if lang == "en" else format_number(value, decimals)
@@ -76,7 +73,7 @@ def _cite(text: str, value: float | None, ref: str) -> Cite:
     return Cite(text=text, value=value, ref=ref)
 
 
-# --- rule 1: one figure against the year before -----------------------------------------------------------------------
+# Rule 1: one figure against the year before
 
 
 def change_sentence(
@@ -130,7 +127,7 @@ def change_sentence(
     )
 
 
-# --- rule 2: the split of a total change (the institute's summary style) ----------------------------------------------
+# Rule 2: the split of a total change (the institute's summary style)
 
 
 def growth_breakdown(
@@ -167,7 +164,7 @@ def growth_breakdown(
     return Sentence(head + ".", cites)
 
 
-# --- rule 3: this year's growth against the years before --------------------------------------------------------------
+# Rule 3: this year's growth against the years before
 
 
 def growth_against_previous(
@@ -185,7 +182,7 @@ def growth_against_previous(
     return Sentence(w[key].format(years=w["years_count"][min(len(rates), len(w["years_count"])) - 1]))
 
 
-# --- rule 4: per capita against the raw figures -----------------------------------------------------------------------
+# Rule 4: per capita against the raw figures
 
 
 def per_capita_against_raw(
@@ -208,7 +205,7 @@ def per_capita_against_raw(
     return Sentence(w["capita"].format(what=what, group=group))
 
 
-# --- rule 5: shares of units over several years, with N ---------------------------------------------------------------
+# Rule 5: shares of units over several years, with N
 
 
 def share_over_years(
@@ -242,7 +239,7 @@ def share_over_years(
     )  # fmt: skip
 
 
-# --- rule 6: largest and smallest regions -----------------------------------------------------------------------------
+# Rule 6: largest and smallest regions
 
 
 def extremes(
@@ -264,7 +261,7 @@ def extremes(
     return Sentence(w["extremes"].format(what=what, top=top[0], high=high, bottom=bottom[0], low=low), cites)
 
 
-# --- rule 7: cumulative change over a period --------------------------------------------------------------------------
+# Rule 7: cumulative change over a period
 
 
 def cumulative(
@@ -296,7 +293,7 @@ def cumulative(
     )
 
 
-# --- rule 8: imputation, response rate and follow-up (the methods chapter) --------------------------------------------
+# Rule 8: imputation, response rate and follow-up (the methods chapter)
 
 
 def imputed_sentence(count: int | None, year: int, lang: str = "nb") -> Sentence | None:
@@ -348,7 +345,7 @@ def follow_up_sentence(
     )
 
 
-# --- rule 9: one unit against its county, size group and the nation (profiles) ----------------------------------------
+# Rule 9: one unit against its county, size group and the nation (profiles)
 
 
 def against_peers(

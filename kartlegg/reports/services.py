@@ -122,9 +122,6 @@ def _real(user: Any) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
 
 
-# --- renderings --------------------------------------------------------------------------------------------------
-
-
 def pdf_of(stored: StoredReport) -> bytes:
     if stored.pdf:
         return bytes(stored.pdf)
@@ -145,9 +142,6 @@ def xlsx_of(stored: StoredReport) -> bytes:
     StoredReport.objects.filter(pk=stored.pk).update(xlsx=content)
     stored.xlsx = content
     return content
-
-
-# --- who sees what --------------------------------------------------------------------------------------------------
 
 
 # Filters an app above adds to what the public sees (the publishing app keeps a report that belongs to a publication
@@ -180,8 +174,6 @@ def get_report_for_user(user: Any, pk: int, *, light: bool = False) -> StoredRep
         raise Http404("Fant ikke rapporten.")
     return found
 
-
-# --- workflow and edits ------------------------------------------------------------------------------------------
 
 TRANSITIONS = {
     "submit": (ReportStatus.DRAFT, ReportStatus.REVIEW),

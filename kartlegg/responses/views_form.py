@@ -131,9 +131,6 @@ def base_context(request: HttpRequest, state: FormState) -> dict[str, Any]:
     }
 
 
-# --- pages ------------------------------------------------------------------------------------------------------------
-
-
 @require_GET
 @login_required_or_401
 def overview(request: HttpRequest, round_id: int, unit_code: str) -> HttpResponse:
@@ -268,9 +265,6 @@ def _label_for(defn: engine.Definition, code: str) -> str:
     return question.label if question is not None else code
 
 
-# --- reading what the form posts --------------------------------------------------------------------------------------
-
-
 def posted_values(request: HttpRequest, defn: engine.Definition) -> tuple[dict[str, Any], dict[str, str]]:
     """Variable values and comments from a POST. Multichoice fields come as lists (a hidden blank marks the field as
     present when nothing is ticked); unknown names are passed on so that the service can name them as errors."""
@@ -375,7 +369,7 @@ def _plain_post(request: HttpRequest, state: FormState, section: str) -> HttpRes
     return redirect("responses:section", state.response.round_id, state.response.unit.code, section)
 
 
-# --- background requests from form.js and htmx ------------------------------------------------------------------------
+# Background requests from form.js and htmx
 
 
 @require_POST
