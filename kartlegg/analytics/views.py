@@ -41,7 +41,12 @@ PARAMS = ("variable", "q", "level", "years", "measure", "structure", "imputation
 
 
 def _query(request: HttpRequest) -> dict[str, str]:
-    return {key: clean(request.GET.get(key)) for key in PARAMS if clean(request.GET.get(key))}
+    query = {key: clean(request.GET.get(key)) for key in PARAMS if clean(request.GET.get(key))}
+    # `data_version` (v1, 2 …), as reports built before the pinned reads wrote their links, means `version`.
+    alias = clean(request.GET.get("data_version")).lower()
+    if alias and "version" not in query:
+        query["version"] = alias[1:] if alias.startswith("v") and alias[1:].isdigit() else alias
+    return query
 
 
 def _parse(catalogue: Any, query: dict[str, str], loaded: list[int]) -> tuple[Any, list[ParamError]]:
@@ -100,6 +105,9 @@ def explorer(request: HttpRequest) -> HttpResponse:
         context["errors"].append(ParamError("format", views_downloads.unknown_format_message()))
     context.update(_choices(catalogue, stat_request, search))
     context["permalink"] = "?" + urlencode(_permalink(stat_request, query))
+    # The chosen version (and rule) stay with the form and with the links to the profiles.
+    context["version"] = query.get("version", "")
+    context["version_query"] = "?" + urlencode({"version": query["version"]}) if query.get("version") else ""
     context["downloads"] = views_downloads.links(_permalink(stat_request, query))
     template = "analytics/explorer.html"
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
@@ -178,10 +186,12 @@ def profile(request: HttpRequest, code: str) -> HttpResponse:
     else:
         years = services_access.unit_years_for_user(request.user, unit.code, sorted(rounds))
         level = lv.UNIT
+    version = clean(request.GET.get("version"))
     try:
-        keys = services_access.version_keys(request.user, years, clean(request.GET.get("version")))
+        keys = services_access.version_keys(request.user, years, version)
     except ParamError as error:
         raise Http404(str(error)) from None
+    pinned = {"version": version} if version else {}
     rule = services.default_rule()
     catalogue = services.catalogue(rounds, get_language())
     headline = [catalogue.get(code) for code in services_profile.HEADLINE_TARGET]
@@ -199,10 +209,11 @@ def profile(request: HttpRequest, code: str) -> HttpResponse:
         "freshness": fresh,
         "profile": result,
         "unpublished": [y for y in years if y not in published],
-        "downloads": views_downloads.links({}),
+        "downloads": views_downloads.links(pinned),
         "source": SOURCE,
         "source_detail": SOURCE_DETAIL,
-        "explorer_link": "?" + urlencode({"variable": "arsverk_totalt", "level": level, "measure": "per_capita"}),
+        "explorer_link": "?"
+        + urlencode({"variable": "arsverk_totalt", "level": level, "measure": "per_capita", **pinned}),
         "level_label": lv.LEVEL_LABELS[level],
     }
     context.update(services_profile.profile_tables(result))

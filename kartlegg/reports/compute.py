@@ -77,6 +77,7 @@ def compute_report(inputs: ReportInputs, lang: str = "nb", progress: Progress | 
         questionnaire_versions={str(y): v for y, v in sorted(inputs.questionnaire_versions.items())},
         sources=list(SOURCES),
         demo=inputs.demo,
+        data_versions={str(y): k for y, k in sorted(inputs.data_versions.items())},
     )
     builders: list[tuple[str, Callable[[], list[Chapter]]]] = [
         ("summary", lambda: [summary_chapter(inputs, lang)]),
@@ -427,7 +428,16 @@ def methods_chapter(inputs: ReportInputs, lang: str) -> Chapter:
         )  # fmt: skip
     )
     versions = ", ".join(f"{y}: {v}" for y, v in sorted(inputs.questionnaire_versions.items()))
-    version = "foreløpige tall (ikke låst)" if inputs.data_version == "live" else f"dataversjon {inputs.data_version}"
+    version = (
+        "foreløpige tall (ikke låst)" if inputs.data_version == "live" else f"dataversjon {inputs.data_version[1:]}"
+    )
+    earlier = [
+        f"{y}: {'foreløpige tall' if k == 'live' else 'dataversjon ' + k[1:]}"
+        for y, k in sorted(inputs.data_versions.items())
+        if y != year
+    ]
+    if earlier:
+        version += " (tidligere år: " + ", ".join(earlier) + ")"
     chapter.add_paragraph(
         paragraph(
             "metode.versions",

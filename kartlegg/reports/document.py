@@ -158,6 +158,7 @@ class Report:
     footnotes: list[Footnote] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     demo: bool = False
+    data_versions: dict[str, str] = field(default_factory=dict)  # survey year → the version read ("v1", "live")
 
     def chapter(self, chapter_id: str) -> Chapter | None:
         return next((c for c in self.chapters if c.id == chapter_id), None)
@@ -193,6 +194,7 @@ class Report:
             footnotes=[Footnote(**f) for f in data.get("footnotes", [])],
             sources=[Source(**s) for s in data.get("sources", [])],
             demo=bool(data.get("demo", False)),
+            data_versions=dict(data.get("data_versions", {})),
         )
 
 

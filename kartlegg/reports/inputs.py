@@ -128,6 +128,7 @@ class ReportInputs:
     size_groups: list[str] = field(default_factory=list)
     demo: bool = False
     free_text: list[dict[str, object]] = field(default_factory=list)  # a provider's themes (free-text issue)
+    data_versions: dict[int, str] = field(default_factory=dict)  # year → the version read ("v1" or "live")
 
     def get(self, variable: str, measure: str, level: str) -> Series | None:
         return self.series.get(key(variable, measure, level))

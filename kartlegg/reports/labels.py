@@ -43,6 +43,7 @@ NB = {
     "contents": "Innhold",
     "page": "side",
     "of": "av",
+    "table_link": "Tabellen i statistikkbanken",
 }
 
 NN = {
@@ -63,6 +64,7 @@ NN = {
     "service_area": "Tenesteområde",
     "share_of_total": "Del av årsverka (%)",
     "contents": "Innhald",
+    "table_link": "Tabellen i statistikkbanken",
 }
 
 EN = {
@@ -105,6 +107,7 @@ EN = {
     "contents": "Contents",
     "page": "page",
     "of": "of",
+    "table_link": "The table in the statistics bank",
 }
 
 LABELS = {"nb": NB, "nn": NN, "en": EN}

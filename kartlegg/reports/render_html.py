@@ -28,8 +28,10 @@ from kartlegg.reports.document import (
     Report,
     Table,
 )
+from kartlegg.reports.labels import labels
 
 EXPLORER = "/statistikk/"
+API = "/api/v1/statistics/"
 STATUS_TEXTS = {
     MISSING: "mangler",
     "suppressed": "skjult: færre enn 5 enheter",
@@ -38,14 +40,22 @@ STATUS_TEXTS = {
 }
 
 
+def version_param(report: Report) -> dict[str, str]:
+    """The statistics' `version` parameter for the report's data version: "v2" → {"version": "2"}; the live figures
+    (a year not locked) have none, so a link shows what the reader may see of them."""
+    key = report.data_version or ""
+    return {"version": key[1:]} if key.startswith("v") and key[1:].isdigit() else {}
+
+
 def explorer_url(ref: str, report: Report) -> str:
-    """The explorer view of a cited figure, pinned to the report's data version and structure."""
+    """The explorer's view of a cited figure, pinned to the report's data version, structure and imputation rule."""
     if not ref:
         return ""
     variable, measure, level, region, year = ref.split("|")
-    query = {"variable": variable, "measure": measure, "level": level if level != "unit" else "unit",
-             "years": year, "structure": str(report.structure or "own"), "imputation": report.rule,
-             "data_version": report.data_version}  # fmt: skip
+    query = {
+        "variable": variable, "measure": measure, "level": level, "years": year,
+        "structure": str(report.structure or "own"), "imputation": report.rule, **version_param(report),
+    }  # fmt: skip
     return f"{EXPLORER}?{urlencode(query)}#r-{region}"
 
 
@@ -92,12 +102,16 @@ def shown_table(table: Table, report: Report) -> ShownTable:
     downloads = []
     if table.variable:
         base = {"variable": table.variable, "level": table.level or "nation", "years": table.years,
-                "measure": table.measure, "structure": str(report.structure or "own")}  # fmt: skip
-        api = f"/api/v1/statistics/{table.variable}"
+                "measure": table.measure, "structure": str(report.structure or "own"), "imputation": report.rule,
+                **version_param(report)}  # fmt: skip
+        api = f"{API}{table.variable}"
+        query = {k: v for k, v in base.items() if k != "variable"}
         downloads = [
-            ("CSV", f"{api}?{urlencode({**base, 'format': 'csv'})}"),
-            ("JSON-stat", f"{api}?{urlencode({**base, 'format': 'jsonstat'})}"),
-            ("XLSX", f"{EXPLORER}?{urlencode({**base, 'format': 'xlsx'})}"),
+            ("CSV", f"{api}?{urlencode({**query, 'format': 'csv'})}"),
+            ("JSON-stat", f"{api}?{urlencode(query)}"),
+            ("PX", f"{api}?{urlencode({**query, 'format': 'px'})}"),
+            ("XLSX", f"{api}?{urlencode({**query, 'format': 'xlsx'})}"),
+            (labels(report.language)["table_link"], f"{EXPLORER}?{urlencode(base)}"),
         ]
     return ShownTable(table, rows, downloads)
 

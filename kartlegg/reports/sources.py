@@ -1,9 +1,11 @@
 """Reading one year's aggregates and metadata into ReportInputs, through analytics' services (the database side of
 the report). The computation never touches the ORM; this module is all it reads.
 
-The data version: the aggregates name the data version they were computed from (Aggregate.data_version). A report
-asked for a specific version checks that the stored aggregates of the year are that version; reading an older locked
-version's aggregates is the statistics issue's pinned read (wired here when it lands).
+Pinned reads: a report is computed from one data version of its year (`resolve_version`): by default the newest
+locked version (QA's DataVersion), else the live figures of a year that is not locked yet. Every figure is read
+through analytics' pinned aggregates (`versions.ensure` and `read.build_table` with `keys`): the year at its version,
+each earlier year at the version that version's figures were computed from (its stored basis), so a rebuild with
+the same `--data-version` gives the same figures whatever has happened to the live data since.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from django.conf import settings
 from kartlegg.analytics import levels as lv
 from kartlegg.analytics import services
 from kartlegg.analytics.catalogue import Variable
-from kartlegg.analytics.services.extract import data_version_of
+from kartlegg.analytics.models import LIVE, version_key
+from kartlegg.analytics.services import versions as services_versions
 from kartlegg.analytics.services.read import Request, build_table, geography, imputed_counts
 from kartlegg.geography.models import CodeChange
 from kartlegg.reports.chapters_themes import theme_requests
@@ -78,16 +81,11 @@ def read_inputs(
     if year not in rounds:
         known = ", ".join(map(str, sorted(rounds))) or "ingen"
         raise ReportError(f"year: {year} har ingen årlig runde (år med runder: {known}).")
-    current, _version = data_version_of(rounds[year])
-    if data_version not in (None, "", current):
-        raise ReportError(
-            f"data-version: statistikken for {year} er beregnet fra {current}, ikke {data_version}; "
-            "beregn aggregatene for den versjonen først."
-        )
     cat = services.catalogue(rounds)
     structure = services.default_structure() if structure is None else structure
     rule = rule or services.default_rule()
     years = [y for y in sorted(rounds) if y <= year]
+    current, keys = resolve_version(year, years, rounds, data_version, rule)
     variables = {
         code: VariableInfo(
             code=v.code, label=v.label, kind=v.kind, section=v.section, unit=v.unit, decimals=v.decimals,
@@ -105,7 +103,9 @@ def read_inputs(
     for index, (code, measure, level, wanted) in enumerate(requests):
         if progress is not None:
             progress(index, len(requests), f"{code} {level}")
-        series[key(code, measure, level)] = read_series(cat.variables[code], measure, level, wanted, structure, rule)
+        series[key(code, measure, level)] = read_series(
+            cat.variables[code], measure, level, wanted, structure, rule, keys
+        )
     # The appendix and the profiles cover the units with a figure in the year (the round's units).
     totals = series[key(HEADLINE[2], SUM, UNIT)]
     with_figures = {code for (code, y), fig in totals.cells.items() if y == year and fig.value is not None}
@@ -124,6 +124,7 @@ def read_inputs(
         structure=structure,
         rule=rule,
         data_version=current,
+        data_versions=dict(sorted(keys.items())),
         questionnaire_versions={y: str(r.version.label) for y, r in rounds.items() if y <= year},
         variables=variables,
         sections={s.code: s.title for s in definition.sections},
@@ -142,16 +143,56 @@ def read_inputs(
     return inputs
 
 
+def parse_version(text: str | int | None) -> int | str | None:
+    """--data-version as given: None or "" (the newest locked version), "live", or a number ("2", "v2")."""
+    if text is None or text == "":
+        return None
+    value = str(text).strip().lower()
+    if value == LIVE:
+        return LIVE
+    digits = value[1:] if value.startswith("v") else value
+    if not digits.isdigit() or int(digits) < 1 or len(digits) > 6:
+        raise ReportError(f"data-version: {str(text)[:20]!r} er ikke et dataversjonsnummer (1, 2 … eller v1, v2 …) "
+                          "eller «live».")  # fmt: skip
+    return int(digits)
+
+
+def resolve_version(
+    year: int, years: list[int], rounds: dict[int, Round], data_version: str | int | None, rule: str
+) -> tuple[str, dict[int, str]]:
+    """(the year's version key, {year: the version to read} for every year up to `year`). A number pins the year's
+    figures to that locked data version (computing and storing them the first time) and reads each earlier year at
+    the version named in its basis; a year the basis leaves out (not locked) is read live."""
+    wanted = parse_version(data_version)
+    newest = services_versions.current_numbers({year: rounds[year]}).get(year)
+    if wanted is None:
+        wanted = newest if newest is not None else LIVE
+    if wanted == LIVE:
+        return LIVE, dict.fromkeys(years, LIVE)
+    number = int(wanted)
+    if newest is None or number > newest:
+        known = ", ".join(str(n) for n in range(1, (newest or 0) + 1)) or "ingen (året er ikke låst)"
+        raise ReportError(f"data-version: {year} har ingen dataversjon {number} (låste versjoner: {known}).")
+    services_versions.pin(rounds[year], number, rule)
+    basis = services_versions.stored_basis(year, rule, number) or {year: number}
+    keys = {y: version_key(basis[y]) if y in basis else LIVE for y in years}
+    keys[year] = version_key(number)
+    return version_key(number), keys
+
+
 def read_series(variable: Variable, measure: str, level: str, years: tuple[int, ...], structure: int,
-                rule: str) -> Series:  # fmt: skip
+                rule: str, keys: dict[int, str] | None = None) -> Series:  # fmt: skip
+    """One table, each year at the version `keys` names (default: the live figures)."""
     wanted = tuple(y for y in years if y in variable.codes)
-    services.ensure(variable, rule, structure, level, wanted)
-    table = build_table(Request(variable, measure, level, wanted, structure, rule))
+    chosen = {y: k for y, k in (keys or {}).items() if y in variable.codes} if keys is not None else None
+    services.ensure(variable, rule, structure, level, wanted, chosen)
+    table = build_table(Request(variable, measure, level, wanted, structure, rule), keys=chosen)
     cells = {k: Fig(c.value, c.status, c.n) for k, c in table.cells.items()}
     imputed: dict[int, int] = {}
     if level == NATION and measure == SUM:
         # (units that did not report, of them imputed, still missing) per year: the report counts the imputed.
-        imputed = {y: counts[1] for y, counts in imputed_counts(table.request).items() if counts[1]}
+        counted = imputed_counts(table.request, chosen)
+        imputed = {y: counts[1] for y, counts in counted.items() if counts[1]}
     return Series(
         variable=variable.code, label=variable.label, measure=measure, level=level, unit=table.unit,
         decimals=table.decimals, regions=list(table.regions), cells=cells, breaks=list(variable.breaks),
