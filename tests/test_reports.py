@@ -84,7 +84,8 @@ def test_summary_matches_the_statistics_api_in_document_html_and_pdf(built: Stor
     assert summary is not None and shown_total in summary.paragraphs[0].text
     assert shown_total in built.html and "Syntetiske demodata" in built.html
     # The live figures (2020 is not locked) carry no version parameter.
-    assert "/statistikk/?variable=arsverk_totalt" in built.html and "&amp;version=" not in built.html
+    assert "/statistikk/tall/?variable=arsverk_totalt" in built.html and "&amp;version=" not in built.html
+    assert "/statistikk/?variable=arsverk_totalt" in built.html  # each table links to the explorer's table
 
     pdf = PdfReader(io.BytesIO(services.pdf_of(built)))
     text = "\n".join(page.extract_text() for page in pdf.pages[:4]).replace(NBSP, " ")

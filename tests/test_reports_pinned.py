@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -129,12 +130,21 @@ def test_figures_and_tables_link_to_the_same_version(locked: dict[str, Any], cli
     url = explorer_url("arsverk_totalt|sum|county|15|2020", document)
     parts = urlsplit(url)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    assert parts.path == "/statistikk/" and parts.fragment == "r-15"
-    assert query == {"variable": "arsverk_totalt", "measure": "sum", "level": "county", "years": "2020",
-                     "structure": "2024", "imputation": "carry_forward", "version": "1"}  # fmt: skip
-    assert 'href="/statistikk/?variable=arsverk_totalt&amp;measure=sum' in stored.html
+    assert parts.path == "/statistikk/tall/"
+    assert query == {"variable": "arsverk_totalt", "measure": "sum", "level": "county", "region": "15",
+                     "year": "2020", "structure": "2024", "imputation": "carry_forward", "version": "1"}  # fmt: skip
+    assert 'href="/statistikk/tall/?variable=arsverk_totalt&amp;measure=sum' in stored.html
     page = client.get(url).content.decode()
-    assert "Låste tall: 2020: dataversjon 1" in page
+    assert "dataversjon 1 (låst etter kvalitetskontroll)" in page and 'id="enheter"' in page
+    # a linked figure of every kind (variable, measure and level) opens its provenance view
+    kinds: dict[tuple[str, ...], str] = {}
+    for href in re.findall(r'href="(/statistikk/tall/[^"]+)"', stored.html):
+        found = parse_qs(urlsplit(href.replace("&amp;", "&")).query)
+        kinds.setdefault((found["variable"][0], found["measure"][0], found["level"][0]), href.replace("&amp;", "&"))
+    assert len(kinds) > 5
+    for href in kinds.values():
+        response = client.get(href)
+        assert response.status_code == 200 and 'class="ds-error-summary"' not in response.content.decode(), href
     table = document.table("sammendrag-hovedtall")
     assert table is not None and table.variable
     links = dict(shown_table(table, document).downloads)

@@ -31,6 +31,7 @@ from kartlegg.reports.document import (
 from kartlegg.reports.labels import labels
 
 EXPLORER = "/statistikk/"
+FIGURE = "/statistikk/tall/"  # one figure: the units behind it, imputation and QA corrections
 API = "/api/v1/statistics/"
 STATUS_TEXTS = {
     MISSING: "mangler",
@@ -48,15 +49,17 @@ def version_param(report: Report) -> dict[str, str]:
 
 
 def explorer_url(ref: str, report: Report) -> str:
-    """The explorer's view of a cited figure, pinned to the report's data version, structure and imputation rule."""
+    """The figure's own view in the statistics (`/statistikk/tall/`: the units behind it, the imputed ones and the QA
+    corrections), pinned to the report's data version, structure and imputation rule; it links on to the explorer's
+    table at the same version."""
     if not ref:
         return ""
     variable, measure, level, region, year = ref.split("|")
     query = {
-        "variable": variable, "measure": measure, "level": level, "years": year,
+        "variable": variable, "measure": measure, "level": level, "region": region, "year": year,
         "structure": str(report.structure or "own"), "imputation": report.rule, **version_param(report),
     }  # fmt: skip
-    return f"{EXPLORER}?{urlencode(query)}#r-{region}"
+    return f"{FIGURE}?{urlencode(query)}"
 
 
 def format_cell(c: Cell, column: Column) -> str:
