@@ -176,3 +176,31 @@ def test_the_explorer_honours_the_version_and_the_old_data_version_links(
     assert "Låste tall: 2020: dataversjon 2" in page
     bad = client.get(base + "&version=9").content.decode()
     assert "<strong>version</strong>: 2020 har ingen dataversjon 9" in bad
+
+
+def test_a_table_across_years_of_different_versions_links_each_year_at_its_own(
+    locked: dict[str, Any], client: Client
+) -> None:
+    correct_2020(locked)
+    document = services.document_of(services.build_report(2020))
+    assert document.data_versions == {"2019": "v1", "2020": "v2"}
+    table = document.table("sammendrag-hovedtall")
+    assert table is not None
+    links = dict(shown_table(table, document).downloads)
+    assert "version=2019%3A1%2C2020%3A2" in links["JSON-stat"]
+    data = json.loads(client.get(links["JSON-stat"]).content)
+    index = data["dimension"]["Tid"]["category"]["index"]
+    total = next(r for r in table.rows if r.label == "Totalt")
+    assert [data["value"][index[y]] for y in ("2019", "2020")] == [
+        round_half_up(total.cells[0].value, 1),
+        round_half_up(total.cells[1].value, 1),
+    ]
+    assert (
+        api_values(client, "arsverk_totalt", "2019-2020", "2019:1,2020:2")[2020]
+        == api_values(client, "arsverk_totalt", "2020", "2")[2020]
+    )
+    assert "version=1" in explorer_url("arsverk_totalt|sum|nation|0|2019", document)
+    assert "version=2" in explorer_url("arsverk_totalt|sum|nation|0|2020", document)
+    for bad, status in (("2019:x", 400), ("2019:1,2019:2", 400), ("2019:9", 404)):
+        response = client.get(f"/api/v1/statistics/arsverk_totalt?years=2019-2020&version={bad}")
+        assert response.status_code == status and response.json()["error"].startswith("version:"), bad

@@ -41,11 +41,29 @@ STATUS_TEXTS = {
 }
 
 
-def version_param(report: Report) -> dict[str, str]:
-    """The statistics' `version` parameter for the report's data version: "v2" → {"version": "2"}; the live figures
-    (a year not locked) have none, so a link shows what the reader may see of them."""
-    key = report.data_version or ""
-    return {"version": key[1:]} if key.startswith("v") and key[1:].isdigit() else {}
+def version_param(report: Report, years: str = "") -> dict[str, str]:
+    """The statistics' `version` parameter for figures of `years` ("2020", "2017-2023", "2019,2020"; default the
+    report's year) as the report read them (`document.data_versions`): one version for them all ("2"), or each year
+    its own ("2019:1,2020:2"); years read live are left to the default (what the reader may see of them)."""
+    wanted = _years(years) if years else [report.year]
+    keys = report.data_versions or {str(report.year): report.data_version}
+    wanted = [y for y in wanted if str(y) in keys]  # survey years only ("2020-2024" is two of them)
+    pinned = {y: keys[str(y)][1:] for y in wanted if keys.get(str(y), "").startswith("v")}
+    if not pinned:
+        return {}
+    numbers = set(pinned.values())
+    if len(numbers) == 1 and len(pinned) == len(wanted):
+        return {"version": numbers.pop()}
+    return {"version": ",".join(f"{y}:{n}" for y, n in sorted(pinned.items()))}
+
+
+def _years(text: str) -> list[int]:
+    found: list[int] = []
+    for part in str(text).split(","):
+        first, _sep, last = part.strip().partition("-")
+        if first.isdigit() and (not last or last.isdigit()):
+            found.extend(range(int(first), int(last or first) + 1))
+    return found
 
 
 def explorer_url(ref: str, report: Report) -> str:
@@ -57,7 +75,7 @@ def explorer_url(ref: str, report: Report) -> str:
     variable, measure, level, region, year = ref.split("|")
     query = {
         "variable": variable, "measure": measure, "level": level, "region": region, "year": year,
-        "structure": str(report.structure or "own"), "imputation": report.rule, **version_param(report),
+        "structure": str(report.structure or "own"), "imputation": report.rule, **version_param(report, year),
     }  # fmt: skip
     return f"{FIGURE}?{urlencode(query)}"
 
@@ -106,7 +124,7 @@ def shown_table(table: Table, report: Report) -> ShownTable:
     if table.variable:
         base = {"variable": table.variable, "level": table.level or "nation", "years": table.years,
                 "measure": table.measure, "structure": str(report.structure or "own"), "imputation": report.rule,
-                **version_param(report)}  # fmt: skip
+                **version_param(report, table.years)}  # fmt: skip
         api = f"{API}{table.variable}"
         query = {k: v for k, v in base.items() if k != "variable"}
         downloads = [

@@ -95,7 +95,8 @@ def unit_years_for_user(user: Any, code: str, years: list[int]) -> list[int]:
 def version_keys(user: Any, years: list[int], requested: str | None = None) -> dict[int, str]:
     """{year: the version to show}: "published" (default) gives each published year's published version and the
     others' live figures; "live" the live figures (analysts); a number that data version of every year (the
-    public: only up to the published one). ParamError("version", …) names what is wrong."""
+    public: only up to the published one); "2019:1,2020:2" each named year at its version and the others as by
+    default. ParamError("version", …) names what is wrong."""
     text = clean(requested).lower()
     moment = timezone.now()
     publications = {p.year: p for p in Publication.objects.filter(year__in=years, published_at__lte=moment)}
@@ -106,8 +107,19 @@ def version_keys(user: Any, years: list[int], requested: str | None = None) -> d
         if not analyst:
             raise ParamError("version", "bare analytikere kan se løpende tall; bruk published", 403)
         return dict.fromkeys(years, LIVE)
+    if ":" in text:
+        # "2019:1,2020:2": each named year at its own data version (a report pinned to one version of its year reads
+        # the earlier years at the versions its figures rest on); the other years as by default.
+        wanted = _year_versions(text)
+        chosen = {y: n for y, n in wanted.items() if y in years}
+        keys = version_keys(user, years)
+        for year, number in chosen.items():
+            keys.update(version_keys(user, [year], str(number)))
+        return keys
     if not text.isdigit() or int(text) < 1 or len(text) > 6:
-        raise ParamError("version", f"{text[:20]!r} er ikke published, live eller et dataversjonsnummer (1, 2 …)")
+        raise ParamError(
+            "version", f"{text[:20]!r} er ikke published, live, et dataversjonsnummer (1, 2 …) eller år:nummer"
+        )
     number = int(text)
     rounds = annual_rounds()
     have = services_versions.current_numbers({y: r for y, r in rounds.items() if y in years})
@@ -119,6 +131,18 @@ def version_keys(user: Any, years: list[int], requested: str | None = None) -> d
             if published is None or published.data_version is None or published.data_version < number:
                 raise ParamError("version", f"dataversjon {number} av {year} er ikke publisert", 403)
     return dict.fromkeys(years, version_key(number))
+
+
+def _year_versions(text: str) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for part in text.split(","):
+        year, _sep, number = part.strip().partition(":")
+        if not (len(year) == 4 and year.isdigit() and number.isdigit() and 1 <= len(number) <= 6 and int(number)):
+            raise ParamError("version", f"{part.strip()[:20]!r} er ikke år:dataversjon (f.eks. 2023:2)")
+        if int(year) in found:
+            raise ParamError("version", f"{year} står to ganger")
+        found[int(year)] = int(number)
+    return found
 
 
 def table_keys(user: Any, years: list[int], all_years: list[int], requested: str | None = None) -> dict[int, str]:
