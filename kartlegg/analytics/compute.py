@@ -73,7 +73,7 @@ class Row(NamedTuple):
     value_imputed: float | None = None  # the part of `value` from imputed units
 
 
-# --- frames: the units of one year in one structure, grouped once ---------------------------------------------------
+# Frames: the units of one year in one structure, grouped once
 
 
 @dataclass(frozen=True)
@@ -257,9 +257,6 @@ class Context:
         return self._answered[(year, key)]
 
 
-# --- aggregation ------------------------------------------------------------------------------------------------------
-
-
 def aggregate_frame(
     frame: Frame,
     values: Mapping[str, float | None],
@@ -330,9 +327,6 @@ def aggregate_frame(
             else:
                 status = ""
             yield level, name, total, rate, middle, status, len(found), end - start, n_imp, part
-
-
-# --- one variable --------------------------------------------------------------------------------------------------
 
 
 def raw_values(
@@ -493,9 +487,6 @@ def _touched(
         member = frame.groups[level].member
         result[level] = {member[c] for c in codes if c in member}
     return result
-
-
-# --- the headline series -------------------------------------------------------------------------------------------
 
 
 def headline_inputs(

@@ -172,27 +172,25 @@ def impute(
             raise AnalyticsError(f"Verdier for enheter som ikke skulle rapportere i {year}: {shown}.")
         if year in mappings:
             known = _carry_over(known, mappings[year])
-        values: dict[str, float | None] = {}
+        codes = sorted(expected)
+        values: dict[str, float | None] = dict.fromkeys(codes)  # in code order, as the notes list them
+        got = {code: raw for code, raw in given.items() if raw is not None}
+        # Floats from the database go straight through; anything else is checked and converted.
+        for code in sorted(c for c, raw in got.items() if type(raw) is not float or not math.isfinite(raw)):
+            got[code] = number(got[code], f"verdien for {code} i {year}")
+        if got:
+            values.update(got)
+            known.update({code: (value, year) for code, value in got.items()})
+            reported[year] = got
         sources: dict[str, int] = {}
         missing: list[str] = []
-        absent: list[str] = []
-        for code in sorted(expected):
-            raw = given.get(code)
-            if raw is not None:
-                # Floats from the database go straight through; anything else is checked and converted.
-                plain = type(raw) is float and math.isfinite(raw)
-                value = raw if plain else number(raw, f"verdien for {code} i {year}")
-                values[code] = value
-                known[code] = (value, year)
-                reported.setdefault(year, {})[code] = value
-                continue
-            absent.append(code)
+        absent = [code for code in codes if code not in got]
+        for code in absent:
             last = known.get(code)
             if rule == CARRY_FORWARD and last is not None and (max_gap is None or year - last[1] <= max_gap):
                 values[code] = last[0]
                 sources[code] = last[1]
             else:
-                values[code] = None
                 missing.append(code)
         result.values[year] = values
         result.sources[year] = sources
