@@ -320,6 +320,8 @@ CACHES = {
         "LOCATION": os.environ.get("KARTLEGG_JOBS_CACHE_DIR", str(BASE_DIR / "var" / "jobs")),
     },
 }
+# Seconds a process keeps a valid API token's user in memory (accounts.tokens); 0 reads the token on every request.
+KARTLEGG_TOKEN_CACHE_SECONDS = float(os.environ.get("KARTLEGG_TOKEN_CACHE_SECONDS", "30"))
 # Seconds between a task worker's heartbeats (manage.py run_worker); six missed beats and /healthz says it is down,
 # and its unfinished tasks are run again by another worker.
 KARTLEGG_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("KARTLEGG_WORKER_HEARTBEAT_SECONDS", "5"))

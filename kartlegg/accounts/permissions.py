@@ -22,13 +22,17 @@ class Access(Enum):
     EDIT = "edit"
 
 
-def can_access_unit(user: Any, unit_code: str, county_code: str, access: Access = Access.VIEW) -> bool:
+def can_access_unit(
+    user: Any, unit_code: str, county_code: str, access: Access = Access.VIEW, *, bound: bool | None = None
+) -> bool:
+    """`bound`: whether a respondent is bound to the unit, when the caller has read it already (the save path reads
+    it in the statement that locks the response); None reads the user's units."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.is_analyst:
         return True
     if user.is_respondent:
-        return unit_code in user.unit_codes()
+        return bound if bound is not None else unit_code in user.unit_codes()
     if user.is_reviewer:
         return access is Access.VIEW and county_code == user.county_code
     return False
@@ -50,9 +54,11 @@ def unit_filter(user: Any, access: Access = Access.VIEW, prefix: str = "unit__")
     return nothing
 
 
-def check_unit_access(user: Any, unit_code: str, county_code: str, access: Access = Access.VIEW) -> None:
+def check_unit_access(
+    user: Any, unit_code: str, county_code: str, access: Access = Access.VIEW, *, bound: bool | None = None
+) -> None:
     """Raise PermissionDenied unless the user may reach this unit's data."""
-    if not can_access_unit(user, unit_code, county_code, access):
+    if not can_access_unit(user, unit_code, county_code, access, bound=bound):
         raise PermissionDenied("Du har ikke tilgang til denne enheten.")
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
+import threading
+import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils import timezone
@@ -29,16 +33,54 @@ def create_token(user: Any, name: str) -> tuple[ApiToken, str]:
     return token, key
 
 
+# token hash → (monotonic expiry, the user). A busy client sends a request every few seconds; reading the token and
+# its user from the database for each one was a tenth of a save. Entries live KARTLEGG_TOKEN_CACHE_SECONDS; saving
+# or deleting any token or user in this process empties the cache (accounts.signals), and other processes see a
+# revoked token or a deactivated user within those seconds. Only valid tokens are kept: a bad key is always read.
+_CACHE: dict[str, tuple[float, Any]] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_MAX = 10_000
+
+
+def forget_tokens() -> None:
+    """Empty this process's token cache (a token or a user changed)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def _fresh_copy(user: Any) -> Any:
+    """A copy of the cached user for one request: attributes set on it (the unit codes a request reads, related
+    objects) stay with that request."""
+    clone = copy.copy(user)
+    clone._state = copy.copy(user._state)
+    clone._state.fields_cache = {}
+    return clone
+
+
 def user_for_token(key: str) -> Any | None:
     if not key or len(key) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key), revoked=False).first()
+    digest = _hash(key)
+    seconds = float(getattr(settings, "KARTLEGG_TOKEN_CACHE_SECONDS", 30))
+    now_mono = time.monotonic()
+    with _CACHE_LOCK:
+        hit = _CACHE.get(digest)
+    if hit is not None and hit[0] > now_mono:
+        return _fresh_copy(hit[1])
+    token = ApiToken.objects.select_related("user").filter(key_hash=digest, revoked=False).first()
     if token is None or not token.user.is_active:
+        with _CACHE_LOCK:
+            _CACHE.pop(digest, None)
         return None
     # Touch last_used at most once a minute, so a busy client does not write on every call.
     now = timezone.now()
     if token.last_used is None or (now - token.last_used).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+    if seconds > 0:
+        with _CACHE_LOCK:
+            if len(_CACHE) >= _CACHE_MAX:
+                _CACHE.clear()
+            _CACHE[digest] = (now_mono + seconds, _fresh_copy(token.user))
     return token.user
 
 

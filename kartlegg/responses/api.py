@@ -120,6 +120,9 @@ class ResponseSummaryOut(Schema):
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
+NOT_FOUND = "Fant ikke svaret: runden finnes ikke, eller enheten er ikke med i runden."
+
+
 def _round_id(value: int) -> int:
     if not 0 < value < MAX_ID:
         raise HttpError(404, "Fant ikke runden.")
@@ -141,7 +144,7 @@ def _response(request: HttpRequest, round_id: int, unit_code: str, access: Acces
     try:
         return services.get_response_for_user(request.user, _round_id(round_id), unit_code, access)
     except Http404:
-        raise HttpError(404, "Fant ikke svaret: runden finnes ikke, eller enheten er ikke med i runden.") from None
+        raise HttpError(404, NOT_FOUND) from None
     except PermissionDenied as exc:
         raise HttpError(403, str(exc) or "Du har ikke tilgang til denne enheten.") from None
 
@@ -252,18 +255,24 @@ def put_response(request: HttpRequest, round_id: int, unit_code: str) -> Any:
         raise HttpError(413, "Forespørselen er for stor.") from None
     except BodyError as exc:
         raise HttpError(400, str(exc)) from None
-    response = _response(request, round_id, unit_code, Access.EDIT)
-    defn = response.round.version.definition()
-    type_errors = {**body.type_errors, **text_type_errors(defn, body.values)}
-    if type_errors:
-        # Name every bad variable at once: the engine's verdict on the others joins the type errors.
-        usable = {code: value for code, value in body.values.items() if code not in type_errors}
-        _parsed, errors = services.parse_values(defn, usable)
-        return Status(422, _field_errors({**errors, **type_errors}))
     try:
-        result = services.save_values(
-            response, body.values, body.comments, expected_version=body.version, user=request.user, channel=Channel.API
+        response, result = services.save_for_user(
+            request.user,
+            _round_id(round_id),
+            unit_code,
+            body.values,
+            body.comments,
+            expected_version=body.version,
+            channel=Channel.API,
+            refused=body.type_errors,
+            check=text_type_errors,
         )
+    except Http404:
+        raise HttpError(404, NOT_FOUND) from None
+    except services.NotWritable as exc:
+        raise HttpError(403, str(exc)) from None
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc) or "Du har ikke tilgang til denne enheten.") from None
     except services.StaleVersion as exc:
         return Status(
             409,
@@ -276,8 +285,6 @@ def put_response(request: HttpRequest, round_id: int, unit_code: str) -> Any:
                 },
             },
         )
-    except services.NotWritable as exc:
-        raise HttpError(403, str(exc)) from None
     if result.errors:
         return Status(422, _field_errors(result.errors))
     payload = _payload(response, result.values, _comments_after(response, result), result.validation)

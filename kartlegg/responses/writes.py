@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
+from django.db.models.signals import post_save
+from django.utils import timezone
 
 from kartlegg.accounts.models import AuditEvent
 
-from .models import Answer
+from .models import Answer, Response
 
 _ANSWER_COLUMNS = (
     "response_id",
@@ -98,3 +100,60 @@ def insert_audit(events: Sequence[AuditEvent], at: Any) -> None:
         for e in events
     ]
     _insert(AuditEvent._meta.db_table, _AUDIT_COLUMNS, rows)
+
+
+_ANSWER_READ = ("variable", "value_text", "value_num", "comment", "version")
+
+
+def answer_rows(response_id: int) -> list[tuple[Any, ...]]:
+    """(variable, value_text, value_num, comment, version) of every stored answer of a response, as the ORM would
+    return them (values_list), without compiling a query on every save."""
+    quote = connection.ops.quote_name
+    fields = [Answer._meta.get_field(name) for name in _ANSWER_READ]
+    sql = (
+        f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(Answer._meta.db_table)}"  # noqa: S608
+        f" WHERE {quote('response_id')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [response_id])
+        rows = cursor.fetchall()
+    converters = []
+    for index, field in enumerate(fields):
+        col = field.get_col(Answer._meta.db_table)
+        funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if funcs:
+            converters.append((index, col, funcs))
+    if not converters:
+        return rows
+    out = []
+    for row in rows:
+        values = list(row)
+        for index, col, funcs in converters:
+            for func in funcs:
+                values[index] = func(values[index], col, connection)
+        out.append(tuple(values))
+    return out
+
+
+def save_response(response: Response, fields: Sequence[str]) -> None:
+    """Response.save(update_fields=fields) as one plain UPDATE (updated_at set now, as auto_now does), with the
+    post_save signal that save() sends, so its listeners (quality, analytics) see exactly what they saw before."""
+    response.updated_at = timezone.now()
+    names = list(dict.fromkeys([*fields, "updated_at"]))
+    model_fields = [Response._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in model_fields)
+    params = [f.get_db_prep_save(getattr(response, f.attname), connection) for f in model_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Response._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s",  # noqa: S608
+            [*params, response.pk],
+        )
+    post_save.send(
+        sender=Response,
+        instance=response,
+        created=False,
+        update_fields=frozenset(names),
+        raw=False,
+        using=connection.alias,
+    )

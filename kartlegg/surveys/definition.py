@@ -147,6 +147,7 @@ class Definition:
     questions: dict[str, Question] = field(init=False, repr=False, compare=False)
     cells: dict[str, tuple[Question, str, str]] = field(init=False, repr=False, compare=False)
     _compiled: dict[str, ex.Compiled] = field(init=False, repr=False, compare=False)
+    _verdicts: dict[str, dict[Any, bool]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.questions = {q.code: q for s in self.sections for q in s.questions}
@@ -157,6 +158,7 @@ class Definition:
                     for c, _ in q.columns:
                         self.cells[f"{q.code}.{r}.{c}"] = (q, r, c)
         self._compiled = {}
+        self._verdicts = {}
 
     def question_for(self, code: str) -> Question | None:
         """The question a value code belongs to (the grid for a cell code)."""
@@ -231,6 +233,18 @@ class Definition:
             found = ex.compile_expression(text, lookup)
             self._compiled[key] = found
         return found
+
+    def cell_verdicts(self, rule_code: str) -> dict[Any, bool]:
+        """A per-cell rule's verdicts by cell value, kept for as long as this definition is (engine._check_rule
+        fills it for rules that read nothing but the cell). Bounded: emptied when it grows past MAX_VERDICTS."""
+        found = self._verdicts.get(rule_code)
+        if found is None or len(found) > MAX_VERDICTS:
+            found = self._verdicts[rule_code] = {}
+        return found
+
+
+# Verdicts kept per per-cell rule (engine._check_rule); a key and a bool are about 200 bytes.
+MAX_VERDICTS = 20_000
 
 
 def _pairs(items: Any) -> list[tuple[str, str]]:

@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, models
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kartlegg.accounts.models import Channel
+from kartlegg.accounts.models import Channel, UnitAssignment
 from kartlegg.accounts.permissions import Access, check_unit_access, require_analyst, unit_filter
+from kartlegg.geography.models import ReportingUnit
+from kartlegg.surveys.models import QuestionnaireVersion
 
 from ..models import Response, ResponseStatus, Round
 
@@ -62,6 +64,101 @@ def get_round_for_user(user: Any, round_id: Any, access: Access = Access.VIEW) -
         return Round.objects.select_related("version__survey").get(pk=round_id)
     except (Round.DoesNotExist, ValueError, TypeError):
         raise Http404("Fant ikke runden.") from None
+
+
+def lock_response_for_user(user: Any, round_id: int, unit_code: str) -> Response:
+    """The response a save writes, reached through the permission gate and locked in one statement (call inside
+    transaction.atomic): the response FOR UPDATE and its round FOR SHARE, as lock_response takes them, with its
+    round, questionnaire version and unit, and for a respondent only if bound to the unit. A save thus costs one
+    query for what took four (the response, the respondent's units, the round lock, the response lock), and a caller
+    who may not write the unit locks nothing. 404 or 403 as get_response_for_user."""
+    if not getattr(user, "is_authenticated", False) or not (user.is_analyst or user.is_respondent):
+        get_response_for_user(user, round_id, unit_code, Access.EDIT)  # 404, or 403: reviewers never write
+        raise PermissionDenied(_("Du har ikke tilgang til denne enheten."))
+    found = _locked(round_id, unit_code, None if user.is_analyst else user.pk)
+    if found is None:
+        # Not there, or not this respondent's: the gate says which. A unit bound meanwhile is locked now.
+        get_response_for_user(user, round_id, unit_code, Access.EDIT)
+        found = _locked(round_id, unit_code, None)
+        if found is None:
+            raise Http404(_("Fant ikke svaret."))
+    check_unit_access(user, found.unit.code, found.unit.county_code, Access.EDIT, bound=True)
+    return found
+
+
+# The columns the lock reads: every column of the response, round and unit, and of the questionnaire version what
+# its cached definition is found by (not its YAML source). Built once per database vendor, with the converters the
+# ORM would apply to each column (SQLite stores datetimes as text).
+_VERSION_FIELDS = ("id", "survey_id", "year", "label", "title", "source_name", "published", "imported_at")
+_Part = tuple[type[models.Model], list[str], list[tuple[Any, list[Any]]]]
+_LOCK_SQL: dict[str, tuple[str, list[_Part]]] = {}
+
+
+def _lock_sql() -> tuple[str, list[_Part]]:
+    vendor = connection.vendor
+    if vendor in _LOCK_SQL:
+        return _LOCK_SQL[vendor]
+    q = connection.ops.quote_name
+    models_and_fields = [
+        (Response, [f.attname for f in Response._meta.concrete_fields]),
+        (Round, [f.attname for f in Round._meta.concrete_fields]),
+        (QuestionnaireVersion, list(_VERSION_FIELDS)),
+        (ReportingUnit, [f.attname for f in ReportingUnit._meta.concrete_fields]),
+    ]
+    aliases = ("r", "rd", "v", "u")
+    columns: list[str] = []
+    parts: list[_Part] = []
+    for alias, (model, names) in zip(aliases, models_and_fields, strict=True):
+        converters = []
+        for name in names:
+            field = model._meta.get_field(name)
+            columns.append(f"{alias}.{q(field.column)}")
+            col = field.get_col(alias)
+            converters.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+        parts.append((model, names, converters))
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {q(Response._meta.db_table)} r"  # noqa: S608 - names from the models
+        f" JOIN {q(Round._meta.db_table)} rd ON rd.id = r.{q('round_id')}"
+        f" JOIN {q(QuestionnaireVersion._meta.db_table)} v ON v.id = rd.{q('version_id')}"
+        f" JOIN {q(ReportingUnit._meta.db_table)} u ON u.id = r.{q('unit_id')}"
+        f" WHERE r.{q('round_id')} = %s AND u.{q('code')} = %s{{bound}}"
+        + (" FOR UPDATE OF r FOR SHARE OF rd" if vendor == "postgresql" else "")
+    )
+    _LOCK_SQL[vendor] = (sql, parts)
+    return sql, parts
+
+
+def _locked(round_id: int, unit_code: str, respondent_id: int | None) -> Response | None:
+    sql, parts = _lock_sql()
+    params: list[Any] = [round_id, unit_code]
+    bound = ""
+    if respondent_id is not None:
+        q = connection.ops.quote_name
+        bound = (
+            f" AND EXISTS (SELECT 1 FROM {q(UnitAssignment._meta.db_table)} a"
+            f" WHERE a.{q('user_id')} = %s AND a.{q('unit_code')} = u.{q('code')})"
+        )
+        params.append(respondent_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("{bound}", bound), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    objects = []
+    start = 0
+    for model, names, converters in parts:
+        values = []
+        for value, (col, funcs) in zip(row[start : start + len(names)], converters, strict=True):
+            for func in funcs:
+                value = func(value, col, connection)
+            values.append(value)
+        start += len(names)
+        objects.append(model.from_db(connection.alias, names, values))
+    response, round_obj, version, unit = objects
+    round_obj.version = version
+    response.round = round_obj
+    response.unit = unit
+    return response
 
 
 def responses_for_user(user: Any, round_obj: Round) -> Any:

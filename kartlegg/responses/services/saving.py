@@ -5,7 +5,7 @@ channel (form, API, import, admin) goes through these functions, so the rules li
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -19,7 +19,7 @@ from kartlegg.surveys import engine
 
 from .. import writes
 from ..models import Answer, Response, ResponseStatus
-from .access import NotWritable, lock_response, writable_reason
+from .access import NotWritable, lock_response, lock_response_for_user, writable_reason
 
 # The engine limits text further; this only spares it from parsing megabytes sent by a misbehaving client.
 MAX_TEXT_LENGTH = 100_000
@@ -166,12 +166,7 @@ def save_values(
     """
     defn = response.round.version.definition()
     parsed, errors = parse_values(defn, raw_values)
-    known = comment_codes(defn)
-    for code, text in (comments or {}).items():
-        if code not in known:
-            errors[code] = _("Ukjent variabel: %(code)s.") % {"code": code}
-        elif len(text or "") > MAX_TEXT_LENGTH:
-            errors[code] = _("Kommentaren er for lang.")
+    errors.update(_comment_errors(defn, comments))
     if errors:
         return SaveResult(version=response.version, values={}, errors=errors)
     return store_parsed(response, parsed, comments, expected_version, user, channel, defn=defn)
@@ -195,110 +190,188 @@ def store_parsed(
     the wrong type stores nothing and SaveResult.errors names it.
     """
     defn = defn or response.round.version.definition()
-    comments = {code: (text or "").strip() for code, text in (comments or {}).items()}
-    type_errors = {code: message for code, value in values.items() if (message := typed_error(defn, code, value))}
+    cleaned = _clean_comments(comments)
+    type_errors = _type_errors(defn, values)
     if type_errors:
         return SaveResult(version=response.version, values={}, errors=type_errors)
     with transaction.atomic():
         locked = lock_response(response, "round", "unit")
-        reason = writable_reason(locked, user, channel)
-        if reason:
-            raise NotWritable(reason)
-        # Plain rows, not model instances: a response holds a few hundred answers and a save touches about 30.
-        answers = {
-            row[0]: _Stored(*row[1:])
-            for row in locked.answers.values_list("variable", "value_text", "value_num", "comment", "version")
-        }
-        wanted = set(values)
-        current = {code: engine.load_value(defn, code, a.text) for code, a in answers.items() if code in wanted}
-        others: list[str] = []
-        if expected_version is not None and expected_version != locked.version:
-            values, comments, others = _merge(locked, answers, current, values, comments, expected_version, defn)
-
-        now = timezone.now()
-        actor = user if getattr(user, "is_authenticated", False) else None
-        changed: list[str] = []
-        events: list[AuditEvent] = []
-        to_create: list[Answer] = []
-        to_update: list[Answer] = []
-
-        def event(kind: str, code: str, old: str | None, new: str | None) -> AuditEvent:
-            return AuditEvent(
-                user=actor,
-                action=kind,
-                channel=channel,
-                object_type=locked._meta.label_lower,
-                object_id=str(locked.pk),
-                unit_code=locked.unit.code,
-                variable=code,
-                old_value=old,
-                new_value=new,
-                # The version this change creates: a later save from an older version finds what the client saw.
-                detail={"round": locked.round_id, "version": locked.version + 1, **({"batch": batch} if batch else {})},
-            )
-
-        for code in sorted(set(values) | set(comments)):
-            stored = answers.get(code)
-            is_new = stored is None
-            if stored is None:
-                answer = Answer(response_id=locked.pk, variable=code)
-            else:
-                answer = Answer(
-                    response_id=locked.pk,
-                    variable=code,
-                    value_text=stored.text,
-                    value_num=stored.num,
-                    comment=stored.comment,
-                )
-            touched = False
-            if code in values and (is_new or current.get(code) != values[code]):
-                old_text = answer.value_text
-                new_text = engine.dump_value(values[code])
-                if not (is_new and new_text is None):
-                    answer.value_text = new_text
-                    answer.value_num = _numeric(values[code])
-                    events.append(event(action, code, old_text, new_text))
-                    touched = True
-            if code in comments and comments[code] != answer.comment:
-                events.append(event("answer.comment", code, answer.comment or None, comments[code] or None))
-                answer.comment = comments[code]
-                touched = True
-            if not touched:
-                continue
-            answer.updated_by_id = actor.pk if actor is not None else None
-            answer.updated_at = now
-            answer.version = locked.version + 1
-            changed.append(code)
-            (to_create if is_new else to_update).append(answer)
-
-        if changed:
-            # One upsert for new and changed answers and one insert for their audit rows (see writes.py).
-            writes.upsert_answers(to_create + to_update)
-            for answer in to_create + to_update:
-                answers[answer.variable] = _Stored(answer.value_text, answer.value_num, answer.comment, answer.version)
-            writes.insert_audit(events, now)
-            locked.version += 1
-            fields = ["version", "updated_at"]
-            if locked.status == ResponseStatus.NOT_STARTED:
-                locked.status = ResponseStatus.DRAFT
-                fields.append("status")
-            # "status" only when it changes: quality runs its checks on a save whose update_fields name it with the
-            # status submitted (a submission), and an analyst's or an import's save of a submitted response is not one.
-            locked.save(update_fields=fields)
-        rows = [(code, a.text, a.comment) for code, a in answers.items()]
-        others_changed = {code: _Change(code, answers[code].text, answers[code].comment) for code in others}
-    # Validate after the commit: the lock is held only while writing.
-    all_values, all_comments = values_from_rows(defn, rows)
-    validation = validate_values(locked, all_values, all_comments, defn)
+        written = _write(locked, values, cleaned, expected_version, user, channel, defn, batch, action)
     response.version, response.status = locked.version, locked.status
+    return _validated(locked, written, defn, batch)
+
+
+def save_for_user(
+    user: Any,
+    round_id: int,
+    unit_code: str,
+    raw_values: Mapping[str, Any],
+    comments: Mapping[str, str] | None = None,
+    expected_version: int | None = None,
+    channel: str = Channel.API,
+    *,
+    refused: Mapping[str, str] | None = None,
+    check: Callable[[Any, Mapping[str, Any]], dict[str, str]] | None = None,
+) -> tuple[Response, SaveResult]:
+    """save_values for a caller who names the response (the API): the permission gate, the row lock and the save in
+    one transaction, the gate folded into the statement that takes the lock (access.lock_response_for_user).
+
+    `refused` are variables the caller already refused (their JSON type), `check(defn, raw_values)` the caller's
+    own rules once the questionnaire is known; their errors join the engine's, so SaveResult.errors names every bad
+    variable at once and nothing is stored. Raises Http404, PermissionDenied, NotWritable and StaleVersion."""
+    with transaction.atomic():
+        locked = lock_response_for_user(user, round_id, unit_code)
+        defn = locked.round.version.definition()
+        errors = dict(refused or {})
+        if check is not None:
+            errors.update(check(defn, raw_values))
+        parsed, parse_errors = parse_values(defn, {c: v for c, v in raw_values.items() if c not in errors})
+        errors = {**parse_errors, **_comment_errors(defn, comments), **errors}
+        if not errors:
+            errors = _type_errors(defn, parsed)
+        if errors:
+            return locked, SaveResult(version=locked.version, values={}, errors=errors)
+        written = _write(
+            locked, parsed, _clean_comments(comments), expected_version, user, channel, defn, "", "answer.changed"
+        )
+    return locked, _validated(locked, written, defn, "")
+
+
+def _clean_comments(comments: Mapping[str, str] | None) -> dict[str, str]:
+    return {code: (text or "").strip() for code, text in (comments or {}).items()}
+
+
+def _comment_errors(defn: Any, comments: Mapping[str, str] | None) -> dict[str, str]:
+    known = comment_codes(defn)
+    errors: dict[str, str] = {}
+    for code, text in (comments or {}).items():
+        if code not in known:
+            errors[code] = _("Ukjent variabel: %(code)s.") % {"code": code}
+        elif len(text or "") > MAX_TEXT_LENGTH:
+            errors[code] = _("Kommentaren er for lang.")
+    return errors
+
+
+def _type_errors(defn: Any, values: Mapping[str, Any]) -> dict[str, str]:
+    return {code: message for code, value in values.items() if (message := typed_error(defn, code, value))}
+
+
+class _Written(NamedTuple):
+    changed: list[str]
+    rows: list[tuple[str, str | None, str]]
+    others_changed: dict[str, _Change]
+
+
+def _write(
+    locked: Response,
+    values: Mapping[str, Any],
+    comments: dict[str, str],
+    expected_version: int | None,
+    user: Any,
+    channel: str,
+    defn: Any,
+    batch: str,
+    action: str,
+) -> _Written:
+    """The write of a save, on a response locked by the caller's transaction (with its round and unit)."""
+    reason = writable_reason(locked, user, channel)
+    if reason:
+        raise NotWritable(reason)
+    # Plain rows, not model instances: a response holds a few hundred answers and a save touches about 30.
+    answers = {row[0]: _Stored(*row[1:]) for row in writes.answer_rows(locked.pk)}
+    wanted = set(values)
+    current = {code: engine.load_value(defn, code, a.text) for code, a in answers.items() if code in wanted}
+    others: list[str] = []
+    if expected_version is not None and expected_version != locked.version:
+        values, comments, others = _merge(locked, answers, current, values, comments, expected_version, defn)
+
+    now = timezone.now()
+    actor = user if getattr(user, "is_authenticated", False) else None
+    changed: list[str] = []
+    events: list[AuditEvent] = []
+    to_create: list[Answer] = []
+    to_update: list[Answer] = []
+
+    def event(kind: str, code: str, old: str | None, new: str | None) -> AuditEvent:
+        return AuditEvent(
+            user=actor,
+            action=kind,
+            channel=channel,
+            object_type=locked._meta.label_lower,
+            object_id=str(locked.pk),
+            unit_code=locked.unit.code,
+            variable=code,
+            old_value=old,
+            new_value=new,
+            # The version this change creates: a later save from an older version finds what the client saw.
+            detail={"round": locked.round_id, "version": locked.version + 1, **({"batch": batch} if batch else {})},
+        )
+
+    for code in sorted(set(values) | set(comments)):
+        stored = answers.get(code)
+        is_new = stored is None
+        if stored is None:
+            answer = Answer(response_id=locked.pk, variable=code)
+        else:
+            answer = Answer(
+                response_id=locked.pk,
+                variable=code,
+                value_text=stored.text,
+                value_num=stored.num,
+                comment=stored.comment,
+            )
+        touched = False
+        if code in values and (is_new or current.get(code) != values[code]):
+            old_text = answer.value_text
+            new_text = engine.dump_value(values[code])
+            if not (is_new and new_text is None):
+                answer.value_text = new_text
+                answer.value_num = _numeric(values[code])
+                events.append(event(action, code, old_text, new_text))
+                touched = True
+        if code in comments and comments[code] != answer.comment:
+            events.append(event("answer.comment", code, answer.comment or None, comments[code] or None))
+            answer.comment = comments[code]
+            touched = True
+        if not touched:
+            continue
+        answer.updated_by_id = actor.pk if actor is not None else None
+        answer.updated_at = now
+        answer.version = locked.version + 1
+        changed.append(code)
+        (to_create if is_new else to_update).append(answer)
+
+    if changed:
+        # One upsert for new and changed answers and one insert for their audit rows (see writes.py).
+        writes.upsert_answers(to_create + to_update)
+        for answer in to_create + to_update:
+            answers[answer.variable] = _Stored(answer.value_text, answer.value_num, answer.comment, answer.version)
+        writes.insert_audit(events, now)
+        locked.version += 1
+        fields = ["version", "updated_at"]
+        if locked.status == ResponseStatus.NOT_STARTED:
+            locked.status = ResponseStatus.DRAFT
+            fields.append("status")
+        # "status" only when it changes: quality runs its checks on a save whose update_fields name it with the
+        # status submitted (a submission), and an analyst's or an import's save of a submitted response is not one.
+        writes.save_response(locked, fields)
+    rows = [(code, a.text, a.comment) for code, a in answers.items()]
+    others_changed = {code: _Change(code, answers[code].text, answers[code].comment) for code in others}
+    return _Written(changed, rows, others_changed)
+
+
+def _validated(locked: Response, written: _Written, defn: Any, batch: str) -> SaveResult:
+    """The result of a save, validated after the commit: the lock is held only while writing."""
+    all_values, all_comments = values_from_rows(defn, written.rows)
+    validation = validate_values(locked, all_values, all_comments, defn)
     return SaveResult(
         version=locked.version,
         values=all_values,
         validation=validation,
-        changed=changed,
+        changed=written.changed,
         batch=batch,
         comments=all_comments,
-        others_changed=others_changed,
+        others_changed=written.others_changed,
     )
 
 

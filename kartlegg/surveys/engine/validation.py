@@ -182,8 +182,11 @@ def _check_rule(
     cell_context = dict(context)
     cell_lookup = _lookup(defn, values, shown, cell_context)  # reads cell_context as it is at each call
     # Within one validation only _cell varies from cell to cell, so the verdict depends on the cell's value alone:
-    # blank cells and repeated values (zeros, mostly) are evaluated once.
-    verdicts: dict[tuple[type, Any], bool] = {}
+    # blank cells and repeated values (zeros, mostly) are evaluated once. A rule that reads nothing but the cell
+    # (`empty(_cell) or _cell <= 500`) gives the same verdict for the same value in every response, so its verdicts
+    # are kept with the definition: a save re-evaluates only values not seen before, in practice the changed cells.
+    value_only = compiled.names <= {CELL_VARIABLE} and (when is None or when.names <= {CELL_VARIABLE})
+    verdicts: dict[Any, bool] = defn.cell_verdicts(rule.code) if value_only else {}
     for cell in defn.expand(rule.each_cell):
         value = _coerce(defn, cell, values.get(cell))
         key = None if isinstance(value, list) else (type(value), value)
