@@ -109,7 +109,7 @@ def answer_rows(response_id: int) -> list[tuple[Any, ...]]:
     """(variable, value_text, value_num, comment, version) of every stored answer of a response, as the ORM would
     return them (values_list), without compiling a query on every save."""
     quote = connection.ops.quote_name
-    fields = [Answer._meta.get_field(name) for name in _ANSWER_READ]
+    fields: list[Any] = [Answer._meta.get_field(name) for name in _ANSWER_READ]
     sql = (
         f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(Answer._meta.db_table)}"  # noqa: S608
         f" WHERE {quote('response_id')} = %s"
@@ -140,7 +140,7 @@ def save_response(response: Response, fields: Sequence[str]) -> None:
     post_save signal that save() sends, so its listeners (quality, analytics) see exactly what they saw before."""
     response.updated_at = timezone.now()
     names = list(dict.fromkeys([*fields, "updated_at"]))
-    model_fields = [Response._meta.get_field(name) for name in names]
+    model_fields: list[Any] = [Response._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in model_fields)
     params = [f.get_db_prep_save(getattr(response, f.attname), connection) for f in model_fields]

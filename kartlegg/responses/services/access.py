@@ -111,7 +111,7 @@ def _lock_sql() -> tuple[str, list[_Part]]:
     for alias, (model, names) in zip(aliases, models_and_fields, strict=True):
         converters = []
         for name in names:
-            field = model._meta.get_field(name)
+            field: Any = model._meta.get_field(name)
             columns.append(f"{alias}.{q(field.column)}")
             col = field.get_col(alias)
             converters.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
@@ -135,7 +135,7 @@ def _locked(round_id: int, unit_code: str, respondent_id: int | None) -> Respons
     if respondent_id is not None:
         q = connection.ops.quote_name
         bound = (
-            f" AND EXISTS (SELECT 1 FROM {q(UnitAssignment._meta.db_table)} a"
+            f" AND EXISTS (SELECT 1 FROM {q(UnitAssignment._meta.db_table)} a"  # noqa: S608 - names from the models
             f" WHERE a.{q('user_id')} = %s AND a.{q('unit_code')} = u.{q('code')})"
         )
         params.append(respondent_id)
@@ -144,7 +144,7 @@ def _locked(round_id: int, unit_code: str, respondent_id: int | None) -> Respons
         row = cursor.fetchone()
     if row is None:
         return None
-    objects = []
+    objects: list[Any] = []
     start = 0
     for model, names, converters in parts:
         values = []

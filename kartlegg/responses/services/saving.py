@@ -211,7 +211,7 @@ def save_for_user(
     channel: str = Channel.API,
     *,
     refused: Mapping[str, str] | None = None,
-    check: Callable[[Any, Mapping[str, Any]], dict[str, str]] | None = None,
+    check: Callable[[Any, Any], dict[str, str]] | None = None,
 ) -> tuple[Response, SaveResult]:
     """save_values for a caller who names the response (the API): the permission gate, the row lock and the save in
     one transaction, the gate folded into the statement that takes the lock (access.lock_response_for_user).
