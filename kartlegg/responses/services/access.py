@@ -74,7 +74,7 @@ def lock_response_for_user(user: Any, round_id: int, unit_code: str) -> Response
     who may not write the unit locks nothing. 404 or 403 as get_response_for_user."""
     if not getattr(user, "is_authenticated", False) or not (user.is_analyst or user.is_respondent):
         get_response_for_user(user, round_id, unit_code, Access.EDIT)  # 404, or 403: reviewers never write
-        raise PermissionDenied(_("Du har ikke tilgang til denne enheten."))
+        raise PermissionDenied("Du har ikke tilgang til denne enheten.")
     found = _locked(round_id, unit_code, None if user.is_analyst else user.pk)
     if found is None:
         # Not there, or not this respondent's: the gate says which. A unit bound meanwhile is locked now.
