@@ -99,7 +99,8 @@ PULSE_CHOICES: dict[str, tuple[dict[str, float], dict[str, float]]] = {
         {"okt": 0.05, "uendret": 0.25, "redusert": 0.7},
         {"okt": 0.3, "uendret": 0.45, "redusert": 0.25},
     ),
-    "P_bekymring_unge": ({"svart": 0.35, "noe": 0.55, "lite": 0.1}, {"svart": 0.3, "noe": 0.55, "lite": 0.15}),
+    # Worry for vulnerable children and young people rises through the spring.
+    "P_bekymring_unge": ({"svart": 0.2, "noe": 0.55, "lite": 0.25}, {"svart": 0.55, "noe": 0.38, "lite": 0.07}),
     "P_samarbeid_spesialist": (
         {"bedre": 0.1, "uendret": 0.5, "darligere": 0.4},
         {"bedre": 0.1, "uendret": 0.7, "darligere": 0.2},

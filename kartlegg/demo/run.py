@@ -24,12 +24,12 @@ from kartlegg.surveys.models import QuestionnaireVersion
 from . import store
 from .answers import answers_for
 from .grids import DemoDataError, parse_published, targets_for
+from .pulse import add_pulse_series
 from .sim import GROUPS, REAL_NON_RESPONSE, YearOutcome, YearSpec, simulate
 from .users import DEMO_USERS
 
 # Planted errors go into the newest rounds, where QA works; older rounds are clean (as if already followed up).
 ERROR_YEARS = 2
-PULSE_WAVES = 4
 
 
 @dataclass
@@ -207,41 +207,9 @@ def make_demo_data(
         tick(str(spec.year))
     for version in pulse:
         if version.year in years:
-            result.pulse_rounds += _pulse_waves(seed, version, units_by_year[version.year], result)
+            rounds, written = add_pulse_series(seed, version, units_by_year[version.year])
+            result.pulse_rounds += rounds
+            result.answers += written
             tick(f"puls {version.year}")
     add_demo_coding(result.rounds, result.covid_themes, seed)
     return result
-
-
-def _pulse_waves(seed: int, version: QuestionnaireVersion, units: Sequence[Any], result: RunResult) -> list[int]:
-    """A few waves of a pulse survey, every `pulse_interval_days` from mid-April, each open for five days. Fewer
-    units answer as the weeks go by, and choices drift towards the later options (services reopening)."""
-    defn = version.definition()
-    interval = version.survey.pulse_interval_days or 14
-    first = dt.date(version.year, 4, 14)
-    ids = []
-    for wave in range(1, PULSE_WAVES + 1):
-        opens = first + dt.timedelta(days=interval * (wave - 1))
-        deadline = opens + dt.timedelta(days=4)
-        plan = store.RoundPlan(
-            version,
-            f"{version.survey.name} – runde {wave}",
-            version.year,
-            store.at(opens, 9),
-            deadline,
-            store.at(deadline + dt.timedelta(days=1), 16),
-            store.at(deadline + dt.timedelta(days=30), 12),
-        )
-        rate = 0.85 - 0.05 * (wave - 1)
-        answered = {}
-        for unit in units:
-            if random.Random(f"{seed}:pulse:{unit.code}:{wave}").random() >= rate:
-                continue
-            values, _text = answers_for(seed, defn, store.as_demo_unit(unit), version.year, {}, {}, False, wave=wave)
-            answered[unit.code] = store.UnitAnswers(unit, values, {})
-        round_obj, written = store.write_round(
-            plan, units, answered, random.Random(f"{seed}:pulse:{wave}"), {"seed": seed, "wave": wave}
-        )
-        result.answers += written
-        ids.append(round_obj.pk)
-    return ids

@@ -92,7 +92,7 @@ class Wave(models.Model):
     state = models.CharField(max_length=10, choices=WaveState.choices, default=WaveState.OPEN)
     skip_reason = models.CharField(max_length=20, blank=True)  # "paused" or "missed"
     round = models.OneToOneField(
-        "responses.Round", null=True, blank=True, on_delete=models.PROTECT, related_name="pulse_wave"
+        "responses.Round", null=True, blank=True, on_delete=models.SET_NULL, related_name="pulse_wave"
     )
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()

@@ -1,0 +1,128 @@
+"""The pulse pages: an analyst starts a series in the UI, changes it with confirmation, reads the trends and their
+downloads, and publishes a quick report; others cannot reach any of it (a draft report is a 404 to them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from kartlegg.pulse import services
+from kartlegg.pulse.models import PulseSeries, QuickReport, ReportState, SeriesStatus, Wave
+from tests.factories import make_analyst, make_respondent, make_reviewer
+from tests.test_pulse_schedule import FIRST, UNITS, answer, at, pulse_version, start
+
+pytestmark = pytest.mark.django_db
+
+
+def login(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def form_data(**extra: Any) -> dict[str, Any]:
+    data = {"version": pulse_version().pk, "name": "Puls fra skjemaet", "interval_days": "14", "open_days": "3",
+            "first_date": "2020-03-16", "end_date": "2020-05-11", "scope": "list", "county": "",
+            "units": " ".join(UNITS), "language": "nn", "late_answers": "accept"}  # fmt: skip
+    data.update(extra)
+    return data
+
+
+def test_an_analyst_starts_a_series_in_the_ui(django_capture_on_commit_callbacks: Any) -> None:
+    client = login(make_analyst())
+    assert client.get("/puls/ny/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/puls/ny/", form_data())
+    series = PulseSeries.objects.get()
+    assert response.status_code == 302 and response["Location"].startswith(f"/puls/{series.pk}/")
+    assert series.language == "nn" and series.late_answers == "accept" and series.unit_codes == sorted(UNITS)
+    page = client.get(f"/puls/{series.pk}/")
+    assert page.status_code == 200 and "tas imot og merkes som sene" in page.content.decode()
+    assert "Puls fra skjemaet" in client.get("/puls/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"end_date": "2020-03-01"}, "Siste dag kan ikke være før første måling."),
+        ({"open_days": "20"}, "En måling kan ikke være åpen lenger enn intervallet."),
+        ({"units": "9999 4601"}, "Ukjente enhetskoder for 2020: 9999."),
+        ({"scope": "county", "county": ""}, "Velg et fylke."),
+        ({"interval_days": "fjorten"}, "Oppgi et heltall."),
+    ],
+)
+def test_bad_input_on_the_form_is_named(extra: dict[str, str], message: str) -> None:
+    response = login(make_analyst()).post("/puls/ny/", form_data(**extra))
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not PulseSeries.objects.exists()
+
+
+def test_actions_ask_for_confirmation_and_are_refused_when_they_do_not_apply() -> None:
+    analyst = make_analyst()
+    client = login(analyst)
+    series = start(analyst)
+    confirm = client.get(f"/puls/{series.pk}/pause/")
+    assert confirm.status_code == 200 and "Bekreft" in confirm.content.decode()
+    assert PulseSeries.objects.get().status == SeriesStatus.ACTIVE  # a GET changes nothing
+    client.post(f"/puls/{series.pk}/pause/")
+    assert PulseSeries.objects.get().status == SeriesStatus.PAUSED
+    bad = client.post(f"/puls/{series.pk}/extend/", {"end_date": "2020-01-01"})
+    assert bad.status_code == 400 and "Ny siste dag må være etter" in bad.content.decode()
+    assert client.post(f"/puls/{series.pk}/explode/").status_code == 404
+    client.post(f"/puls/{series.pk}/stop/")
+    assert PulseSeries.objects.get().status == SeriesStatus.STOPPED
+
+
+def test_others_cannot_reach_the_series_or_a_draft_report(django_capture_on_commit_callbacks: Any) -> None:
+    series = start()
+    services.run_schedule(at(FIRST, 9))
+    with django_capture_on_commit_callbacks(execute=True):
+        from kartlegg.pulse.tasks import run_and_queue
+
+        run_and_queue(at(FIRST + dt.timedelta(days=4), 9))
+    report = QuickReport.objects.get()
+    for user in (make_respondent("4601"), make_reviewer("46")):
+        client = login(user)
+        assert client.get(f"/puls/{series.pk}/").status_code == 403
+        assert client.get(f"/puls/{series.pk}/trender/").status_code == 403
+        assert client.get(f"/puls/rapport/{report.pk}/").status_code == 404
+        assert client.post(f"/puls/{series.pk}/stop/").status_code == 403
+    assert Client().get(f"/puls/rapport/{report.pk}/pdf/").status_code == 404
+    analyst = login(make_analyst())
+    refused = analyst.post(f"/puls/rapport/{report.pk}/publiser/", {})
+    assert refused.status_code == 302 and QuickReport.objects.get().state == ReportState.DRAFT
+    analyst.post(f"/puls/rapport/{report.pk}/publiser/", {"confirm": "1"})
+    assert QuickReport.objects.get().state == ReportState.PUBLISHED
+    public = Client().get(f"/puls/rapport/{report.pk}/")
+    assert public.status_code == 200 and "svarte på måling 1" in public.content.decode()
+    assert Client().get(f"/puls/rapport/{report.pk}/pdf/")["Content-Type"] == "application/pdf"
+
+
+def test_trends_page_and_downloads() -> None:
+    analyst = make_analyst()
+    series = start(analyst)
+    for days, value in ((0, "okt"), (14, "uendret")):
+        services.run_schedule(at(FIRST + dt.timedelta(days=days), 9))
+        wave = Wave.objects.filter(series=series).order_by("-slot").first()
+        assert wave is not None
+        answer(wave, UNITS, value, at(FIRST + dt.timedelta(days=days), 10))
+    client = login(analyst)
+    page = client.get(f"/puls/{series.pk}/trender/", {"question": "P_henvisninger", "level": "county"})
+    text = page.content.decode()
+    assert page.status_code == 200 and "Måling 2 (30.03.2020)" in text and "<svg" in text
+    data = client.get(f"/puls/{series.pk}/trender/last-ned/", {"question": "P_henvisninger", "format": "jsonstat"})
+    assert data.status_code == 200
+    stat = json.loads(data.content)
+    assert stat["dimension"]["maling"]["category"]["index"] == {"2020-03-16": 0, "2020-03-30": 1}
+    px = client.get(f"/puls/{series.pk}/trender/last-ned/", {"question": "P_omdisponert", "format": "px", "panel": "1"})
+    assert px.status_code == 200 and b"MATRIX" in px.content
+    for params, name in (({"question": "X"}, "question"), ({"level": "kommune"}, "level"), ({"panel": "ja"}, "panel")):
+        bad = client.get(f"/puls/{series.pk}/trender/", params)
+        assert bad.status_code == 400 and name in bad.content.decode()
+    assert client.get(f"/puls/{series.pk}/trender/last-ned/", {"format": "pdf"}).status_code == 400
+    assert timezone.now()  # the page never touches the schedule
