@@ -146,6 +146,8 @@ ROUTES = {
     "api:catalogue": PUBLIC,
     "api:variable_data": PUBLIC,
     "api:year_versions": PUBLIC,
+    "api:list_pulse_series": ANALYST,
+    "api:pulse_trends": ANALYST,
 }
 ROLES = ("anonymous", "respondent_elsewhere", "reviewer_elsewhere", "analyst")
 # Which roles a class lets through, for reading and for writing.
@@ -163,7 +165,7 @@ QUERIES = {
     "analytics:figure": "?variable=arsverk_totalt&level=nation&region=0&year=2024",
 }
 # Ids the matrix does not create objects for: a 404 for them is the expected answer even for an analyst.
-PLACEHOLDERS = ("query_id", "job_id", "flag_id", "pk", "book_id", "code_id", "answer_id")
+PLACEHOLDERS = ("query_id", "job_id", "flag_id", "pk", "book_id", "code_id", "answer_id", "series_id")
 
 
 def url_patterns() -> list[tuple[str, str]]:
@@ -219,6 +221,7 @@ def world() -> dict[str, Any]:
             "answer_id": 999999,
             "variable": "arsverk_voksne",
             "action": "pause",
+            "series_id": 999999,
         },
         "users": {
             "anonymous": None,
@@ -269,7 +272,7 @@ def test_role_matrix(world: dict[str, Any], role: str) -> None:
                 problems.append(
                     f"{method.upper()} {url} ({name}, {kind}) as {role}: {response.status_code}, not refused"
                 )
-            placeholder = any(f"<int:{key}>" in route for key in PLACEHOLDERS)
+            placeholder = any(f"<int:{key}>" in route or f"<{key}>" in route for key in PLACEHOLDERS)
             expected_404 = response.status_code == 404 and (kind == PUBLIC or placeholder)
             redirected = 300 <= response.status_code < 400
             served = not _refused(response) or redirected or response.status_code == 405 or expected_404

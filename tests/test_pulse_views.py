@@ -126,3 +126,27 @@ def test_trends_page_and_downloads() -> None:
         assert bad.status_code == 400 and name in bad.content.decode()
     assert client.get(f"/puls/{series.pk}/trender/last-ned/", {"format": "pdf"}).status_code == 400
     assert timezone.now()  # the page never touches the schedule
+
+
+def test_the_api_gives_series_and_trends_to_analysts_only() -> None:
+    from kartlegg.accounts.tokens import create_token
+
+    analyst = make_analyst()
+    series = start(analyst)
+    services.run_schedule(at(FIRST, 9))
+    answer(Wave.objects.get(series=series), UNITS, "okt", at(FIRST, 10))
+    _token, key = create_token(analyst, "puls")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    listing = Client().get("/api/v1/pulse/series", **auth)
+    assert listing.status_code == 200
+    assert listing.json()[0]["waves"][0]["submitted"] == len(UNITS)
+    trend = Client().get(f"/api/v1/pulse/series/{series.pk}/trends", {"question": "P_henvisninger"}, **auth)
+    assert trend.status_code == 200 and trend.json()["role"]["time"] == ["maling"]
+    csv = Client().get(f"/api/v1/pulse/series/{series.pk}/trends", {"format": "csv"}, **auth)
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    bad = Client().get(f"/api/v1/pulse/series/{series.pk}/trends", {"level": "kommune"}, **auth)
+    assert bad.status_code == 400 and "level" in bad.json()["error"]
+    assert Client().get(f"/api/v1/pulse/series/{series.pk + 1}/trends", **auth).status_code == 404
+    _t, other = create_token(make_respondent("4601"), "puls")
+    assert Client().get("/api/v1/pulse/series", HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 403
+    assert Client().get("/api/v1/pulse/series").status_code == 401
