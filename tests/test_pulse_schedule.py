@@ -5,6 +5,7 @@ report when a wave closes."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
+from pypdf import PdfReader
 
 from kartlegg.accounts.models import AuditEvent
 from kartlegg.pulse import services, tasks
@@ -86,6 +88,7 @@ def test_the_clock_moves_across_several_intervals(django_capture_on_commit_callb
     assert reports.count() == 5 and all(r.state == ReportState.DRAFT and r.pdf for r in reports)
     last = reports.get(wave=waves[-1])
     assert "svarte på måling 5" in last.html and last.pdf[:4] == b"%PDF"
+    assert 1 <= len(PdfReader(io.BytesIO(bytes(last.pdf))).pages) <= 3
     assert PulseSeries.objects.get(pk=series.pk).status == SeriesStatus.FINISHED
     # Running again at any time changes nothing.
     assert not services.run_schedule(at(FIRST + dt.timedelta(days=30))).changed

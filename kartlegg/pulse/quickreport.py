@@ -31,7 +31,7 @@ from . import sentences
 from .trends import NUMBER as NUMBER_KIND
 from .trends import SHARE, YES, QuestionTrend, WaveInfo
 
-MAX_CHARTS = 3
+MAX_CHARTS = 2
 
 
 @dataclass

@@ -36,7 +36,11 @@ QUICK_CSS = """
 .report-toc { display: none; }
 .report-title { margin-top: 0; font-size: 18pt; }
 .chapter-title { page-break-before: auto; font-size: 13pt; margin-top: 6mm; }
-.report-figure svg { max-height: 62mm; }
+.report-figure svg { max-height: 52mm; }
+.report-figure { margin: 2mm 0; }
+.report-table th, .report-table td { padding: 0.6mm 1.2mm; }
+.report-meta { display: none; }
+html { font-size: 9pt; }
 """
 
 
