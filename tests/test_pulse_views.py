@@ -11,6 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from kartlegg.publishing import services as publishing
+from kartlegg.publishing.models import Publication
 from kartlegg.pulse import services
 from kartlegg.pulse.models import PulseSeries, QuickReport, ReportState, SeriesStatus, Wave
 from tests.factories import make_analyst, make_respondent, make_reviewer
@@ -95,12 +97,34 @@ def test_others_cannot_reach_the_series_or_a_draft_report(django_capture_on_comm
     assert Client().get(f"/puls/rapport/{report.pk}/pdf/").status_code == 404
     analyst = login(make_analyst())
     refused = analyst.post(f"/puls/rapport/{report.pk}/publiser/", {})
-    assert refused.status_code == 302 and QuickReport.objects.get().state == ReportState.DRAFT
+    assert refused.status_code == 302 and report.publication is not None
+    assert Publication.objects.get(pk=report.publication_id).status == "draft"
     analyst.post(f"/puls/rapport/{report.pk}/publiser/", {"confirm": "1"})
-    assert QuickReport.objects.get().state == ReportState.PUBLISHED
+    publication = Publication.objects.get(pk=report.publication_id)
+    assert publication.status == "review"
+    assert Client().get(f"/puls/rapport/{report.pk}/").status_code == 404  # not public before it is published
+    publishing.approve(publication, make_analyst())
+    publishing.publish_now(Publication.objects.get(pk=publication.pk), None)
     public = Client().get(f"/puls/rapport/{report.pk}/")
     assert public.status_code == 200 and "svarte på måling 1" in public.content.decode()
     assert Client().get(f"/puls/rapport/{report.pk}/pdf/")["Content-Type"] == "application/pdf"
+
+
+def test_publish_at_once_goes_through_the_workflow(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from kartlegg.pulse.tasks import run_and_queue
+
+    series = start(publish_at_once=True)
+    services.run_schedule(at(FIRST, 9))
+    answer(Wave.objects.get(series=series), UNITS, "okt", at(FIRST, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        run_and_queue(at(FIRST + dt.timedelta(days=4), 9))
+    report = QuickReport.objects.get()
+    assert report.state == ReportState.PUBLISHED and report.publication is not None
+    assert publishing.public_publications().filter(pk=report.publication_id).exists()
+    assert report.publication.links[0]["url"] == f"/puls/rapport/{report.pk}/"
+    assert Client().get(f"/puls/rapport/{report.pk}/").status_code == 200
 
 
 def test_trends_page_and_downloads() -> None:

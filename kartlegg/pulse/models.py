@@ -135,7 +135,10 @@ class QuickReport(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    publication = models.CharField(max_length=200, blank=True)  # what the publishing workflow returned (its id)
+    # The publication in the publishing workflow: a draft for an analyst, or published at once when the series says so.
+    publication = models.ForeignKey(
+        "publishing.Publication", null=True, blank=True, on_delete=models.SET_NULL, related_name="pulse_reports"
+    )
 
     class Meta:
         ordering = ["-wave__opens_at"]

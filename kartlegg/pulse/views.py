@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -178,14 +179,14 @@ def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
     require_analyst(request.user)
     stored = services.get_report_for_user(request.user, pk)
     if request.POST.get("confirm") != "1":
-        messages.error(request, _("Bekreft at rapporten skal publiseres."))
+        messages.error(request, _("Bekreft at rapporten kan sendes til godkjenning."))
         return redirect("pulse:report", pk)
     try:
-        services.publish(stored, request.user)
-    except ValueError as exc:
+        services.submit_for_review(stored, request.user)
+    except (ValueError, PermissionDenied) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Hurtigrapporten er publisert."))
+        messages.success(request, _("Hurtigrapporten er sendt til godkjenning i publiseringen."))
     return redirect("pulse:report", pk)
 
 

@@ -7,7 +7,7 @@
 """
 
 from .data import SeriesData, WaveCounts, read_series, wave_counts
-from .reporting import build_quick_report, get_report_for_user, publish, visible_reports
+from .reporting import build_quick_report, get_report_for_user, is_public, submit_for_review, visible_reports
 from .schedule import ScheduleReport, late_count, next_event, next_wave_date, run_schedule
 from .series import ACTIONS, PulseError, change_series, get_series_for_user, series_for_user, start_series
 
@@ -24,7 +24,8 @@ __all__ = [
     "late_count",
     "next_event",
     "next_wave_date",
-    "publish",
+    "is_public",
+    "submit_for_review",
     "read_series",
     "run_schedule",
     "series_for_user",

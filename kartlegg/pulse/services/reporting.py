@@ -9,8 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from kartlegg.accounts.models import Channel, audit
@@ -19,6 +20,8 @@ from kartlegg.freetext.models import Codebook, Coding
 from kartlegg.freetext.services.summary import summary_for
 from kartlegg.lib.numbers import format_number
 from kartlegg.lib.pdf import html_to_pdf
+from kartlegg.publishing import services as publishing
+from kartlegg.publishing.models import Kind, Publication, Status
 from kartlegg.reports.document import Report
 from kartlegg.reports.render_html import render_html
 from kartlegg.reports.render_pdf import html_document, report_css
@@ -99,7 +102,8 @@ def render_quick_pdf(document: Report) -> bytes:
 
 
 def build_quick_report(wave: Wave, step: Step | None = None) -> QuickReport:
-    """Build (or rebuild) the wave's quick report; publish it at once when the series says so."""
+    """Build (or rebuild) the wave's quick report and hand it to the publishing workflow: a draft publication that
+    waits for an analyst, or published at once when the series says so."""
     step = step or (lambda _what: None)
     step("Leser svarene")
     inputs = quick_inputs(wave)
@@ -118,38 +122,83 @@ def build_quick_report(wave: Wave, step: Step | None = None) -> QuickReport:
         stored.built_at = timezone.now()
         if stored.state != ReportState.PUBLISHED:
             stored.state = ReportState.DRAFT
+        if stored.publication is None:
+            stored.publication = new_publication(stored, wave, document)
         stored.save()
         audit("pulse.report_built", channel=Channel.SYSTEM, obj=stored, wave=wave.pk, submitted=inputs.submitted)
         if wave.series.publish_at_once and stored.state != ReportState.PUBLISHED:
-            publish(stored, None, automatic=True)
+            publish_at_once(stored)
     return stored
 
 
-def publish(stored: QuickReport, user: Any, automatic: bool = False) -> QuickReport:
-    """Publish a draft quick report (an analyst, or the series itself when it publishes at once). Audited."""
-    if not automatic:
-        require_analyst(user)
+def _creator(wave: Wave) -> Any:
+    user = wave.series.created_by
+    return user if user is not None and getattr(user, "is_analyst", False) and user.is_active else None
+
+
+def new_publication(stored: QuickReport, wave: Wave, document: Report) -> Publication:
+    """A draft note in the publishing workflow that links to the quick report's page and PDF; written by the analyst
+    who started the series (or the system, when that analyst is gone)."""
+    if stored.pk is None:
+        stored.save()
+    findings = [p.text for c in document.chapters if c.id == "hovedfunn" for p in c.paragraphs]
+    summary = " ".join(findings[:2]) or document.title
+    body = "\n\n".join(findings)
+    links = [
+        {"title": "Hurtigrapporten", "url": reverse("pulse:report", args=[stored.pk])},
+        {"title": "Hurtigrapporten som PDF", "url": reverse("pulse:report_pdf", args=[stored.pk])},
+    ]
+    return publishing.create_publication(
+        user=_creator(wave), kind=Kind.NOTE, title=document.title[:200], summary=summary[:2000], body=body,
+        links=links, sources="kartlegg, pulsundersøkelse til kommunene og Oslos bydeler", language=document.language,
+    )  # fmt: skip
+
+
+def publish_at_once(stored: QuickReport) -> QuickReport:
+    """The series' standing decision: submit, approve and publish the publication as the system (publishing
+    records it as automatic)."""
+    assert stored.publication is not None
+    publication = stored.publication
+    if publication.status == Status.DRAFT:
+        publication = publishing.submit(publication, None)
+    if publication.status == Status.REVIEW:
+        publication = publishing.approve(publication, None)
+    if publication.status in (Status.APPROVED, Status.SCHEDULED):
+        publication = publishing.publish_now(publication, None)
+    stored.publication = publication
+    stored.state = ReportState.PUBLISHED
+    stored.published_at = timezone.now()
+    stored.save(update_fields=["publication", "state", "published_at"])
+    audit("pulse.report_published", channel=Channel.SYSTEM, obj=stored, automatic=True, publication=publication.pk)
+    return stored
+
+
+def submit_for_review(stored: QuickReport, user: Any) -> QuickReport:
+    """An analyst sends the draft publication on to review; approving and publishing follow in the publishing
+    workflow (another analyst approves when KARTLEGG_PUBLISH_FOUR_EYES is on)."""
+    require_analyst(user)
     with transaction.atomic():
         locked = QuickReport.objects.select_for_update().get(pk=stored.pk)
-        if locked.state == ReportState.PUBLISHED:
-            return locked
-        if locked.state != ReportState.DRAFT:
-            raise ValueError("Bare et ferdig utkast kan publiseres.")
-        locked.state = ReportState.PUBLISHED
-        locked.published_at = timezone.now()
-        locked.published_by = user if getattr(user, "is_authenticated", False) else None
-        locked.save()
-        audit("pulse.report_published", user=user, channel=Channel.SYSTEM if automatic else Channel.FORM,
-              obj=locked, automatic=automatic)  # fmt: skip
+        if locked.state != ReportState.DRAFT or locked.publication is None:
+            raise ValueError("Bare et ferdig utkast kan sendes til godkjenning.")
+        publishing.submit(locked.publication, user)
+        audit("pulse.report_submitted", user=user, channel=Channel.FORM, obj=locked)
     return locked
+
+
+def is_public(stored: QuickReport) -> bool:
+    return stored.state == ReportState.PUBLISHED or (
+        stored.publication_id is not None and publishing.public_publications().filter(pk=stored.publication_id).exists()
+    )
 
 
 def visible_reports(user: Any) -> QuerySet[QuickReport]:
     """Analysts: every quick report. Everyone else: published ones."""
-    reports = QuickReport.objects.select_related("wave__series")
+    reports = QuickReport.objects.select_related("wave__series", "publication")
     if getattr(user, "is_authenticated", False) and user.is_analyst:
         return reports
-    return reports.filter(state=ReportState.PUBLISHED)
+    public = publishing.public_publications().values("pk")
+    return reports.filter(Q(state=ReportState.PUBLISHED) | Q(publication__in=public))
 
 
 def get_report_for_user(user: Any, pk: int) -> QuickReport:
