@@ -92,12 +92,13 @@ def quick_inputs(wave: Wave) -> quickreport.QuickInputs:
     )
 
 
-def render_quick_html(document: Report) -> str:
-    return render_html(document, extra={"code_version": code_version()})
+def render_quick_html(document: Report, svgs: dict[str, str] | None = None) -> str:
+    return render_html(document, svgs=svgs, extra={"code_version": code_version()})
 
 
-def render_quick_pdf(document: Report) -> bytes:
-    body = render_html(document, for_pdf=True, extra={"code_version": code_version()})
+def render_quick_pdf(document: Report, svgs: dict[str, str] | None = None) -> bytes:
+    """The PDF; `svgs` shares the charts already rendered for the HTML (vl-convert is the slow part)."""
+    body = render_html(document, for_pdf=True, svgs=svgs, extra={"code_version": code_version()})
     return html_to_pdf(html_document(body, document), report_css(document) + QUICK_CSS)
 
 
@@ -110,9 +111,10 @@ def build_quick_report(wave: Wave, step: Step | None = None) -> QuickReport:
     step("Beregner endringene")
     document = quickreport.quick_report(inputs)
     step("Lager HTML")
-    html = render_quick_html(document)
+    svgs: dict[str, str] = {}
+    html = render_quick_html(document, svgs)
     step("Lager PDF")
-    pdf = render_quick_pdf(document)
+    pdf = render_quick_pdf(document, svgs)
     with transaction.atomic():
         stored, _created = QuickReport.objects.select_for_update().get_or_create(wave=wave)
         stored.document = document.to_dict()
