@@ -13,6 +13,7 @@ from kartlegg.analytics.api import PARAMETERS as STATISTICS_PARAMETERS
 from kartlegg.analytics.api import router as analytics_router
 from kartlegg.geography.api import router as geography_router
 from kartlegg.pulse.api import router as pulse_router
+from kartlegg.publishing.api import router as publishing_router
 from kartlegg.quality.api import router as quality_router
 from kartlegg.responses.api import router as responses_router
 from kartlegg.surveys.api import router as surveys_router
@@ -105,3 +106,4 @@ api.add_router("/", responses_router)
 api.add_router("/", quality_router)
 api.add_router("/", analytics_router)
 api.add_router("/", pulse_router)
+api.add_router("/", publishing_router)

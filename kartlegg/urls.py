@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from kartlegg.api import api
 from kartlegg.ops.health import healthz
 from kartlegg.portal import views as portal
+from kartlegg.publishing.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", portal.home, name="home"),
@@ -21,6 +23,8 @@ urlpatterns = [
     path("statistikk/", include("kartlegg.analytics.urls")),
     path("oppgaver/", include("kartlegg.jobs.urls")),
     path("rapporter/", include("kartlegg.reports.urls")),
+    path("publikasjoner/", include("kartlegg.publishing.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("puls/", include("kartlegg.pulse.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

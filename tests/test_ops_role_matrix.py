@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from kartlegg.quality.models import Flag
 from tests.factories import make_analyst, make_respondent, make_reviewer
 from tests.factories.collection import AKERSHUS, BAERUM, BERGEN, make_round
+from tests.factories.publishing import make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +149,30 @@ ROUTES = {
     "api:year_versions": PUBLIC,
     "api:list_pulse_series": ANALYST,
     "api:pulse_trends": ANALYST,
+    "sitemap": PUBLIC,
+    "publishing:index": PUBLIC,
+    "publishing:feed_rss": PUBLIC,
+    "publishing:feed_atom": PUBLIC,
+    "publishing:subscribe": PUBLIC,
+    "publishing:confirm": PUBLIC,
+    "publishing:unsubscribe": PUBLIC,  # the token is the secret (one-click unsubscribe)
+    "publishing:manage": ANALYST,
+    "publishing:create": ANALYST,
+    "publishing:preview": ANALYST,
+    "publishing:topic_new": ANALYST,
+    "publishing:topic": PUBLIC,
+    "publishing:topic_edit": ANALYST,
+    "publishing:topic_rss": PUBLIC,
+    "publishing:topic_atom": PUBLIC,
+    "publishing:detail": PUBLIC,  # a publication under embargo is a 404 to the public
+    "publishing:version": PUBLIC,
+    "publishing:pdf": PUBLIC,
+    "publishing:xlsx": PUBLIC,
+    "publishing:edit": ANALYST,
+    "publishing:status": ANALYST,
+    "publishing:reissue": ANALYST,
+    "api:list_publications": PUBLIC,
+    "api:get_publication": PUBLIC,
 }
 ROLES = ("anonymous", "respondent_elsewhere", "reviewer_elsewhere", "analyst")
 # Which roles a class lets through, for reading and for writing.
@@ -165,7 +190,7 @@ QUERIES = {
     "analytics:figure": "?variable=arsverk_totalt&level=nation&region=0&year=2024",
 }
 # Ids the matrix does not create objects for: a 404 for them is the expected answer even for an analyst.
-PLACEHOLDERS = ("query_id", "job_id", "flag_id", "pk", "book_id", "code_id", "answer_id", "series_id")
+PLACEHOLDERS = ("query_id", "job_id", "flag_id", "pk", "book_id", "code_id", "answer_id", "series_id", "version")
 
 
 def url_patterns() -> list[tuple[str, str]]:
@@ -222,6 +247,8 @@ def world() -> dict[str, Any]:
             "variable": "arsverk_voksne",
             "action": "pause",
             "series_id": 999999,
+            "slug": make_topic("matrise", "Matrise").slug,  # a topic; no publication has this slug
+            "version": 1,
         },
         "users": {
             "anonymous": None,
