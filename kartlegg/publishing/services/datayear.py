@@ -55,6 +55,16 @@ def embargo_with(publication: Publication, at: dt.datetime, user: Any) -> None:
         raise PublishingError(f"year: {error}") from error
 
 
+def move_embargo(publication: Publication, at: dt.datetime) -> None:
+    """A scheduled publication published earlier than planned: its year's statistics go public with it."""
+    if not _applies(publication):
+        return
+    existing = StatisticsPublication.objects.filter(year=publication.year or 0).first()
+    if existing is not None and not existing.is_public():
+        existing.published_at = at
+        existing.save(update_fields=["published_at"])
+
+
 def lift_embargo(publication: Publication) -> None:
     """On unscheduling: put the year's statistics publication back as it was (if it is still under embargo)."""
     if not _applies(publication):

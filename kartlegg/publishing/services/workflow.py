@@ -236,6 +236,7 @@ def publish_now(publication: Publication, user: Any = None) -> Publication:
         common.expect(locked, Status.SCHEDULED, action="publiser nå")
         if not locked.is_public():
             locked.publish_at = timezone.now()
+            datayear.move_embargo(locked, locked.publish_at)
         mark_published(locked, user)
         jobs.start(tasks.send_notices_job, user=user, key=f"publishing:notices:{locked.pk}", publication_id=locked.pk)
     return locked
