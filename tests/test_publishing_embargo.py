@@ -123,9 +123,9 @@ def test_analysts_and_reviewers_preview_it_marked_under_embargo(
 def test_feeds_parse_as_xml_with_published_dates(scheduled: tuple[Publication, dt.datetime], client: Client) -> None:
     publication, when = scheduled
     with mock.patch("django.utils.timezone.now", return_value=when + dt.timedelta(minutes=5)):
-        rss = ET.fromstring(client.get("/publikasjoner/rss/").content)
-        atom = ET.fromstring(client.get("/publikasjoner/tema/arsverk/atom/").content)
-        sitemap = ET.fromstring(client.get("/sitemap.xml").content)
+        rss = ET.fromstring(client.get("/publikasjoner/rss/").content)  # noqa: S314 - our own feed
+        atom = ET.fromstring(client.get("/publikasjoner/tema/arsverk/atom/").content)  # noqa: S314
+        sitemap = ET.fromstring(client.get("/sitemap.xml").content)  # noqa: S314
     items = rss.findall("./channel/item")
     assert [i.findtext("title") for i in items] == [TITLE]
     assert items[0].findtext("pubDate") == when.strftime("%a, %d %b %Y %H:%M:%S +0000")
@@ -160,3 +160,39 @@ def test_api_year_filter_and_bad_topic(scheduled: tuple[Publication, dt.datetime
         bad = client.get("/api/v1/publications?topic=finnes-ikke")
         assert bad.status_code == 400 and "topic" in bad.json()["error"]
         assert client.get("/publikasjoner/?ar=20x4").status_code == 400
+
+
+def test_a_data_correction_offers_a_reissue_and_nothing_changes_until_it_is_published(client: Client) -> None:
+    from kartlegg.publishing.services import reissue
+    from kartlegg.quality.services.versions import correct_locked, lock_round
+
+    survey = SmallSurvey()
+    author, publisher = make_analyst(), make_publisher()
+    lock_round(survey.rounds[2019], author, "låst")
+    lock_round(survey.rounds[2020], author, "låst")
+    statistics.compute()
+    report = reports.build_report(2020, "v1", user=author)
+    reports.change_status(report, "submit", author)
+    report = reports.change_status(report, "approve", publisher)
+    first = services.publish_now(approved(services.create_from_report(report, user=author, title="Rapport 2020",
+                                                                      summary="S"), author, publisher), publisher)  # fmt: skip
+    assert first.data_version == "v1" and StatisticsPublication.objects.get(year=2020).data_version == 1
+    assert reissue.offers() == []
+    code = sorted(survey.values[2020])[0]
+    correct_locked(survey.rounds[2020], code, {"E_n": 1}, "Feil tall", author)
+    statistics.compute()
+    offers = reissue.offers()
+    assert [(o.publication.pk, o.published_version, o.newest_version) for o in offers] == [(first.pk, 1, 2)]
+    client.force_login(author)
+    assert "dataversjon 2 finnes nå" in client.get("/publikasjoner/redaksjon/").content.decode()
+    second = reissue.rebuild(first.pk, author.pk, 2)
+    assert (second.version, second.data_version, second.status) == (2, "v2", Status.DRAFT)
+    assert StatisticsPublication.objects.get(year=2020).data_version == 1  # nothing public changed yet
+    anonymous = Client()
+    assert "Rettet" not in anonymous.get(f"/publikasjoner/{first.slug}/").content.decode()
+    reports.change_status(second.report, "submit", author)  # type: ignore[arg-type]
+    reports.change_status(second.report, "approve", publisher)  # type: ignore[arg-type]
+    services.publish_now(approved(second, author, publisher), publisher)
+    stats = StatisticsPublication.objects.get(year=2020)
+    assert stats.data_version == 2 and "dataversjon 2" in stats.correction_note
+    assert "dataversjon 2 (rettede data)" in anonymous.get(f"/publikasjoner/{first.slug}/").content.decode()
