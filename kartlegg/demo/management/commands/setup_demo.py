@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from kartlegg.accounts.models import UnitAssignment, User
+from kartlegg.demo.publishing import publish_demo_publications
 from kartlegg.demo.qa import prepare_qa_demo
 from kartlegg.demo.users import DEMO_PASSWORD, DEMO_USERS
 
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             call_command("compute_aggregates", "--all", stdout=self.stdout)
         if "build_demo_reports" in get_commands():
             call_command("build_demo_reports", stdout=self.stdout)  # the reports app's demo step
+        publish_demo_publications(self.stdout.write)  # publishing: topics, 2023 published, 2024 scheduled
         self.stdout.write(self.style.SUCCESS("\nDemo-innlogginger (Syntetiske demodata):"))
         for spec in DEMO_USERS:
             detail = ", ".join(spec.get("units", [])) or spec.get("county_code", "") or "alle enheter"
