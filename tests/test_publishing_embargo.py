@@ -174,8 +174,8 @@ def test_a_data_correction_offers_a_reissue_and_nothing_changes_until_it_is_publ
     report = reports.build_report(2020, "v1", user=author)
     reports.change_status(report, "submit", author)
     report = reports.change_status(report, "approve", publisher)
-    first = services.publish_now(approved(services.create_from_report(report, user=author, title="Rapport 2020",
-                                                                      summary="S"), author, publisher), publisher)  # fmt: skip
+    created = services.create_from_report(report, user=author, title="Rapport 2020", summary="S")
+    first = services.publish_now(approved(created, author, publisher), publisher)
     assert first.data_version == "v1" and StatisticsPublication.objects.get(year=2020).data_version == 1
     assert reissue.offers() == []
     code = sorted(survey.values[2020])[0]
