@@ -109,7 +109,7 @@ class Publication(models.Model):
         constraints = [models.UniqueConstraint(fields=["slug", "version"], name="publishing_slug_version")]
         permissions = [("publish_publication", _("Kan publisere"))]
         verbose_name = _("publikasjon")
-        verbose_name_plural = _("publikasjoner")
+        verbose_name_plural = _("Publikasjoner")
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.version}, {self.get_status_display()})"
