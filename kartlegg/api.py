@@ -12,8 +12,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from kartlegg.analytics.api import PARAMETERS as STATISTICS_PARAMETERS
 from kartlegg.analytics.api import router as analytics_router
 from kartlegg.geography.api import router as geography_router
-from kartlegg.pulse.api import router as pulse_router
 from kartlegg.publishing.api import router as publishing_router
+from kartlegg.pulse.api import router as pulse_router
 from kartlegg.quality.api import router as quality_router
 from kartlegg.responses.api import router as responses_router
 from kartlegg.surveys.api import router as surveys_router
