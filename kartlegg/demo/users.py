@@ -37,4 +37,11 @@ DEMO_USERS: list[dict[str, Any]] = [
         "last_name": "Fylkesleser",
         "county_code": "46",
     },
+    {
+        # The second coder of the free-text demo: an analyst without admin rights who codes a sample blind.
+        "username": "koder2",
+        "role": Role.ANALYST,
+        "first_name": "Kari",
+        "last_name": "Koder",
+    },
 ]
