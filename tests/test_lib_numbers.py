@@ -84,3 +84,19 @@ def test_exports_neutralise_formulas(settings) -> None:  # type: ignore[no-untyp
     data = csv_bytes(["kode", "navn"], [["0301", "=cmd|' /C calc'!A0"]]).decode("utf-8")
     assert data.startswith("\ufeff# Syntetiske demodata")
     assert "'=cmd" in data
+
+
+def test_soft_hyphens_break_long_words_at_syllables_and_keep_escaping() -> None:
+    from django.utils import translation
+
+    from kartlegg.lib.templatetags.kartlegg import soft_hyphens
+
+    with translation.override("nb"):
+        out = soft_hyphens("Erfaringskonsulenter <b>")
+    assert out.replace("\u00ad", "") == "Erfaringskonsulenter &lt;b&gt;"
+    word = out.split(" ")[0]
+    assert "\u00ad" in word  # breaks inside the long word, at syllables of two letters or more
+    assert all(len(part) >= 2 for part in word.split("\u00ad"))
+    with translation.override("nb"):
+        assert soft_hyphens("Lege") == "Lege"  # short words stay whole
+        assert soft_hyphens(None) == ""
