@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from kartlegg.analytics import headline
 from kartlegg.analytics.headline import MEASURES as HEADLINE_MEASURES
@@ -191,11 +191,11 @@ def _entries(defn: Any) -> dict[str, _Entry]:
                     entries[code] = _Entry(code, label, NUMBER, section, unit, decimals, tag, False)
             for row in rows:
                 code = f"{question.code}.{row}.*"
-                label = f"{question.label}: {rows[row]}, i alt"
+                label = gettext("%(question)s: %(part)s, i alt") % {"question": question.label, "part": rows[row]}
                 entries[code] = _Entry(code, label, NUMBER, section, unit, decimals, tag, True)
             for col in columns:
                 code = f"{question.code}.*.{col}"
-                label = f"{question.label}: {columns[col]}, i alt"
+                label = gettext("%(question)s: %(part)s, i alt") % {"question": question.label, "part": columns[col]}
                 entries[code] = _Entry(code, label, NUMBER, section, unit, decimals, tag, True)
         elif question.type in ("integer", "decimal"):
             decimals = 0 if question.type == "integer" else 1
@@ -203,7 +203,9 @@ def _entries(defn: Any) -> dict[str, _Entry]:
                 question.code, question.label, NUMBER, section, question.unit, decimals, tag, False
             )
         elif question.type == "percent":
-            entries[question.code] = _Entry(question.code, question.label, PERCENT, section, "prosent", 1, "", False)
+            entries[question.code] = _Entry(
+                question.code, question.label, PERCENT, section, gettext("prosent"), 1, "", False
+            )
         elif question.type == "yesno":
             entries[question.code] = _Entry(question.code, question.label, YESNO, section, "", 1, "", False)
     return entries
@@ -354,12 +356,12 @@ def _add_headline(
         breaks = sorted({b for tag in tags for b in by_tag[tag]})
         catalogue.variables[code] = Variable(
             code=code,
-            label=measure.label,
+            label=gettext(measure.label),
             kind=HEADLINE,
             codes=dict.fromkeys(usable, code),
             breaks=tuple(breaks),
-            section="Årsverk",
-            unit="årsverk",
+            section=gettext("Årsverk"),
+            unit=gettext("årsverk"),
             decimals=measure.decimals,
             target=HEADLINE_TARGET[code],
             tag=tags[0] if len(tags) == 1 else "",

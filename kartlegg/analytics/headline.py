@@ -14,6 +14,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from kartlegg.analytics.cube import GEO, METRIC, TIME, Cube, Dimension, MetricUnit
 from kartlegg.analytics.imputation import CARRY_FORWARD, Imputed, impute, merge
 from kartlegg.analytics.levels import (
@@ -66,19 +68,28 @@ _RATE_UNIT = {target: f"årsverk {spec.label}" for target, spec in RATES.items()
 MEASURES: dict[str, Measure] = {
     m.code: m
     for m in (
-        Measure(ADULTS, "Årsverk for voksne", "årsverk", 1, ADULTS),
-        Measure(CHILDREN, "Årsverk for barn og unge", "årsverk", 1, CHILDREN),
-        Measure(TOTAL, "Årsverk i alt", "årsverk", 1, TOTAL),
-        Measure(ADULTS_RATE, "Årsverk for voksne " + RATES["voksne"].label, _RATE_UNIT["voksne"], 1, ADULTS, "voksne"),
+        Measure(ADULTS, gettext_noop("Årsverk for voksne"), "årsverk", 1, ADULTS),
+        Measure(CHILDREN, gettext_noop("Årsverk for barn og unge"), "årsverk", 1, CHILDREN),
+        Measure(TOTAL, gettext_noop("Årsverk i alt"), "årsverk", 1, TOTAL),
+        Measure(
+            ADULTS_RATE,
+            gettext_noop("Årsverk for voksne per 10 000 innbyggere 18 år og over"),
+            _RATE_UNIT["voksne"],
+            1,
+            ADULTS,
+            "voksne",
+        ),
         Measure(
             CHILDREN_RATE,
-            "Årsverk for barn og unge " + RATES["barn_og_unge"].label,
+            gettext_noop("Årsverk for barn og unge per 10 000 innbyggere 0–17 år"),
             _RATE_UNIT["barn_og_unge"],
             1,
             CHILDREN,
             "barn_og_unge",
         ),
-        Measure(TOTAL_RATE, "Årsverk i alt " + RATES["totalt"].label, _RATE_UNIT["totalt"], 1, TOTAL, "totalt"),
+        Measure(
+            TOTAL_RATE, gettext_noop("Årsverk i alt per 1 000 innbyggere"), _RATE_UNIT["totalt"], 1, TOTAL, "totalt"
+        ),
     )
 }
 HEADLINE = tuple(MEASURES)

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+
 
 @dataclass(frozen=True)
 class FlagRow:
@@ -113,14 +115,18 @@ def methods_sentence(result: FollowUp) -> str:
     from kartlegg.lib.numbers import format_number, format_percent
 
     if not result.units:
-        return "Runden har ingen enheter."
-    text = (
-        f"Kvalitetskontrollen sendte spørsmål til {format_number(result.units_queried, space=' ')} av "
-        f"{format_number(result.units, space=' ')} enheter ({format_percent(result.share_queried, space=' ')})"
-    )
+        return gettext("Runden har ingen enheter.")
+    text = gettext("Kvalitetskontrollen sendte spørsmål til %(queried)s av %(units)s enheter (%(share)s)") % {
+        "queried": format_number(result.units_queried, space=" "),
+        "units": format_number(result.units, space=" "),
+        "share": format_percent(result.share_queried, space=" "),
+    }
     if result.units_queried:
-        text += f"; {format_number(result.units_corrected, space=' ')} av dem rettet minst ett tall"
+        text += gettext("; %(n)s av dem rettet minst ett tall") % {
+            "n": format_number(result.units_corrected, space=" ")
+        }
     text += "."
     if result.median_hours_to_answer is not None:
-        text += f" Median svartid var {format_number(result.median_hours_to_answer / 24, 1, space=' ')} døgn."
+        days = format_number(result.median_hours_to_answer / 24, 1, space=" ")
+        text += " " + gettext("Median svartid var %(days)s døgn.") % {"days": days}
     return text

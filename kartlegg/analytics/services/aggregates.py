@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TAGS, Catalogue, Variable, build_catalogue
 from kartlegg.analytics.compute import (
@@ -83,7 +83,9 @@ def catalogue(rounds: dict[int, Round] | None = None, language: str | None = Non
         found = _catalogue_cache.get(key)
     if found is not None:
         return found
-    built = build_catalogue({year: r.version.definition(language) for year, r in rounds.items()})
+    # The catalogue's own words ("i alt", the headline labels) follow the same language as the questionnaire's.
+    with translation.override(language):
+        built = build_catalogue({year: r.version.definition(language) for year, r in rounds.items()})
     with _catalogue_lock:
         for stale in [k for k in _catalogue_cache if k[:-1] != base]:
             del _catalogue_cache[stale]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from kartlegg.analytics import levels as lv
 from kartlegg.analytics.catalogue import (
@@ -356,39 +356,52 @@ def imputed_counts(request: Request, keys: Mapping[int, str] | None = None) -> d
 
 
 def notes_for(table: Table) -> list[str]:
+    """The table's notes, in the page's language (bokmål by default; the API's `lang` activates nn or en)."""
     request = table.request
     notes: list[str] = []
     if request.variable.kind == HEADLINE or request.variable.tag:
         for year, (absent, imputed, missing) in sorted(imputed_counts(request, table.keys).items()):
-            word = "enhet" if absent == 1 else "enheter"
-            text = f"{format_number(absent, space=' ')} {word} rapporterte ikke i {year}"
+            text = ngettext(
+                "%(n)s enhet rapporterte ikke i %(year)s", "%(n)s enheter rapporterte ikke i %(year)s", absent
+            ) % {"n": format_number(absent, space=" "), "year": year}
             if imputed:
-                text += (
-                    f"; for {format_number(imputed, space=' ')} er siste rapporterte tall brukt, eller nærmeste "
-                    "senere tall der enheten ikke hadde rapportert før (merket i)"
-                )
+                text += gettext(
+                    "; for %(n)s er siste rapporterte tall brukt, eller nærmeste senere tall der enheten ikke hadde "
+                    "rapportert før (merket i)"
+                ) % {"n": format_number(imputed, space=" ")}
             if missing:
-                text += f"; {format_number(missing, space=' ')} mangler tall"
+                text += gettext("; %(n)s mangler tall") % {"n": format_number(missing, space=" ")}
             notes.append(text + ".")
         if request.rule == "none":
-            notes.append("Enheter som ikke rapporterte, er ikke imputert.")
+            notes.append(gettext("Enheter som ikke rapporterte, er ikke imputert."))
         if request.measure in (SUM, PER_CAPITA):
-            notes.append("Andelen av et tall som er imputert, står ved hver celle merket i.")
+            notes.append(gettext("Andelen av et tall som er imputert, står ved hver celle merket i."))
     if request.structure != AS_REPORTED:
         notes.append(
-            f"Tallene er harmonisert til kommuneinndelingen i {request.structure}: sammenslåtte kommuner er summert, "
-            "og ved deling er tallene fordelt etter folketall (merket e)."
+            gettext(
+                "Tallene er harmonisert til kommuneinndelingen i %(year)s: sammenslåtte kommuner er summert, "
+                "og ved deling er tallene fordelt etter folketall (merket e)."
+            )
+            % {"year": request.structure}
         )
     else:
-        notes.append("Tallene er slik de ble rapportert, med hvert års kommune- og fylkesinndeling.")
+        notes.append(gettext("Tallene er slik de ble rapportert, med hvert års kommune- og fylkesinndeling."))
     for year in table.breaks:
-        notes.append(f"Brudd i tidsserien i {year}: definisjonen er endret i skjemaet, så tallene før og etter kan "
-                     "ikke sammenlignes, og endringen vises ikke.")  # fmt: skip
+        notes.append(
+            gettext(
+                "Brudd i tidsserien i %(year)s: definisjonen er endret i skjemaet, så tallene før og etter kan "
+                "ikke sammenlignes, og endringen vises ikke."
+            )
+            % {"year": year}
+        )
     if request.measure == SHARE:
-        notes.append(f"Andeler av færre enn {MIN_UNITS_FOR_SHARE} enheter vises ikke. N er antall enheter som svarte.")
+        notes.append(
+            gettext("Andeler av færre enn %(n)s enheter vises ikke. N er antall enheter som svarte.")
+            % {"n": MIN_UNITS_FOR_SHARE}
+        )
     notes.extend(version_notes(table))
     if table.unpublished:
-        notes.append(f"Ikke publisert ennå: {', '.join(map(str, table.unpublished))}.")
+        notes.append(gettext("Ikke publisert ennå: %(years)s.") % {"years": ", ".join(map(str, table.unpublished))})
     if settings.KARTLEGG_DEMO_MODE:
         notes.append(DEMO_NOTE)
     return notes
@@ -399,25 +412,31 @@ def version_notes(table: Table) -> list[str]:
     notes = []
     preliminary = [str(y) for y, v in table.data_versions.items() if v == LIVE]
     if preliminary:
-        notes.append(f"Foreløpige tall (ikke låst etter kvalitetskontroll): {', '.join(preliminary)}.")
+        notes.append(
+            gettext("Foreløpige tall (ikke låst etter kvalitetskontroll): %(years)s.")
+            % {"years": ", ".join(preliminary)}
+        )
     locked = [
-        f"{y}: dataversjon {v.lstrip('v')}" for y, v in table.data_versions.items() if table.keys.get(y) == v != LIVE
+        gettext("%(year)s: dataversjon %(version)s") % {"year": y, "version": v.lstrip("v")}
+        for y, v in table.data_versions.items()
+        if table.keys.get(y) == v != LIVE
     ]
     if locked:
-        notes.append("Låste tall: " + "; ".join(locked) + ".")
+        notes.append(gettext("Låste tall: %(list)s.") % {"list": "; ".join(locked)})
     running = [
-        f"{y} (bygger på dataversjon {v.lstrip('v')})"
+        gettext("%(year)s (bygger på dataversjon %(version)s)") % {"year": y, "version": v.lstrip("v")}
         for y, v in table.data_versions.items()
         if table.keys.get(y) == LIVE and v != LIVE
     ]
     if running:
-        notes.append("Løpende tall, ikke nødvendigvis publisert: " + "; ".join(running) + ".")
+        notes.append(gettext("Løpende tall, ikke nødvendigvis publisert: %(list)s.") % {"list": "; ".join(running)})
     publications = Publication.objects.filter(year__in=list(table.data_versions), corrected_at__isnull=False)
     for publication in publications.order_by("year"):
         if table.keys.get(publication.year) == publication.version_key and publication.correction_note:
             when = publication.corrected_at.strftime("%d.%m.%Y")  # type: ignore[union-attr]
             notes.append(
-                f"Rettet {when}: tallene for {publication.year} er dataversjon {publication.data_version}. "
-                f"{publication.correction_note}"
+                gettext("Rettet %(date)s: tallene for %(year)s er dataversjon %(version)s.")
+                % {"date": when, "year": publication.year, "version": publication.data_version}
+                + f" {publication.correction_note}"
             )
     return notes

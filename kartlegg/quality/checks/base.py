@@ -14,6 +14,8 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from django.utils.translation import gettext
+
 from kartlegg.geography.logic import PopulationBands
 from kartlegg.surveys.engine import Definition
 
@@ -226,7 +228,8 @@ def register(
 
 
 def check_labels() -> dict[str, str]:
-    return {name: spec.label for name, spec in REGISTRY.items()}
+    """Each check's name in the page's language (the labels are marked with gettext_noop where they are registered)."""
+    return {name: gettext(spec.label) for name, spec in REGISTRY.items()}
 
 
 def default_config() -> dict[str, dict[str, Any]]:

@@ -22,6 +22,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from kartlegg.lib.stats import MAD_NORMAL_SCALE, robust
 
 from .base import WARNING, CheckContext, FlagCandidate, Grid, Layout, UnitData, commented, figure, fmt, num, register
@@ -153,7 +155,7 @@ def _share_hits(unit: UnitData, grid: Grid, ctx: CheckContext) -> list[tuple[str
 
 @register(
     CHECK,
-    "Avvik i én celle",
+    gettext_noop("Avvik i én celle"),
     DEFAULTS,
     "Én celle i en årsverkstabell langt over sin egen historikk (justert for enhetens vanlige endring), eller, uten "
     "fjorårstall, langt over andelen cellen har hos andre enheter.",

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+from django.utils.translation import gettext_noop
+
 from .base import (
     WARNING,
     CheckContext,
@@ -64,7 +66,7 @@ def _change_flag(
 
 @register(
     "implausible_change",
-    "Usannsynlig endring",
+    gettext_noop("Usannsynlig endring"),
     {"relative": 0.30, "absolute": 2.0, "estimated_relative": 0.5, "questions": []},
     "Endring fra i fjor på mer enn ±30 % og mer enn 2 årsverk uten kommentar, i summen av hver årsverkstabell (og i "
     "spørsmålene i «questions»).",
@@ -96,7 +98,7 @@ def implausible_change(unit: UnitData, ctx: CheckContext) -> list[FlagCandidate]
 
 @register(
     "stale_copy",
-    "Kopi av fjorårets svar",
+    gettext_noop("Kopi av fjorårets svar"),
     {"min_filled": 3, "tolerance": 0.005, "assumed_change": 0.05},
     "Alle celler i årsverkstabellene er identiske med fjorårets svar (og minst min_filled av dem er ikke 0).",
 )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from .base import (
     ERROR,
     WARNING,
@@ -143,7 +145,7 @@ def _stated(unit: UnitData, ctx: CheckContext, skip: set[str]) -> list[FlagCandi
 
 @register(
     CHECK,
-    "Intern inkonsistens",
+    gettext_noop("Intern inkonsistens"),
     {
         "services": [
             {"question": "E_fact", "cells": "@voksne.fact"},

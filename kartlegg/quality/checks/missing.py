@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 from kartlegg.surveys import engine
 
 from .base import (
@@ -86,7 +88,7 @@ def _unit_flag(unit: UnitData, ctx: CheckContext) -> FlagCandidate:
 
 @register(
     CHECK,
-    "Manglende svar",
+    gettext_noop("Manglende svar"),
     {"sections": "auto", "skip_sections": [], "not_submitted": True},
     "Enheter som ikke har svart, og deler av skjemaet som er helt tomme.",
 )

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from kartlegg.lib.stats import MAD_NORMAL_SCALE, robust
 
 from .base import (
@@ -100,7 +102,7 @@ def build_peer_table(units: Sequence[UnitData], layout: Layout, config: dict) ->
 
 @register(
     CHECK,
-    "Avvik fra sammenlignbare enheter",
+    gettext_noop("Avvik fra sammenlignbare enheter"),
     {
         "k": 3.0,
         "mad_floor": 0.25,

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 
+from django.utils.translation import gettext_noop
+
 from .base import (
     ERROR,
     CheckContext,
@@ -268,7 +270,7 @@ def _grouped(unit: UnitData, grid: Grid | None, codes: list[str], ctx: CheckCont
 
 @register(
     CHECK,
-    "Enhetsfeil",
+    gettext_noop("Enhetsfeil"),
     {
         "percent_min": 10,
         "percent_max": 100,
