@@ -270,9 +270,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kartlegg-report-bench-") as folder:
         database = Path(args.database) if args.database else Path(folder) / "bench.sqlite3"
         env = env_for(database)
+        manage(env, "migrate", "--no-input", "-v0")  # a reused database gets the newest migrations too
         if not args.database:
             log(f"Demodata {args.years} og aggregater i {database} …")
-            manage(env, "migrate", "--no-input", "-v0")
             manage(env, "load_reference")
             manage(env, "make_demo_data", "--years", args.years, timeout=3600)
             manage(env, "compute_aggregates", "--all", timeout=3600)
