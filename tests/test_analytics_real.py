@@ -17,19 +17,18 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Max, Sum
+from django.db import transaction
+from django.db.models import Sum
 from django.test import Client
 
-from kartlegg.accounts.models import AuditEvent
 from kartlegg.analytics import headline, services
 from kartlegg.analytics.cube import round_half_up
 from kartlegg.analytics.levels import NATION, UNIT
-from kartlegg.analytics.models import AS_REPORTED, Aggregate, Publication
+from kartlegg.analytics.models import AS_REPORTED, Publication
 from kartlegg.analytics.services.extract import load_geography
 from kartlegg.geography.models import Municipality
 from kartlegg.lib.numbers import format_number
-from kartlegg.responses.models import Answer, Response, Round
-from kartlegg.surveys.models import QuestionnaireVersion, Survey
+from kartlegg.responses.models import Answer, Response
 from tests.factories import make_respondent
 from tests.test_analytics_aggregates import snapshot, stored
 
@@ -48,22 +47,15 @@ YEARS = list(range(2017, 2025))
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The demo rounds and their aggregates, made once for the module and removed afterwards (they are committed,
-    so every test below reads the same data; a test's own changes are rolled back with the test)."""
-    models = (Survey, QuestionnaireVersion, Round, AuditEvent)
-    with django_db_blocker.unblock():
-        marks = {m: m.objects.aggregate(top=Max("pk"))["top"] or 0 for m in models}
+    so every test below reads the same data; a test's own changes are rolled back with the test). Everything
+    runs in one transaction rolled back at the end, so nothing the demo made (publications, pulse series, topic
+    pages) is left for the next file."""
+    with django_db_blocker.unblock(), transaction.atomic():
         errors = tmp_path_factory.mktemp("demo") / "errors.json"
         call_command("make_demo_data", "--years", "2017-2024", "--no-progress", "--errors-file", str(errors))
         services.compute()
-        try:
-            yield
-        finally:
-            Aggregate.objects.all().delete()
-            Publication.objects.all().delete()
-            Round.objects.filter(pk__gt=marks[Round]).delete()
-            QuestionnaireVersion.objects.filter(pk__gt=marks[QuestionnaireVersion]).delete()
-            Survey.objects.filter(pk__gt=marks[Survey]).delete()
-            AuditEvent.objects.filter(pk__gt=marks[AuditEvent]).delete()
+        yield
+        transaction.set_rollback(True)
 
 
 def published() -> dict[int, dict[str, Decimal]]:

@@ -57,8 +57,8 @@ def _hyphenator(language: str) -> pyphen.Pyphen:
 def soft_hyphens(text: object) -> str:
     """`{{ label|soft_hyphens }}`: words of 10 letters or more get soft hyphens (U+00AD) at their syllables, in the
     page's language; shorter words and the escaping of the text are left as they were."""
-    value = conditional_escape("" if text is None else text)
+    value = conditional_escape("" if text is None else str(text))
     hyphenator = _hyphenator((get_language() or "nb").split("-")[0])
-    words = re.split(r"(\w{%d,})" % _LONG_WORD, str(value))
+    words = re.split(rf"(\w{{{_LONG_WORD},}})", str(value))
     out = [hyphenator.inserted(w, hyphen="\u00ad") if i % 2 else w for i, w in enumerate(words)]
     return mark_safe("".join(out))  # noqa: S308 - the text was escaped above; only U+00AD was added
