@@ -36,6 +36,8 @@ TOPICS = [
      "bekymringen for sårbare grupper."),
 ]  # fmt: skip
 SECOND_ANALYST = "redaktor"
+# How setup_demo lists this login beside DEMO_USERS (it is made here, since it needs the publishing permission).
+SECOND_ANALYST_ROLE = "Analytiker med publiseringsrett: godkjenner og publiserer"
 
 
 def _second_analyst(first: User) -> User:
@@ -102,4 +104,3 @@ def publish_demo_publications(
         done.append("notat om pulsundersøkelsen publisert")
     if done:
         write("Publisering: " + "; ".join(done) + ". Se /publikasjoner/.")
-    write(f"  {SECOND_ANALYST:<12} / {DEMO_PASSWORD}   (analytiker med publiseringsrett: godkjenner og publiserer)")

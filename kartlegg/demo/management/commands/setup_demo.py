@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from kartlegg.accounts.models import UnitAssignment, User
-from kartlegg.demo.publishing import publish_demo_publications
+from kartlegg.demo.publishing import SECOND_ANALYST, SECOND_ANALYST_ROLE, publish_demo_publications
 from kartlegg.demo.qa import prepare_qa_demo
 from kartlegg.demo.users import DEMO_PASSWORD, DEMO_USERS
 
@@ -52,4 +52,6 @@ class Command(BaseCommand):
         for spec in DEMO_USERS:
             detail = ", ".join(spec.get("units", [])) or spec.get("county_code", "") or "alle enheter"
             self.stdout.write(f"  {spec['username']:<12} / {DEMO_PASSWORD}   ({spec['role'].label}: {detail})")
+        if User.objects.filter(username=SECOND_ANALYST).exists():
+            self.stdout.write(f"  {SECOND_ANALYST:<12} / {DEMO_PASSWORD}   ({SECOND_ANALYST_ROLE})")
         self.stdout.write(f"Åpne {settings.SITE_URL}/\n")
