@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 import re
 from typing import Any
 
@@ -12,12 +13,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from kartlegg.analytics import headline, services
+from kartlegg.analytics import headline, mapcharts, services
 from kartlegg.analytics.charts import Point, Series, line_chart, nice_ticks
 from kartlegg.analytics.cube import round_half_up
 from kartlegg.analytics.models import AS_REPORTED, Publication
 from kartlegg.analytics.services import access
-from kartlegg.analytics.services.maps import geojson_geometry
+from kartlegg.geography.maps import geojson_features
 from kartlegg.lib.numbers import format_number
 from kartlegg.lib.vega import chart_svg
 from tests.browser import assert_accessible, browser, chromium_browser, live_url  # noqa: F401
@@ -70,8 +71,23 @@ def test_series_break_is_drawn_in_table_and_chart(client: Client, survey: SmallS
 
 def test_map_for_county_level(client: Client, survey: SmallSurvey) -> None:
     html = page(client, "?variable=arsverk_totalt&level=county&years=2024&measure=per_capita").content.decode()
-    assert 'class="unit-map"' in html and 'data-code="15"' in html
-    assert "Tegnforklaring for kartet" in html
+    spec = json.loads(re.search(r'<script id="(vega-map-[^"]+)" type="application/json">(.*?)</script>', html, re.S)[2])
+    validate_spec(spec)
+    main, oslo = spec["hconcat"]
+    areas = mapcharts.dataset(spec, "areas")
+    møre = next(a["properties"] for a in areas if a["properties"]["code"] == "15")
+    rate = stored("arsverk_totalt", "county", AS_REPORTED, 2024)["15"].rate
+    assert møre["value"] == rate  # the map colours the rate per 10 000, not the sum
+    assert main["layer"][0]["encoding"]["color"]["field"] == "properties.value"
+    assert oslo["title"]["text"] == "Oslo" and any(
+        a["properties"]["code"] == "03" for a in mapcharts.dataset(spec, "oslo_areas")
+    )
+    svg = chart_svg(spec)
+    assert f'aria-label="Møre og Romsdal: {format_number(round_half_up(rate, 1), 1)}' in svg  # each area names itself
+    assert 'id="statistikk-tabell"' in html  # the table twin stays
+    summed = page(client, "?variable=arsverk_totalt&level=county&years=2024&measure=sum").content.decode()
+    assert "vega-map-" not in summed and "ikke summer" in summed  # a sum is never coloured
+    assert "measure=per_capita" in summed  # … and the note links to the rate
 
 
 def test_bad_parameters_show_an_error_and_the_default(client: Client, survey: SmallSurvey) -> None:
@@ -87,8 +103,8 @@ def test_english_page_shows_units_legend_and_errors_in_english(client: Client, s
     client.cookies["django_language"] = "en"
     html = page(client, "?variable=arsverk_totalt&level=county&years=2024&measure=per_capita").content.decode()
     assert "FTEs per 1,000 inhabitants" in html and "innbyggere" not in html
-    assert "Map: " in html and "No figure" in html and "Ikke tall" not in html
-    assert "up to and including" in html and "til og med" not in html
+    assert "Map: " in html and "Grey: no figure. Inset: Oslo." in html and "ikke tall" not in html
+    assert '"title": "Area"' in html and "Område" not in html  # the map's tooltip, in the spec the page draws
     bad = page(client, "?variable=arsverk_voksne&level=planet").content.decode()
     assert "unknown level &#x27;planet&#x27;; valid levels are nation" in bad and "ukjent nivå" not in bad
     # The open API answers in bokmål whatever the language: its units are part of the published data.
@@ -223,16 +239,23 @@ def test_chart_has_gaps_not_zeros() -> None:
     assert line_chart([Series("A", [Point(2019, None)])], [2019], "Tom") is None
 
 
-def test_geojson_areas_become_paths() -> None:
-    square = [[[10.0, 60.0], [11.0, 60.0], [11.0, 61.0], [10.0, 61.0], [10.0, 60.0]]]
+def test_geojson_areas_become_features_wound_for_d3_without_skdes_oslo_copies() -> None:
+    square = [[[10.0, 60.0], [11.0, 60.0], [11.0, 61.0], [10.0, 61.0], [10.0, 60.0]]]  # anticlockwise (RFC 7946)
+    copy = [[[15.0, 58.0], [16.0, 58.0], [16.0, 59.0], [15.0, 59.0], [15.0, 58.0]]]  # SKDE's enlarged Oslo, in Sweden
     data = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"area": "Vest"}, "geometry": {"type": "Polygon", "coordinates": square}},
+        {"type": "Feature", "properties": {"area": "Vest "},
+         "geometry": {"type": "MultiPolygon", "coordinates": [square, copy]}},
     ]}  # fmt: skip
-    geometry = geojson_geometry(data)
-    assert [f.key for f in geometry.features] == ["Vest"]
-    assert geometry.features[0].path.startswith("M") and geometry.features[0].path.endswith("Z")
+    (feature,) = geojson_features(data)
+    assert feature["properties"]["code"] == "Vest"
+    (polygon,) = feature["geometry"]["coordinates"]  # the copy east of 13° E is dropped
+    ring = polygon[0]
+    assert ring[0] == ring[-1] and len(ring) == 5
+    signed = sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:], strict=False))
+    assert signed < 0  # clockwise, as d3-geo wants an outer ring
+    assert (feature["properties"]["lon"], feature["properties"]["lat"]) == (10.5, 60.5)
     with pytest.raises(ValueError, match="area"):
-        geojson_geometry({"features": [{"properties": {}, "geometry": {"type": "Polygon", "coordinates": square}}]})
+        geojson_features({"features": [{"properties": {}, "geometry": {"type": "Polygon", "coordinates": square}}]})
 
 
 @pytest.mark.browser

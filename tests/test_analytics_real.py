@@ -201,7 +201,9 @@ def test_explorer_and_profile_render_norwegian_numbers_and_the_demo_mark(demo: N
     for level in ("county", "hf", "dps", "municipality"):
         page = client.get(f"/statistikk/?variable=arsverk_totalt&level={level}&years=2024&measure=per_capita")
         assert page.status_code == 200
-        assert 'class="unit-map"' in page.content.decode(), level
+        html = page.content.decode()
+        assert 'data-vega-spec="vega-map-' in html, level  # the Vega-Lite choropleth, its SVG drawn on the server
+        assert "Ikke tegnet" not in html, level  # every region has its boundary (the three cities' DPS areas too)
     profile = client.get("/statistikk/enhet/030101/")
     assert profile.status_code == 200
     assert "Syntetiske demodata" in profile.content.decode()

@@ -109,6 +109,10 @@ def explorer(request: HttpRequest) -> HttpResponse:
     context["version"] = query.get("version", "")
     context["version_query"] = "?" + urlencode({"version": query["version"]}) if query.get("version") else ""
     context["downloads"] = views_downloads.links(_permalink(stat_request, query))
+    if context.get("view") and context["view"].map_instead:  # a map colours rates: the same view as a rate
+        context["map_link"] = "?" + urlencode(
+            {**_permalink(stat_request, query), "measure": context["view"].map_instead}
+        )
     template = "analytics/explorer.html"
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         template = "analytics/_results.html"

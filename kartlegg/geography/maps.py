@@ -255,3 +255,138 @@ def render_svg(
         )
     lines.append("</svg>")
     return "\n".join(lines)
+
+
+# --- GeoJSON for Vega-Lite maps (lib/vega.py draws them; analytics/mapcharts.py builds the specs) -------------------
+
+GEO_TOLERANCE = 0.025  # degrees of latitude (about 2.8 km, two pixels of a 500-pixel map of Norway)
+GEO_DECIMALS = 3
+GEO_MIN_AREA = 0.002  # square degrees (about 10 km²): smaller islands are left out, but never a feature's largest
+
+
+def _signed_area(ring: Sequence[Point]) -> float:
+    return 0.5 * sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, list(ring[1:]) + [ring[0]], strict=True))
+
+
+def _geo_ring(points: Sequence[Point], exterior: bool) -> list[list[float]] | None:
+    """A closed ring rounded to GEO_DECIMALS, wound as d3-geo wants it on the sphere: the outer ring clockwise, holes
+    anticlockwise (RFC 7946 winds the other way; d3 would then fill the whole globe but the area)."""
+    ring: list[tuple[float, float]] = []
+    for x, y in points:
+        point = (round(x, GEO_DECIMALS), round(y, GEO_DECIMALS))
+        if not ring or ring[-1] != point:
+            ring.append(point)
+    if len(ring) > 1 and ring[0] == ring[-1]:
+        ring.pop()
+    if len(set(ring)) < 3:
+        return None
+    if (_signed_area(ring) > 0) == exterior:  # positive: anticlockwise with latitude up
+        ring.reverse()
+    return [list(p) for p in ring + [ring[0]]]
+
+
+def _simplify_geo(points: Sequence[Point], tolerance: float) -> list[Point]:
+    squeeze = math.cos(math.radians(REFERENCE_LATITUDE))
+    scaled = [(x * squeeze, y) for x, y in points]
+    kept = simplify(scaled, tolerance)
+    return [(x / squeeze, y) for x, y in kept]
+
+
+def _geo_polygons(rings_of: Sequence[Sequence[Sequence[Point]]]) -> list[list[list[list[float]]]]:
+    polygons = []
+    for rings in rings_of:
+        polygon = []
+        for index, ring in enumerate(rings):
+            geo = _geo_ring(ring, exterior=index == 0)
+            if geo is None:
+                if index == 0:
+                    break
+                continue
+            polygon.append(geo)
+        if polygon:
+            polygons.append(polygon)
+    return polygons
+
+
+def _feature(key: str, polygons: list[list[list[list[float]]]]) -> dict[str, Any]:
+    areas = [abs(_signed_area([(x, y) for x, y in p[0][:-1]])) for p in polygons]
+    largest = polygons[areas.index(max(areas))][0]
+    polygons = [p for p, area in zip(polygons, areas, strict=True) if area >= GEO_MIN_AREA or p[0] is largest]
+    label = _centroid(largest[:-1])
+    return {
+        "type": "Feature",
+        "properties": {"code": key, "lon": label[0], "lat": label[1]},
+        "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+    }
+
+
+def _centroid(ring: Sequence[Sequence[float]]) -> tuple[float, float]:
+    area = _signed_area([(p[0], p[1]) for p in ring])
+    if abs(area) < 1e-12:
+        return (round(sum(p[0] for p in ring) / len(ring), 3), round(sum(p[1] for p in ring) / len(ring), 3))
+    cx = cy = 0.0
+    for a, b in zip(ring, list(ring[1:]) + [ring[0]], strict=True):
+        cross = a[0] * b[1] - b[0] * a[1]
+        cx += (a[0] + b[0]) * cross
+        cy += (a[1] + b[1]) * cross
+    return (round(cx / (6 * area), 3), round(cy / (6 * area), 3))
+
+
+def _in_sweden(ring: Sequence[Point]) -> bool:
+    """SKDE's files draw Oslo's areas a second time, enlarged, in the empty space east of Norway (Sweden, south of
+    64° N, where Norway has no land east of 13° E). Those copies are not the areas; our maps have their own inset."""
+    return all(lon > 13.0 and lat < 64.0 for lon, lat in ring)
+
+
+def topology_features(
+    topology: Mapping[str, Any],
+    key_property: str = "kommunenummer",
+    key_width: int = 4,
+    tolerance: float = GEO_TOLERANCE,
+) -> list[dict[str, Any]]:
+    """One TopoJSON object as GeoJSON features (lon/lat, properties code/lon/lat of a label point). The arcs are
+    thinned once each, so neighbours keep identical borders."""
+    objects = topology.get("objects")
+    if not isinstance(objects, Mapping) or not objects:
+        raise MapDataError("TopoJSON mangler 'objects'.")
+    collection = objects[next(iter(objects))]
+    geometries = collection.get("geometries", [collection])
+    raw = decode_arcs(topology)
+    thin = [_simplify_geo(arc, tolerance) for arc in raw]
+    features = []
+    for geometry in geometries:
+        properties = geometry.get("properties") or {}
+        if key_property not in properties:
+            raise MapDataError(f"Et område mangler egenskapen {key_property!r}.")
+        key = normalise_code(properties[key_property], key_width)
+        polygons = _polygons(geometry)
+        geo = _geo_polygons([[_ring(r, thin) for r in poly] for poly in polygons]) or _geo_polygons(
+            [[_ring(r, raw) for r in poly] for poly in polygons]
+        )
+        if geo:
+            features.append(_feature(key, geo))
+    return features
+
+
+def geojson_features(
+    data: Mapping[str, Any], key_property: str = "area", tolerance: float = GEO_TOLERANCE
+) -> list[dict[str, Any]]:
+    """A GeoJSON FeatureCollection thinned and rewound the same way, keyed by a property (SKDE's `area`)."""
+    found = data.get("features")
+    if not isinstance(found, list) or not found:
+        raise MapDataError("GeoJSON mangler 'features'.")
+    features = []
+    for feature in found:
+        properties = feature.get("properties") or {}
+        if key_property not in properties:
+            raise MapDataError(f"Et område mangler egenskapen {key_property!r}.")
+        geometry = feature.get("geometry") or {}
+        coordinates = geometry.get("coordinates") or []
+        polygons = [coordinates] if geometry.get("type") == "Polygon" else list(coordinates)
+        rings_of = [[[(float(p[0]), float(p[1])) for p in ring] for ring in polygon] for polygon in polygons]
+        rings_of = [rings for rings in rings_of if rings and not _in_sweden(rings[0])]
+        geo = _geo_polygons([[_simplify_geo(r, tolerance) for r in rings] for rings in rings_of])
+        geo = geo or _geo_polygons(rings_of)
+        if geo:
+            features.append(_feature(str(properties[key_property]).strip(), geo))
+    return features

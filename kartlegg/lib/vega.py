@@ -44,7 +44,13 @@ CACHE_SIZE = 1024
 def finish(chart: Any) -> dict[str, Any]:
     """An Altair chart as a plain Vega-Lite spec with the site's configuration."""
     spec: dict[str, Any] = chart.to_dict(validate=False)  # the tests validate; at run time it costs 0.3 s a chart
-    spec["config"] = {**CONFIG, **spec.get("config", {})}
+    own = spec.get("config", {})
+    # Altair adds its own config.view (continuous sizes); merge per key so the site's "no view border" stays.
+    config = dict(CONFIG)
+    for name, value in own.items():
+        both = isinstance(config.get(name), dict) and isinstance(value, dict)
+        config[name] = {**config[name], **value} if both else value
+    spec["config"] = config
     return spec
 
 

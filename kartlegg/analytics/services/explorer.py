@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from kartlegg.analytics import levels as lv
-from kartlegg.analytics.catalogue import CHANGE, CHANGE_PERCENT, SHARE
+from kartlegg.analytics.catalogue import CHANGE, CHANGE_PERCENT, PER_CAPITA, SHARE, SUM
 from kartlegg.analytics.charts import MAX_BARS, MAX_LINES, Point, Series, bar_chart, line_chart
 from kartlegg.analytics.cube import round_half_up
 from kartlegg.analytics.measures import ESTIMATED, IMPUTED, STATUS_SYMBOLS, STATUS_TEXTS
@@ -49,6 +49,8 @@ class ExplorerView:
     map: ChoroplethMap | None
     symbols: list[tuple[str, str]] = field(default_factory=list)
     show_n: bool = False
+    map_refused: bool = False  # a sum or an absolute change was chosen at a level that has a map
+    map_instead: str = ""  # the rate to choose instead (per_capita), when the variable has one
 
 
 def format_value(value: float | None, measure: str, decimals: int) -> str:
@@ -120,9 +122,13 @@ def chart_for(table: Table) -> tuple[vega.Figure | None, str]:
     return (vega.figure(spec, title, TABLE_ID, "stat") if spec else None), note
 
 
+# A map colours rates and shares; a sum or an absolute change would make big places dark only for being big.
+MAP_MEASURES_EXCLUDED = (SUM, CHANGE)
+
+
 def map_for(table: Table, year: int | None = None) -> ChoroplethMap | None:
     level = table.request.level
-    if level not in MAP_LEVELS or not table.years:
+    if level not in MAP_LEVELS or not table.years or table.request.measure in MAP_MEASURES_EXCLUDED:
         return None
     year = year if year in table.years else table.years[-1]
     figures = {}
@@ -132,7 +138,7 @@ def map_for(table: Table, year: int | None = None) -> ChoroplethMap | None:
     structure = table.request.structure
     boundary_year = structure if structure != AS_REPORTED else year
     title = _("Kart: %(title)s, %(year)s") % {"title": table.display_title, "year": year}
-    return choropleth(level, boundary_year, figures, title, table.decimals)
+    return choropleth(level, boundary_year, figures, title, table.decimals, table.display_unit, units_year=year)
 
 
 def explorer_view(table: Table, with_map: bool = True, map_year: int | None = None) -> ExplorerView:
@@ -151,6 +157,7 @@ def explorer_view(table: Table, with_map: bool = True, map_year: int | None = No
     used = {c.status for c in table.cells.values()}
     symbols = [(STATUS_SYMBOLS[s], STATUS_TEXTS[s]) for s in STATUS_SYMBOLS if s in used]
     chart, note = chart_for(table)
+    refused = with_map and level in MAP_LEVELS and table.request.measure in MAP_MEASURES_EXCLUDED
     return ExplorerView(
         table=table,
         rows=rows,
@@ -160,4 +167,6 @@ def explorer_view(table: Table, with_map: bool = True, map_year: int | None = No
         map=map_for(table, map_year) if with_map else None,
         symbols=symbols,
         show_n=table.request.measure == SHARE,
+        map_refused=refused,
+        map_instead=PER_CAPITA if refused and PER_CAPITA in table.request.variable.measures else "",
     )
