@@ -11,7 +11,7 @@ get a labelled inset, a second view of the same data fitted to Oslo.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
@@ -28,6 +28,27 @@ WIDTH, HEIGHT = 360, 440
 INSET_SIZE = 220
 # Oslo and its nearest neighbours (lon0, lat0, lon1, lat1): the inset's frame.
 OSLO_BOX = (10.45, 59.8, 10.98, 60.15)
+
+
+@dataclass(frozen=True)
+class MapGeometry:
+    """A level's boundaries as GeoJSON features (analytics.services.maps reads them): the areas keyed by region
+    code, or by name for HF and DPS areas (`by_label`); the city overlays; the finer features of the Oslo inset."""
+
+    boundary: str
+    features: list[dict[str, Any]]
+    overlays: list[dict[str, Any]] = field(default_factory=list)
+    inset: list[dict[str, Any]] = field(default_factory=list)
+    by_label: bool = False
+
+    def keyed(self, figures: Mapping[str, Figure]) -> dict[str, Figure]:
+        """Figures by region code, re-keyed the way this geometry names its areas."""
+        return {f.label.strip(): f for f in figures.values()} if self.by_label else dict(figures)
+
+    def unmatched(self, figures: Mapping[str, Figure]) -> list[str]:
+        """The labels of figures that no drawn area carries."""
+        drawn = {f["properties"]["code"] for f in self.features + self.overlays}
+        return sorted(f.label for key, f in self.keyed(figures).items() if key not in drawn)
 
 
 @dataclass(frozen=True)
@@ -83,10 +104,13 @@ def choropleth_spec(
     decimals: int = 1,
     overlays: Sequence[Mapping[str, Any]] = (),
     inset: Sequence[Mapping[str, Any]] = (),
+    words: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """features: GeoJSON features with properties code/lon/lat (geography.maps); figures by code. `overlays` are
     drawn over the areas (a city that reports as one unit across several areas), `inset` (finer features around
-    Oslo) becomes a second, labelled view "Oslo"."""
+    Oslo) becomes a second, labelled view "Oslo". `words` (area, value, oslo) name the tooltip's fields and the inset
+    in a language of its own (the report's); by default the page's language."""
+    words = {"area": _("Område"), "value": _("Verdi"), "oslo": _("Oslo"), **(words or {})}
     values = [f.value for f in figures.values() if f.value is not None]
     colour = alt.Color(  # no figure: MISSING_FILL through config.scale.invalid (see _finish)
         "properties.value:Q",
@@ -94,7 +118,10 @@ def choropleth_spec(
         scale=alt.Scale(type="quantile", range=CLASSES) if len(set(values)) > 1 else alt.Scale(range=CLASSES),
         legend=alt.Legend(format=f",.{decimals}f", orient="bottom", direction="vertical"),
     )
-    tooltip = [alt.Tooltip("properties.name:N", title=_("Område")), alt.Tooltip("properties.text:N", title=_("Verdi"))]
+    tooltip = [
+        alt.Tooltip("properties.name:N", title=words["area"]),
+        alt.Tooltip("properties.text:N", title=words["value"]),
+    ]
 
     # The data go in as named datasets after Altair has built the spec: Altair copies and walks every value it
     # holds (seconds for the municipalities' outlines), and the spec only names them.
@@ -137,11 +164,26 @@ def choropleth_spec(
     inset_cities = [c for c in cities if in_box(c)]
     oslo = (
         alt.layer(*layers("oslo_", _with_figures(inset, figures, decimals), inset_cities, True))
-        .properties(width=INSET_SIZE, height=INSET_SIZE, title=alt.TitleParams(_("Oslo"), fontSize=12))
+        .properties(width=INSET_SIZE, height=INSET_SIZE, title=alt.TitleParams(words["oslo"], fontSize=12))
         .project(**projection, fit=_box_feature(OSLO_BOX), clipExtent=[[0, 0], [INSET_SIZE, INSET_SIZE]])
     )
     chart = alt.hconcat(main, oslo, spacing=16).resolve_scale(color="shared").properties(title=title)
     return _finish(chart, datasets)
+
+
+def map_spec(
+    title: str,
+    geometry: MapGeometry,
+    figures: Mapping[str, Figure],
+    legend_title: str,
+    decimals: int = 1,
+    words: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The choropleth of `figures` (by region code) over a level's geometry."""
+    keyed = geometry.keyed(figures)
+    return choropleth_spec(
+        title, geometry.features, keyed, legend_title, decimals, geometry.overlays, geometry.inset, words
+    )
 
 
 def _finish(chart: Any, datasets: dict[str, list[Any]]) -> dict[str, Any]:

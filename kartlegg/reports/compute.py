@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kartlegg.reports import charts, narrative
+from kartlegg.reports import charts, maps, narrative
 from kartlegg.reports.blocks import cell, change_fig, paragraph, series_cell
 from kartlegg.reports.chapters_themes import theme_chapters
 from kartlegg.reports.chapters_units import appendix_chapter, profiles_chapter
@@ -305,6 +305,8 @@ def regions_chapter(inputs: ReportInputs, lang: str) -> Chapter:
                         table_id=table.id,
                     )
                 )
+        for figure in maps.region_maps(inputs, level, what, table.id, lang):
+            chapter.add_figure(figure)
         chapter.add_table(table)
     return chapter
 

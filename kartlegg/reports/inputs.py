@@ -6,8 +6,12 @@ the computation (`reports.compute`) and the narrative rules read only this. Pure
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kartlegg.reports.document import ESTIMATED, IMPUTED, MISSING, OK, SUPPRESSED
+
+if TYPE_CHECKING:
+    from kartlegg.analytics.mapcharts import MapGeometry
 
 NATION, COUNTY, RHF, HF, DPS, SIZE_GROUP, KOSTRA_GROUP, MUNICIPALITY, UNIT = (
     "nation", "county", "rhf", "hf", "dps", "size_group", "kostra_group", "municipality", "unit",
@@ -129,6 +133,7 @@ class ReportInputs:
     demo: bool = False
     free_text: list[dict[str, object]] = field(default_factory=list)  # a provider's themes (free-text issue)
     data_versions: dict[int, str] = field(default_factory=dict)  # year → the version read ("v1" or "live")
+    maps: dict[str, MapGeometry] = field(default_factory=dict)  # level → boundaries (reports.maps draws them)
 
     def get(self, variable: str, measure: str, level: str) -> Series | None:
         return self.series.get(key(variable, measure, level))

@@ -17,10 +17,13 @@ from django.conf import settings
 from kartlegg.analytics import levels as lv
 from kartlegg.analytics import services
 from kartlegg.analytics.catalogue import Variable
+from kartlegg.analytics.mapcharts import MapGeometry
 from kartlegg.analytics.models import LIVE, version_key
+from kartlegg.analytics.services import maps as services_maps
 from kartlegg.analytics.services import versions as services_versions
 from kartlegg.analytics.services.read import Request, build_table, geography, imputed_counts
 from kartlegg.geography.models import CodeChange
+from kartlegg.reports import maps as report_maps
 from kartlegg.reports.chapters_themes import theme_requests
 from kartlegg.reports.chapters_units import unit_requests
 from kartlegg.reports.inputs import (
@@ -136,11 +139,26 @@ def read_inputs(
         size_groups=list(dict.fromkeys(u.size_group for u in geo.units.get(structure, []))),
         demo=bool(settings.KARTLEGG_DEMO_MODE),
     )
+    inputs.maps = read_maps(inputs)
     for provider in FREE_TEXT_PROVIDERS:
         inputs.free_text.extend(provider(year))
     if progress is not None:
         progress(len(requests), len(requests), "")
     return inputs
+
+
+def read_maps(inputs: ReportInputs) -> dict[str, MapGeometry]:
+    """The boundaries of the report's maps (reports.maps), through analytics' map services."""
+    out = {}
+    for level in report_maps.MAP_LEVELS:
+        series = inputs.get(HEADLINE[0], PER_CAPITA, level)
+        if series is None:
+            continue
+        keys = {label.strip() for _, label in series.regions} if level in (HF, DPS) else {c for c, _ in series.regions}
+        found = services_maps.geometry(level, inputs.structure, keys, units_year=inputs.year)
+        if found is not None:
+            out[level] = found
+    return out
 
 
 def parse_version(text: str | int | None) -> int | str | None:

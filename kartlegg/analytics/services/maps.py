@@ -10,7 +10,7 @@ on top of the DPS areas. Oslo gets a labelled inset with finer outlines.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,10 +69,10 @@ def _features(boundary: Boundary, level: str, tolerance: float = maps.GEO_TOLERA
     return features
 
 
-def _city_overlays(year: int, figures: Mapping[str, mapcharts.Figure], drawn: set[str]) -> list[dict[str, Any]]:
+def _city_overlays(year: int, keys: set[str], drawn: set[str]) -> list[dict[str, Any]]:
     """DPS regions that are no area of the boundary file: a city reporting as one unit across several DPS areas.
     Each is drawn as its municipality's outline (the newest municipality structure, as the DPS codes use)."""
-    missing = {code for code in figures if code not in drawn}
+    missing = keys - drawn
     if not missing:
         return []
     cities = dict(
@@ -89,6 +89,20 @@ def _city_overlays(year: int, figures: Mapping[str, mapcharts.Figure], drawn: se
     return out
 
 
+def geometry(level: str, year: int, keys: Iterable[str], units_year: int | None = None) -> mapcharts.MapGeometry | None:
+    """The boundaries a map of `level` needs for the regions `keys` (codes; names for HF and DPS areas), or None
+    when the level has no boundary file. `units_year` is the year whose units say which city lies in which DPS
+    areas."""
+    boundary = boundary_for(level, year)
+    if boundary is None:
+        return None
+    features = _features(boundary, level)
+    drawn = {f["properties"]["code"] for f in features}
+    overlays = _city_overlays(units_year or year, set(keys), drawn) if level == lv.DPS else []
+    inset = [f for f in _features(boundary, level, INSET_TOLERANCE) if mapcharts.in_box(f)]
+    return mapcharts.MapGeometry(boundary.name, features, overlays, inset, by_label=level in (lv.HF, lv.DPS))
+
+
 def choropleth(
     level: str,
     year: int,
@@ -100,18 +114,11 @@ def choropleth(
     table_id: str = "statistikk-tabell",
 ) -> ChoroplethMap | None:
     """figures: {region code: (label, value, status)}, a rate or a share. HF and DPS areas are matched by name
-    (SKDE's `area`). `units_year` is the year whose units say which city lies in which DPS areas."""
-    boundary = boundary_for(level, year)
-    if boundary is None:
+    (SKDE's `area`)."""
+    by_code = {code: mapcharts.Figure(label, value, status) for code, (label, value, status) in figures.items()}
+    keys = {f.label.strip() for f in by_code.values()} if level in (lv.HF, lv.DPS) else set(by_code)
+    shapes = geometry(level, year, keys, units_year)
+    if shapes is None:
         return None
-    by_key = {code: mapcharts.Figure(label, value, status) for code, (label, value, status) in figures.items()}
-    if level in (lv.HF, lv.DPS):
-        by_key = {f.label.strip(): f for f in by_key.values()}
-    features = _features(boundary, level)
-    drawn = {f["properties"]["code"] for f in features}
-    overlays = _city_overlays(units_year or year, by_key, drawn) if level == lv.DPS else []
-    drawn |= {f["properties"]["code"] for f in overlays}
-    inset = [f for f in _features(boundary, level, INSET_TOLERANCE) if mapcharts.in_box(f)]
-    spec = mapcharts.choropleth_spec(title, features, by_key, legend_title, decimals, overlays=overlays, inset=inset)
-    unmatched = sorted(f.label for key, f in by_key.items() if key not in drawn)
-    return ChoroplethMap(vega.figure(spec, title, table_id, "map"), boundary.name, year, unmatched)
+    spec = mapcharts.map_spec(title, shapes, by_code, legend_title, decimals)
+    return ChoroplethMap(vega.figure(spec, title, table_id, "map"), shapes.boundary, year, shapes.unmatched(by_code))
