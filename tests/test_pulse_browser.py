@@ -48,7 +48,7 @@ def test_pulse_pages_are_accessible(live_url, browser) -> None:  # type: ignore[
     stored = services.build_quick_report(Wave.objects.get(series=series, slot=1))
     page.goto(f"{live_url}/puls/{series.pk}/")
     assert page.locator("#puls-svar-tabell tbody tr").count() == 2
-    assert page.locator("svg.stat-chart").count() == 2
+    assert page.locator(".vega-chart svg").count() == 2  # the response rates and the response curve
     assert_accessible(page, "pulsserien")
     page.goto(f"{live_url}/puls/{series.pk}/trender/?question=P_henvisninger&level=county")
     assert_accessible(page, "utviklingen")
