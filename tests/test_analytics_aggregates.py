@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from kartlegg.analytics import compute, headline, services
+from kartlegg.analytics import compute, grouping, headline, services
 from kartlegg.analytics.levels import COUNTY, NATION, UNIT
 from kartlegg.analytics.models import AS_REPORTED, Aggregate, AggregateSet
 from kartlegg.analytics.series import harmonise_year
@@ -352,7 +352,7 @@ def test_harmonise_plan_matches_the_core() -> None:
     }
     for values in ({"1001": 1.5, "1002": 2.0, "1003": 3.0, "1004": 8.0}, {"1001": 1.0, "1003": 3.0, "1004": None}):
         core = harmonise_year(values, mapping)
-        mine, flagged = compute.HarmonisePlan.of(mapping).apply(values, {"1003"})
+        mine, flagged = grouping.HarmonisePlan.of(mapping).apply(values, {"1003"})
         assert mine == core.values
         assert set(flagged) == core.flagged({"1003"})
 

@@ -18,16 +18,9 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TAGS, Catalogue, Variable, build_catalogue
-from kartlegg.analytics.compute import (
-    ALL_LEVELS,
-    GROUP_LEVELS,
-    UNIT_LEVELS,
-    Context,
-    Row,
-    compute_rows,
-    lineage_years,
-)
+from kartlegg.analytics.compute import Context, compute_rows, lineage_years
 from kartlegg.analytics.focus import Focus
+from kartlegg.analytics.grouping import ALL_LEVELS, GROUP_LEVELS, UNIT_LEVELS, Row
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.levels import NATION
 from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate, AggregateSet, version_filter
@@ -154,7 +147,7 @@ def read_data(
     return found
 
 
-# The columns in the order of compute.Row's fields, then the three the store adds: a row is written as
+# The columns in the order of grouping.Row's fields, then the three the store adds: a row is written as
 # `row + (rule, data version, time)` without unpacking it.
 AGGREGATE_COLUMNS = (
     "variable", "level", "region", "year", "value", "rate", "median", "status", "n", "n_units", "n_imputed",

@@ -48,9 +48,6 @@ def require_publisher(user: Any) -> None:
         raise PermissionDenied("Bare analytikere med publiseringsrett kan planlegge og publisere.")
 
 
-# --- making one ------------------------------------------------------------------------------------------------
-
-
 def create_publication(
     *,
     user: Any,
@@ -142,9 +139,6 @@ def update(publication: Publication, user: Any, **fields: Any) -> Publication:
             locked.topics.set(common.topics_of(fields["topics"]))
         common.audit_step("edited", locked, user)
     return locked
-
-
-# --- the steps -------------------------------------------------------------------------------------------------
 
 
 def submit(publication: Publication, user: Any) -> Publication:

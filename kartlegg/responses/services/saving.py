@@ -125,9 +125,6 @@ def validate_response(response: Response) -> engine.ValidationResult:
     return validate_values(response, values, comments, defn)
 
 
-# --- saving -----------------------------------------------------------------------------------------------------------
-
-
 def parse_values(defn: Any, raw_values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Parse every raw value; returns (parsed, errors by variable). Unknown codes are errors, not ignored."""
     known = set(engine.value_codes(defn))
