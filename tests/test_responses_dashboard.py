@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kartlegg.lib.numbers import format_percent
-from kartlegg.responses import dashboard
+from kartlegg.lib.vega import chart_svg
+from kartlegg.responses import charts, dashboard
 from kartlegg.responses.models import ReminderLog, Response, ResponseStatus
 from tests.browser import browser, chromium_browser, live_url  # noqa: F401
+from tests.chart_schema import validate_spec
 from tests.factories import make_analyst, make_respondent, make_reviewer
 from tests.factories.collection import AKERSHUS, ASKER, BAERUM, BERGEN, VESTLAND, make_round
 
@@ -142,9 +144,13 @@ def test_response_curve_counts_submissions_per_day(round_obj: Any) -> None:
     assert by_day[today].cumulative == 3
     assert points[-1].cumulative == 3
     assert points[-1].day == today  # the line stops today ...
-    assert answer.context["chart"].deadline_x is not None  # ... on an axis that runs to the deadline
+    curve = answer.context["curve"]
+    rows = layer_rows(curve.spec, 0)
+    assert rows[-1]["day"] == today.isoformat() and rows[-1]["text"] == format_percent(points[-1].percent)
     html = answer.content.decode()
-    assert 'role="img"' in html and "<polyline" in html
+    assert f'data-vega-spec="{curve.spec_id}"' in html and 'aria-describedby="svarkurve-tabell"' in html
+    assert 'id="svarkurve-tabell"' in html and "<polyline" not in html  # the table twin; no hand-drawn SVG
+    assert 'class="mark-line' in html and ">frist</text>" in html  # the server's SVG: the line and the deadline
     assert today.strftime("%d.%m.%Y") in html  # the data table fallback
 
 
@@ -155,15 +161,28 @@ def test_response_curve_pure() -> None:
     assert points[0].day == day - dt.timedelta(days=5)  # an early submission widens the range
     assert [p.cumulative for p in points][-5:] == [1, 3, 3, 4, 4]
     assert points[-1].percent == 50.0
-    chart = dashboard.curve_chart(points, day + dt.timedelta(days=10), day + dt.timedelta(days=10))
-    assert chart.deadline_x is not None
-    assert float(chart.line.split()[-1].split(",")[0]) < float(chart.deadline_x)
-    assert len(chart.line.split()) == len(points)
-    assert all("," in pair and pair.count(",") == 1 for pair in chart.line.split())
+    deadline = day + dt.timedelta(days=10)
+    spec = charts.curve_spec(points, deadline, deadline)
+    validate_spec(spec)
+    rows = layer_rows(spec, 0)
+    assert [r["percent"] for r in rows] == [p.percent for p in points]  # one point a day, the line stops at the last
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"][-1] == deadline.isoformat()  # axis to the deadline
+    rule = layer_rows(spec, 3)
+    assert rule[0]["day"] == deadline.isoformat() and rule[0]["label"] == "frist"
+    svg = chart_svg(spec)
+    assert ">50\u00a0%</text>" in svg and ">100\u00a0%</text>" in svg  # Norwegian percent labels
+    assert rows[-1]["text"] == "50,0\u00a0%" and rows[-1]["date"] == "05.03.2024"
     empty = dashboard.response_curve({}, day, day - dt.timedelta(days=3), total=0)
     assert [p.percent for p in empty] == [0.0]
-    dashboard.curve_chart(empty, None)
-    dashboard.curve_chart([], None)
+    assert layer_rows(charts.curve_spec(empty, None), 0)[0]["percent"] == 0.0
+    assert layer_rows(charts.curve_spec([], None), 0)[0]["percent"] == 0.0  # no points: a flat 0 % on one day
+    assert len(charts.curve_spec([], None)["layer"]) == 3  # no deadline on the axis: no rule
+
+
+def layer_rows(spec: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    """The inline data of a layer of a spec (Altair moves inline data to "datasets" by name)."""
+    data = spec["layer"][index].get("data") or spec.get("data")
+    return data["values"] if "values" in data else spec["datasets"][data["name"]]
 
 
 def test_reminder_needs_confirmation_then_reaches_only_the_filtered_unsubmitted_units(round_obj: Any) -> None:
@@ -225,6 +244,8 @@ def test_dashboard_pages_are_accessible(round_obj: Any, live_url: str, browser: 
         page.wait_for_load_state()
         page.goto(live_url + reverse("responses:dashboard", args=[round_obj.pk]) + f"?county={AKERSHUS}")
         assert page.locator("h1").inner_text() == round_obj.name
+        # The response curve: the server's SVG replaced by vega-embed drawing the same spec (CSP: no eval).
+        page.wait_for_selector('[data-vega-spec][data-vega-state="rendered"]', timeout=15_000)
         page.locator("details summary").click()
         assert_accessible(page, f"oversikt ({user.role})")
         if user.is_analyst:

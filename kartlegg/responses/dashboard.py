@@ -1,7 +1,8 @@
 """The analyst's round dashboard: status per unit, response rate overall and by county, and the response curve.
 
-Counting is done by the database (a few aggregate queries whatever the number of units), and the curve and chart
-geometry are pure functions on plain data, so they are easy to test and cost the same for 400 or 40 000 units.
+Counting is done by the database (a few aggregate queries whatever the number of units), and the curve is a pure
+function on plain data (responses/charts.py draws it), so it is easy to test and costs the same for 400 or 40 000
+units.
 The response rate is the share of units whose response is submitted now (a reopened response does not count until
 it is submitted again).
 """
@@ -158,66 +159,6 @@ def response_curve(per_day: Mapping[dt.date, int], start: dt.date, end: dt.date,
         points.append(CurvePoint(day, count, running, 100.0 * running / total if total else 0.0))
         day += dt.timedelta(days=1)
     return points
-
-
-@dataclass(frozen=True)
-class Tick:
-    position: str
-    label: str
-
-
-@dataclass(frozen=True)
-class CurveChart:
-    width: int
-    height: int
-    left: int
-    top: int
-    plot_width: int
-    plot_height: int
-    line: str  # the polyline's "x,y x,y ..." points
-    y_ticks: list[Tick]
-    x_ticks: list[Tick]
-    deadline_x: str | None
-    last_x: str
-    last_y: str
-
-
-def curve_chart(
-    points: list[CurvePoint],
-    deadline: dt.date | None,
-    axis_end: dt.date | None = None,
-    width: int = 640,
-    height: int = 240,
-) -> CurveChart:
-    """SVG geometry for the cumulative response curve (0–100 % on the y axis). The x axis may run on past the last
-    point (to the deadline), so the line stops at today instead of being drawn flat into the future."""
-    left, right, top, bottom = 48, 16, 12, 32
-    plot_w, plot_h = width - left - right, height - top - bottom
-    first = points[0].day if points else (axis_end or dt.date.today())
-    last = max(points[-1].day if points else first, axis_end or first)
-    span = max((last - first).days, 1)
-
-    def x_of(day: dt.date) -> float:
-        return left + plot_w * (day - first).days / span
-
-    def y_of(percent: float) -> float:
-        return top + plot_h * (1 - min(max(percent, 0.0), 100.0) / 100)
-
-    coords = [(x_of(p.day), y_of(p.percent)) for p in points] or [(x_of(first), y_of(0))]
-    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-    y_ticks = [Tick(f"{y_of(p):.1f}", f"{p} %") for p in (0, 25, 50, 75, 100)]
-    step = max(1, span // 6)
-    days = [first + dt.timedelta(days=d) for d in range(0, span + 1, step)]
-    # The last day always gets a label; drop a regular tick that would overlap it.
-    days = [d for d in days if (last - d).days >= max(1, step // 2)] + [last]
-    # Dates carry the year unless the whole axis lies in the current year.
-    with_year = first.year != last.year or last.year != dt.date.today().year
-    x_ticks = [Tick(f"{x_of(d):.1f}", d.strftime("%d.%m.%Y" if with_year else "%d.%m.")) for d in days]
-    deadline_x = f"{x_of(deadline):.1f}" if deadline is not None and first <= deadline <= last else None
-    last_x, last_y = coords[-1]
-    return CurveChart(
-        width, height, left, top, plot_w, plot_h, line, y_ticks, x_ticks, deadline_x, f"{last_x:.1f}", f"{last_y:.1f}"
-    )
 
 
 def curve_range(

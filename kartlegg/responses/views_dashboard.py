@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kartlegg.accounts.permissions import Access, is_staff_reader
+from kartlegg.lib import vega
 from kartlegg.lib.exports import csv_bytes
 from kartlegg.lib.numbers import format_percent
 
-from . import dashboard, exports, services
+from . import charts, dashboard, exports, services
 from .models import ResponseStatus, Round
 
 PAGE_SIZE = 100
@@ -94,7 +95,12 @@ def round_dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
         "overall_text": format_percent(overall.percent),
         "by_county": [(rate, format_percent(rate.percent)) for rate in by_county],
         "points": points,
-        "chart": dashboard.curve_chart(points, round_obj.deadline, axis_end),
+        "curve": vega.figure(
+            charts.curve_spec(points, round_obj.deadline, axis_end),
+            _("Andel enheter som har sendt inn, dag for dag"),
+            "svarkurve-tabell",
+            "curve",
+        ),
         "page": page,
         "rows": rows,
         "query": urlencode(filters.as_params()),
