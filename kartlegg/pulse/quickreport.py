@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from kartlegg.reports import charts as report_charts
+from kartlegg.analytics import charts
 from kartlegg.reports.document import (
     CHANGE,
     NUMBER,
@@ -151,21 +150,26 @@ def trend_table(trend: QuestionTrend, table_id: str) -> Table:
     return Table(table_id, q.label, columns, rows, stub="Svar")
 
 
-def trend_figure(trend: QuestionTrend, figure_id: str, table_id: str) -> Figure:
-    points: list[dict[str, Any]] = []
-    short = [w.label.split("(")[-1].rstrip(")")[:5] for w in trend.waves]  # "13.04"
+def trend_figure(trend: QuestionTrend, figure_id: str, table_id: str) -> Figure | None:
+    """The question over the waves (x: the wave's number), drawn by analytics.charts like the pulse pages; None
+    without a figure to draw (the table still shows the marks)."""
+    numbers = [w.number for w in trend.waves]
+    lines: list[charts.Series] = []
     if trend.question.kind == SHARE:
         for code, label in trend.question.categories:
             if trend.question.type == "yesno" and code != YES:
                 continue
-            for x, s in zip(short, trend.shares.get(code, []), strict=True):
-                points.append({"year": x, "series": label, "value": s.percent})
-        y_title = "Prosent"
+            shares = trend.shares.get(code, [])
+            points = [charts.Point(n, s.percent) for n, s in zip(numbers, shares, strict=True)]
+            lines.append(charts.Series(label, points))
+        decimals = 0
     else:
-        for x, stat in zip(short, trend.numbers, strict=True):
-            points.append({"year": x, "series": "Gjennomsnitt", "value": stat.mean})
-        y_title = trend.question.unit or "Gjennomsnitt"
-    spec = report_charts.line_spec(trend.question.label, points, y_title)
+        means = [charts.Point(n, stat.mean) for n, stat in zip(numbers, trend.numbers, strict=True)]
+        lines.append(charts.Series(trend.question.unit or "Gjennomsnitt", means))
+        decimals = trend.question.decimals
+    spec = charts.line_chart(lines, numbers, trend.question.label, decimals=decimals, x_label="Måling")
+    if spec is None:
+        return None
     return Figure(figure_id, trend.question.label, "line", spec, table_id,
                   "Utviklingen over målingene; tallene står i tabellen under.")  # fmt: skip
 
@@ -207,7 +211,9 @@ def quick_report(inputs: QuickInputs) -> Report:
     development = Chapter("utvikling", "Utviklingen over målingene")
     for i, trend in enumerate(chart_trends(inputs.trends)):
         table_id = f"puls-trend-{i + 1}"
-        development.add_figure(trend_figure(trend, f"puls-figur-{i + 1}", table_id))
+        figure = trend_figure(trend, f"puls-figur-{i + 1}", table_id)
+        if figure is not None:
+            development.add_figure(figure)
         development.add_table(trend_table(trend, table_id))
 
     chapters = [summary, development]

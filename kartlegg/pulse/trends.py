@@ -81,9 +81,6 @@ def trendable(question: QuestionInfo) -> bool:
     return question.type in SHARE_TYPES + NUMBER_TYPES and (question.kind == NUMBER or bool(question.categories))
 
 
-# --- one wave ------------------------------------------------------------------------------------------------------
-
-
 def wilson(count: int, n: int, z: float = Z95) -> tuple[float, float]:
     """Wilson's score interval for count of n, in per cent. n = 0 gives (0, 100)."""
     if n <= 0:
@@ -180,9 +177,6 @@ def numbers_of(values: Mapping[str, frozenset[str] | float], min_n: int = 1) -> 
     return number_stat([v for v in values.values() if isinstance(v, float)], min_n)
 
 
-# --- change between two waves --------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Change:
     previous: float | None
@@ -230,9 +224,6 @@ def mean_change(previous: NumberStat, current: NumberStat) -> Change:
     return Change(previous.mean, current.mean, previous.n, current.n, d - Z95 * se, d + Z95 * se)
 
 
-# --- a question over the waves -------------------------------------------------------------------------------------
-
-
 @dataclass
 class QuestionTrend:
     question: QuestionInfo
@@ -277,9 +268,6 @@ def question_trend(
         else:
             trend.changes["mean"].append(mean_change(numbers_of(before), numbers_of(now)))
     return trend
-
-
-# --- breakdowns ------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

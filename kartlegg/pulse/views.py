@@ -146,9 +146,6 @@ def action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return render(request, "pulse/confirm.html", context, status=status)
 
 
-# --- quick reports --------------------------------------------------------------------------------------------------
-
-
 def _is_analyst(request: HttpRequest) -> bool:
     return bool(request.user.is_authenticated and getattr(request.user, "is_analyst", False))
 

@@ -1,4 +1,4 @@
-"""Charts and maps described once as Vega-Lite specs (built with Altair), rendered to SVG on the server with
+"""The annual report's charts described once as Vega-Lite specs (built with Altair), rendered to SVG on the server with
 vl-convert for the PDF and for pages without JavaScript. Every figure has a table twin in the report.
 
 The specs carry their data inline; no URL is ever fetched (allowed_base_urls is empty), so rendering works offline.
@@ -15,7 +15,6 @@ from kartlegg.lib import vega
 
 WIDTH, HEIGHT = 520, 240
 PALETTE = ["#1e6fa8", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0f766e"]
-NORWEGIAN = vega.NORWEGIAN
 _CONFIG: dict[str, Any] = {**vega.CONFIG, "legend": {**vega.CONFIG["legend"], "orient": "bottom"}}
 
 
@@ -58,39 +57,10 @@ def bar_spec(title: str, items: Sequence[tuple[str, float | None]], x_title: str
     return _finish(chart)
 
 
-def map_spec(title: str, features: dict[str, Any], values: dict[str, float | None], legend: str) -> dict[str, Any]:
-    """A choropleth of rates over GeoJSON features whose properties carry "code" and "name"; every boundary is
-    drawn, and an area without a figure is grey."""
-    for feature in features.get("features", []):
-        props = feature.setdefault("properties", {})
-        props["value"] = values.get(props.get("code", ""))
-    chart = (
-        alt.Chart(alt.Data(values=features.get("features", [])))
-        .mark_geoshape(stroke="#ffffff", strokeWidth=0.4)
-        .encode(
-            color=alt.condition(
-                "datum.properties.value != null",
-                alt.Color("properties.value:Q", title=legend, scale=alt.Scale(scheme="blues")),
-                alt.value("#d1d5db"),
-            ),
-            tooltip=[
-                alt.Tooltip("properties.name:N", title="Område"),
-                alt.Tooltip("properties.value:Q", format=",.1f"),
-            ],
-        )
-        .project(type="transverseMercator", rotate=[-15, 0, 0])
-        .properties(title=title, width=360, height=420)
-    )
-    return _finish(chart)
-
-
 def _finish(chart: Any) -> dict[str, Any]:
     spec: dict[str, Any] = chart.to_dict(validate=False)  # the tests validate; at run time it costs 0.3 s a chart
     spec["config"] = {**spec.get("config", {}), **_CONFIG}
     return spec
-
-
-# --- rendering -----------------------------------------------------------------------------------------------------
 
 
 def to_svg(spec: dict[str, Any]) -> str:

@@ -101,9 +101,6 @@ def compute_report(inputs: ReportInputs, lang: str = "nb", progress: Progress | 
     return report
 
 
-# --- summary ----------------------------------------------------------------------------------------------------------
-
-
 def summary_chapter(inputs: ReportInputs, lang: str) -> Chapter:
     t = labels(lang)
     year, previous = inputs.year, inputs.previous_year
@@ -253,9 +250,6 @@ def _headline_notes(inputs: ReportInputs, total: object) -> list[str]:
     return notes
 
 
-# --- regions ----------------------------------------------------------------------------------------------------------
-
-
 def regions_chapter(inputs: ReportInputs, lang: str) -> Chapter:
     t = labels(lang)
     chapter = Chapter("regioner", t["regions"])
@@ -311,9 +305,6 @@ def regions_chapter(inputs: ReportInputs, lang: str) -> Chapter:
     return chapter
 
 
-# --- time series ------------------------------------------------------------------------------------------------------
-
-
 def series_chapter(inputs: ReportInputs, lang: str) -> Chapter:
     t = labels(lang)
     chapter = Chapter("tidsserier", t["series"])
@@ -366,9 +357,6 @@ def _value(inputs: ReportInputs, variable: str, measure: str, year: int) -> floa
     series = inputs.get(variable, measure, NATION)
     fig = series.nation(year) if series is not None else None
     return fig.value if fig is not None and fig.usable else None
-
-
-# --- methods ----------------------------------------------------------------------------------------------------------
 
 
 def methods_chapter(inputs: ReportInputs, lang: str) -> Chapter:
@@ -451,9 +439,6 @@ def methods_chapter(inputs: ReportInputs, lang: str) -> Chapter:
         )  # fmt: skip
     )
     return chapter
-
-
-# --- free text (supplied by the free-text issue) ----------------------------------------------------------------------
 
 
 def free_text_chapters(inputs: ReportInputs, lang: str) -> list[Chapter]:
