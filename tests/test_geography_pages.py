@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import io
-import math
+import json
 import re
 from typing import Any
 
@@ -18,6 +18,8 @@ from kartlegg.geography import maps
 from kartlegg.geography.models import Municipality, ReportingUnit
 from kartlegg.lib.exports import DEMO_MARK
 from kartlegg.lib.numbers import format_number
+from kartlegg.lib.vega import chart_svg
+from tests.chart_schema import validate_spec
 
 # Two unit squares side by side (lon 10–11 and 11–12, lat 60–61) sharing the edge lon=11, quantised to 0.001°.
 # Arc 0 is the shared edge (11,60)→(11,61); arc 1 closes the west square; arc 2 closes the east square.
@@ -40,26 +42,14 @@ QUANTISED: dict[str, Any] = {
     ],
 }
 
-SQUEEZE = math.cos(math.radians(65))
-SCALE = 500 / (2 * SQUEEZE)  # two degrees of longitude fill the 500 units of width
+
+def rings(feature: dict[str, Any]) -> list[list[tuple[float, float]]]:
+    """A feature's rings as (lon, lat) tuples (without the closing point)."""
+    return [[(p[0], p[1]) for p in ring[:-1]] for polygon in feature["geometry"]["coordinates"] for ring in polygon]
 
 
-def absolute_points(path: str) -> list[list[tuple[float, float]]]:
-    """Read back the rings of a path written as `M x,y l dx,dy … z`."""
-    rings = []
-    for part in re.findall(r"M([^l]+)l([^z]*)z", path):
-        x, y = (float(v) for v in part[0].split(","))
-        ring = [(x, y)]
-        for step in part[1].split():
-            dx, dy = (float(v) for v in step.split(","))
-            x, y = x + dx, y + dy
-            ring.append((round(x, 1), round(y, 1)))
-        rings.append(ring)
-    return rings
-
-
-def corners(path: str) -> set[tuple[float, float]]:
-    return {p for ring in absolute_points(path) for p in ring}
+def corners(feature: dict[str, Any]) -> set[tuple[float, float]]:
+    return {p for ring in rings(feature) for p in ring}
 
 
 def test_decode_arcs_undoes_delta_encoding_and_transform() -> None:
@@ -74,23 +64,22 @@ def test_decode_arcs_leaves_unquantised_points_alone() -> None:
 
 
 def test_two_squares_share_their_edge_exactly() -> None:
-    geometry = maps.topology_geometry(QUANTISED, tolerance=0)
-    assert [f.key for f in geometry.features] == ["0301", "1101"]  # an integer 301 is padded to 0301
-    assert geometry.width == 500
-    assert geometry.height == pytest.approx(round(SCALE, 1), abs=0.1)
-    west, east = (corners(f.path) for f in geometry.features)
-    top, bottom = 0.0, round(SCALE, 1)
-    assert west == {(250.0, top), (250.0, bottom), (0.0, top), (0.0, bottom)}
-    assert east == {(250.0, top), (250.0, bottom), (500.0, top), (500.0, bottom)}
-    # North is up: latitude 61 is at y=0.
-    assert west & east == {(250.0, top), (250.0, bottom)}
+    west, east = maps.topology_features(QUANTISED, tolerance=0)
+    assert [west["properties"]["code"], east["properties"]["code"]] == ["0301", "1101"]  # 301 is padded to 0301
+    assert corners(west) == {(10.0, 60.0), (10.0, 61.0), (11.0, 60.0), (11.0, 61.0)}
+    assert corners(east) == {(11.0, 60.0), (11.0, 61.0), (12.0, 60.0), (12.0, 61.0)}
+    assert corners(west) & corners(east) == {(11.0, 60.0), (11.0, 61.0)}
+    assert (west["properties"]["lon"], west["properties"]["lat"]) == (10.5, 60.5)  # the label point
+    ring = rings(west)[0]
+    signed = sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:] + ring[:1], strict=True))
+    assert signed < 0  # outer rings clockwise, as d3-geo draws them on the sphere
 
 
 def test_unquantised_topology_draws_the_same_map() -> None:
     plain = copy.deepcopy(QUANTISED)
     plain.pop("transform")
     plain["arcs"] = [[list(p) for p in arc] for arc in maps.decode_arcs(QUANTISED)]
-    assert maps.topology_geometry(plain) == maps.topology_geometry(QUANTISED)
+    assert maps.topology_features(plain) == maps.topology_features(QUANTISED)
 
 
 def test_simplify_drops_close_points_but_keeps_both_ends() -> None:
@@ -102,30 +91,31 @@ def test_simplify_drops_close_points_but_keeps_both_ends() -> None:
 
 def test_a_point_next_to_a_corner_is_simplified_away() -> None:
     bumpy = copy.deepcopy(QUANTISED)
-    # An extra point 0.001° from the shared edge's start: under a unit away once projected, so tolerance 2 drops it.
+    # An extra point 0.001° from the shared edge's start: well within the tolerance of 0.01°, so it is dropped.
     bumpy["arcs"][0] = [[1000, 0], [1, 1], [-1, 999]]
-    simple = maps.topology_geometry(bumpy, tolerance=2)
-    assert simple == maps.topology_geometry(QUANTISED, tolerance=2)
-    detailed = maps.topology_geometry(bumpy, tolerance=0)
-    assert len(corners(detailed.features[0].path)) == 5
+    assert maps.topology_features(bumpy, tolerance=0.01) == maps.topology_features(QUANTISED, tolerance=0.01)
+    detailed = maps.topology_features(bumpy, tolerance=0)
+    assert len(corners(detailed[0])) == 5
 
 
 def test_a_feature_smaller_than_the_tolerance_is_still_drawn() -> None:
-    geometry = maps.topology_geometry(QUANTISED, tolerance=10_000)
-    assert all(f.path.startswith("M") for f in geometry.features)
+    features = maps.topology_features(QUANTISED, tolerance=100)
+    assert [len(corners(f)) for f in features] == [4, 4]  # drawn from the unthinned arcs
 
 
-def test_render_svg_is_accessible_and_escapes_text() -> None:
-    geometry = maps.topology_geometry(QUANTISED)
-    shapes = {"0301": maps.MapShape(key="0301", title='Vest <"&> by', fill="#fde725")}
-    svg = maps.render_svg(geometry, shapes, label="Kart & tegn", missing_fill="#d9d9d9")
-    assert svg.startswith("<svg ") and svg.endswith("</svg>")
-    assert 'role="img"' in svg
-    assert 'aria-label="Kart &amp; tegn"' in svg
-    assert svg.count("<g ") == 2 and svg.count("<path ") == 2
-    assert "<title>Vest &lt;&quot;&amp;&gt; by</title>" in svg
-    assert '<g data-code="1101" fill="#d9d9d9"><title>1101</title>' in svg  # no shape: grey, titled by code
-    assert '<g data-code="0301" fill="#fde725">' in svg
+def test_category_map_names_each_area_and_escapes_text() -> None:
+    features = maps.topology_features(QUANTISED)
+    shapes = {"0301": ('Vest <"&> by', "Liten")}
+    spec = maps.category_map_spec("Kart & tegn", features, shapes, ["Liten"], ["#fde725"], "Størrelse",
+                                  missing=("Ikke en kommune", "#d9d9d9"))  # fmt: skip
+    validate_spec(spec)
+    scale = spec["encoding"]["color"]["scale"]
+    assert scale == {"domain": ["Liten", "Ikke en kommune"], "range": ["#fde725", "#d9d9d9"]}  # no shape: grey
+    svg = chart_svg(spec)
+    assert 'aria-label="Vest &lt;&quot;&amp;&gt; by"' in svg or 'aria-label="Vest &lt;"&amp;&gt; by"' in svg
+    assert re.search(r'aria-label="1101"[^>]*fill="#d9d9d9"', svg)  # described by its code
+    assert re.search(r'aria-label="Vest[^"]*"[^>]*fill="#fde725"', svg)
+    assert ">Ikke en kommune</text>" in svg and ">Størrelse</text>" in svg  # the legend
 
 
 @pytest.mark.parametrize(
@@ -137,16 +127,16 @@ def test_render_svg_is_accessible_and_escapes_text() -> None:
 )
 def test_broken_topology_raises_map_data_error(broken: dict, message: str) -> None:
     with pytest.raises(maps.MapDataError, match=message):
-        maps.topology_geometry(broken)
+        maps.topology_features(broken)
 
 
 def test_missing_key_property_and_unknown_object_raise() -> None:
     no_key = copy.deepcopy(QUANTISED)
     del no_key["objects"]["kommuner"]["geometries"][0]["properties"]["kommunenummer"]
     with pytest.raises(maps.MapDataError, match="kommunenummer"):
-        maps.topology_geometry(no_key)
+        maps.topology_features(no_key)
     with pytest.raises(maps.MapDataError, match="fylker"):
-        maps.topology_geometry(QUANTISED, object_name="fylker")
+        maps.topology_features(QUANTISED, object_name="fylker")
 
 
 def test_normalise_code() -> None:
@@ -191,37 +181,55 @@ def test_page_without_year_shows_the_newest(client) -> None:  # type: ignore[no-
     assert response.context["year"] == newest
 
 
+def map_svg(html: str) -> str:
+    """The server's SVG of the page's map (the Vega-Lite figure)."""
+    start = html.index('<div class="vega-chart" id="vega-units-')
+    return html[start : html.index("</svg>", start) + 6]
+
+
+def map_spec(html: str) -> dict[str, Any]:
+    found = re.search(r'<script id="vega-units-[^"]+" type="application/json">(.*?)</script>', html, re.S)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def labelled_codes(svg: str) -> list[str]:
+    return re.findall(r'<path aria-label="[^"]*\((\d{4})\)[^"]*"', svg)
+
+
 @pytest.mark.django_db
-def test_map_has_one_group_per_municipality(client) -> None:  # type: ignore[no-untyped-def]
+def test_map_has_one_path_per_municipality(client) -> None:  # type: ignore[no-untyped-def]
     html = client.get(URL, {"year": "2024"}).content.decode()
-    svg = html[html.index("<svg xmlns") : html.index("</svg>", html.index("<svg xmlns")) + 6]
-    codes = re.findall(r'<g data-code="(\d{4})"', svg)
+    svg = map_svg(html)
+    codes = labelled_codes(svg)
     expected = set(Municipality.objects.filter(year=2024).values_list("code", flat=True))
     assert len(codes) == len(expected) == 357
     assert set(codes) == expected
-    assert 'role="img"' in svg and "aria-label=" in svg
-    assert svg.count("<title>") == 357
+    assert 'role="img"' in html[: html.index("<svg", html.index('id="vega-units-'))]  # the figure is one image
     assert "Oslo rapporterer per bydel" in svg  # Oslo's outline says where its numbers are
     assert len(svg.encode()) < 400_000
+    validate_spec(map_spec(html))  # the same spec for the browser
 
 
 @pytest.mark.django_db
 def test_map_2020_structure_reads_integer_codes(client) -> None:  # type: ignore[no-untyped-def]
     html = client.get(URL, {"year": "2022"}).content.decode()
-    codes = set(re.findall(r'<g data-code="(\d{4})"', html))
+    codes = set(labelled_codes(map_svg(html)))
     assert codes == set(Municipality.objects.filter(year=2022).values_list("code", flat=True))
     assert "0301" in codes
 
 
 @pytest.mark.django_db
 def test_map_legend_lists_size_groups_in_order(client) -> None:  # type: ignore[no-untyped-def]
-    response = client.get(URL, {"year": "2024"})
-    legend = [entry.label for entry in response.context["map"].legend]
+    html = client.get(URL, {"year": "2024"}).content.decode()
+    scale = map_spec(html)["encoding"]["color"]["scale"]
+    legend = scale["domain"]
     groups = set(Municipality.objects.filter(year=2024).values_list("size_group", flat=True))
     assert set(legend) == groups
     assert legend[0].startswith("<") and legend[-1].startswith("≥")
-    colours = [entry.colour for entry in response.context["map"].legend]
-    assert len(set(colours)) == len(colours)
+    assert len(set(scale["range"])) == len(scale["range"]) == len(legend)
+    svg = map_svg(html)
+    assert f">{legend[0]}</text>" in svg.replace("&lt;", "<")  # the legend is drawn in the server's SVG
 
 
 @pytest.mark.django_db
@@ -229,7 +237,7 @@ def test_page_2019_says_there_is_no_map(client) -> None:  # type: ignore[no-unty
     response = client.get(URL, {"year": "2019"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<svg xmlns" not in html
+    assert "<svg" not in html and "vega-units-" not in html
     assert "Det finnes ingen kommunegrenser for 2019" in html
     assert response.context["unit_count"] == ReportingUnit.objects.filter(year=2019).count()
 
@@ -282,7 +290,7 @@ def test_htmx_request_gets_only_the_table(client) -> None:  # type: ignore[no-un
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="unit-results"')
-    assert "<svg xmlns" not in html and "<html" not in html
+    assert "<svg" not in html and "<html" not in html
     assert "HX-Request" in response["Vary"]
 
 

@@ -1,61 +1,34 @@
-"""Server-side maps: TopoJSON → small inline SVG. Pure functions on plain data (no ORM), so they are easy to test.
+"""Boundaries for maps: TopoJSON (Kartverket's municipalities and counties) and GeoJSON (SKDE's HF and DPS areas)
+turned into GeoJSON features that Vega-Lite draws (lib/vega.py renders a spec to SVG on the server; the page shows
+the same spec). Pure functions on plain data (no ORM), so they are easy to test.
 
-The boundary files are stored parsed (a dict). We decode the shared arcs once, project them with a simple
-equirectangular projection squeezed by cos(65°) (Norway's middle latitude, so the country does not look twice as
-wide as it is), drop points closer together than a tolerance, and join the arcs into one SVG path per feature.
-Simplifying per arc rather than per polygon keeps neighbours' shared borders identical, so no gaps open up.
+The boundary files are stored parsed (a dict). We decode the shared arcs once and thin each arc by a tolerance
+(in degrees of latitude, longitude squeezed by cos(65°), Norway's middle latitude) before joining arcs into rings:
+simplifying per arc rather than per polygon keeps neighbours' shared borders identical, so no gaps open up.
+`category_map_spec` draws the municipalities coloured by a category (the geography page's size groups); the
+statistics' choropleths are analytics/mapcharts.py.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from html import escape
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import altair as alt
+
+from kartlegg.lib.vega import finish
 
 Point = tuple[float, float]
 
-MAP_WIDTH = 500.0
-DEFAULT_TOLERANCE = 0.8  # output units (about a pixel); one unit is about 3 km of Norway
 REFERENCE_LATITUDE = 65.0
-_SCALE = 10  # coordinates are written to one decimal
+GEO_TOLERANCE = 0.025  # degrees of latitude (about 2.8 km, two pixels of a 500-pixel map of Norway)
+GEO_DECIMALS = 3
+GEO_MIN_AREA = 0.002  # square degrees (about 10 km²): smaller islands are left out, but never a feature's largest
 
 
 class MapDataError(ValueError):
     """The boundary data is not TopoJSON we can draw."""
-
-
-@dataclass(frozen=True)
-class LegendEntry:
-    """One row of a map's legend: what a colour means."""
-
-    label: str
-    colour: str
-
-
-@dataclass(frozen=True)
-class MapFeature:
-    """One feature's outline as an SVG path (all its polygons in one `d`)."""
-
-    key: str
-    path: str
-
-
-@dataclass(frozen=True)
-class MapGeometry:
-    width: float
-    height: float
-    features: tuple[MapFeature, ...]
-
-
-@dataclass(frozen=True)
-class MapShape:
-    """What to draw for one feature: its fill colour and the accessible name shown as <title>."""
-
-    key: str
-    title: str
-    fill: str
 
 
 def normalise_code(value: Any, width: int = 4) -> str:
@@ -88,26 +61,6 @@ def decode_arcs(topology: Mapping[str, Any]) -> list[list[Point]]:
     return decoded
 
 
-def make_projection(
-    bbox: Sequence[float], width: float = MAP_WIDTH, reference_latitude: float = REFERENCE_LATITUDE
-) -> tuple[Callable[[Point], Point], float]:
-    """An equirectangular projection fitted to `bbox` (lon0, lat0, lon1, lat1): returns (project, height)."""
-    lon0, lat0, lon1, lat1 = (float(v) for v in bbox)
-    squeeze = math.cos(math.radians(reference_latitude))
-    span_x = (lon1 - lon0) * squeeze
-    span_y = lat1 - lat0
-    if span_x <= 0 or span_y <= 0:
-        raise MapDataError("Kartet har ingen utstrekning.")
-    scale = width / span_x
-
-    def project(point: Point) -> Point:
-        lon, lat = point
-        # SVG's y axis points down, so north (high latitude) goes to the top.
-        return ((lon - lon0) * squeeze * scale, (lat1 - lat) * scale)
-
-    return project, span_y * scale
-
-
 def simplify(points: Sequence[Point], tolerance: float) -> list[Point]:
     """Drop each point closer than `tolerance` to the last kept one; always keep both ends (shared with neighbours)."""
     if tolerance <= 0 or len(points) <= 2:
@@ -120,18 +73,6 @@ def simplify(points: Sequence[Point], tolerance: float) -> list[Point]:
             kept.append(point)
     kept.append(points[-1])
     return kept
-
-
-def _bbox(arcs: Iterable[Sequence[Point]]) -> tuple[float, float, float, float]:
-    xs: list[float] = []
-    ys: list[float] = []
-    for arc in arcs:
-        for x, y in arc:
-            xs.append(x)
-            ys.append(y)
-    if not xs:
-        raise MapDataError("TopoJSON har ingen punkter.")
-    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _ring(indexes: Sequence[int], arcs: Sequence[Sequence[Point]]) -> list[Point]:
@@ -150,118 +91,6 @@ def _polygons(geometry: Mapping[str, Any]) -> list[list[list[int]]]:
     if kind == "MultiPolygon":
         return list(geometry["arcs"])
     return []  # points and lines have no area to colour
-
-
-def _path(polygons: Sequence[Sequence[Sequence[int]]], arcs: Sequence[Sequence[Point]]) -> str:
-    """One SVG path for all of a feature's rings, in relative moves of tenths (about a third smaller)."""
-    parts = []
-    for polygon in polygons:
-        for position, indexes in enumerate(polygon):
-            # Work in whole tenths so that relative steps add up exactly to the rounded absolute points.
-            ring: list[tuple[int, int]] = []
-            for x, y in _ring(indexes, arcs):
-                point = (round(x * _SCALE), round(y * _SCALE))
-                if not ring or ring[-1] != point:
-                    ring.append(point)
-            if len(ring) > 1 and ring[0] == ring[-1]:
-                ring.pop()
-            if len(set(ring)) < 3:  # a ring needs three distinct corners to have area
-                if position == 0:
-                    break  # the outer ring vanished, so its holes must not be drawn as islands
-                continue
-            steps = [f"M{_tenths(ring[0][0])},{_tenths(ring[0][1])}l"]
-            steps.append(
-                " ".join(f"{_tenths(b[0] - a[0])},{_tenths(b[1] - a[1])}" for a, b in zip(ring, ring[1:], strict=False))
-            )
-            parts.append("".join(steps) + "z")
-    return "".join(parts)
-
-
-def _tenths(value: int) -> str:
-    whole, tenth = divmod(abs(value), _SCALE)
-    sign = "-" if value < 0 else ""
-    if not tenth:
-        return f"{sign}{whole}"
-    # SVG accepts ".5" for 0.5; most steps are below one unit, so this saves a byte on most numbers.
-    return f"{sign}{whole if whole else ''}.{tenth}"
-
-
-def _fmt(value: float) -> str:
-    return _tenths(round(value * _SCALE))
-
-
-def topology_geometry(
-    topology: Mapping[str, Any],
-    object_name: str | None = None,
-    key_property: str = "kommunenummer",
-    key_width: int = 4,
-    tolerance: float = DEFAULT_TOLERANCE,
-    width: float = MAP_WIDTH,
-) -> MapGeometry:
-    """Project and simplify one TopoJSON object into one SVG path per feature, keyed by a normalised code.
-
-    A feature that the tolerance would wipe out entirely (a municipality of small islands) is drawn from the
-    unsimplified arcs instead, so every feature stays on the map.
-    """
-    objects = topology.get("objects")
-    if not isinstance(objects, Mapping) or not objects:
-        raise MapDataError("TopoJSON mangler 'objects'.")
-    name = object_name or next(iter(objects))
-    if name not in objects:
-        raise MapDataError(f"TopoJSON har ikke objektet {name!r}.")
-    collection = objects[name]
-    geometries = collection.get("geometries", [collection])
-
-    raw = decode_arcs(topology)
-    used = {i if i >= 0 else ~i for g in geometries for poly in _polygons(g) for ring in poly for i in ring}
-    project, height = make_projection(_bbox(raw[i] for i in used) if used else _bbox(raw), width)
-    projected = [[project(p) for p in arc] for arc in raw]
-    simplified = [simplify(arc, tolerance) for arc in projected]
-
-    features = []
-    for geometry in geometries:
-        properties = geometry.get("properties") or {}
-        if key_property not in properties:
-            raise MapDataError(f"Et område mangler egenskapen {key_property!r}.")
-        polygons = _polygons(geometry)
-        path = _path(polygons, simplified) or _path(polygons, projected)
-        features.append(MapFeature(key=normalise_code(properties[key_property], key_width), path=path))
-    return MapGeometry(width=round(width, 1), height=round(height, 1), features=tuple(features))
-
-
-def render_svg(
-    geometry: MapGeometry,
-    shapes: Mapping[str, MapShape],
-    label: str,
-    missing_fill: str = "#d9d9d9",
-) -> str:
-    """The map as an accessible inline SVG: role="img", an aria-label, and a <title> per feature.
-
-    Each feature is one <g> group carrying its code, fill and title, so it can be found, styled and read out.
-    Features without a shape (no unit in the chosen year) are drawn grey and titled by their code.
-    """
-    lines = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_fmt(geometry.width)} {_fmt(geometry.height)}" '
-        f'role="img" aria-label="{escape(label)}" class="unit-map" '
-        'stroke="#3d3d3d" stroke-width="0.25" stroke-linejoin="round" fill-rule="evenodd">'
-    ]
-    for feature in geometry.features:
-        shape = shapes.get(feature.key)
-        title = shape.title if shape else feature.key
-        fill = shape.fill if shape else missing_fill
-        lines.append(
-            f'<g data-code="{escape(feature.key)}" fill="{escape(fill)}"><title>{escape(title)}</title>'
-            f'<path d="{feature.path}"/></g>'
-        )
-    lines.append("</svg>")
-    return "\n".join(lines)
-
-
-# --- GeoJSON for Vega-Lite maps (lib/vega.py draws them; analytics/mapcharts.py builds the specs) -------------------
-
-GEO_TOLERANCE = 0.025  # degrees of latitude (about 2.8 km, two pixels of a 500-pixel map of Norway)
-GEO_DECIMALS = 3
-GEO_MIN_AREA = 0.002  # square degrees (about 10 km²): smaller islands are left out, but never a feature's largest
 
 
 def _signed_area(ring: Sequence[Point]) -> float:
@@ -343,13 +172,18 @@ def topology_features(
     key_property: str = "kommunenummer",
     key_width: int = 4,
     tolerance: float = GEO_TOLERANCE,
+    object_name: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One TopoJSON object as GeoJSON features (lon/lat, properties code/lon/lat of a label point). The arcs are
-    thinned once each, so neighbours keep identical borders."""
+    """One TopoJSON object (the first unless named) as GeoJSON features (lon/lat, properties code/lon/lat of a
+    label point). The arcs are thinned once each, so neighbours keep identical borders. A feature that the tolerance
+    would wipe out entirely (a municipality of small islands) is drawn from the unthinned arcs instead."""
     objects = topology.get("objects")
     if not isinstance(objects, Mapping) or not objects:
         raise MapDataError("TopoJSON mangler 'objects'.")
-    collection = objects[next(iter(objects))]
+    name = object_name or next(iter(objects))
+    if name not in objects:
+        raise MapDataError(f"TopoJSON har ikke objektet {name!r}.")
+    collection = objects[name]
     geometries = collection.get("geometries", [collection])
     raw = decode_arcs(topology)
     thin = [_simplify_geo(arc, tolerance) for arc in raw]
@@ -390,3 +224,47 @@ def geojson_features(
         if geo:
             features.append(_feature(str(properties[key_property]).strip(), geo))
     return features
+
+
+def category_map_spec(
+    title: str,
+    features: Sequence[Mapping[str, Any]],
+    shapes: Mapping[str, tuple[str, str]],
+    groups: Sequence[str],
+    colours: Sequence[str],
+    legend_title: str,
+    missing: tuple[str, str] = ("", "#d9d9d9"),
+) -> dict[str, Any]:
+    """Features coloured by category: `shapes` gives each code its description (its path's aria-label and
+    tooltip) and its group; `groups` in legend order with their `colours`. A feature without a shape is drawn in
+    the `missing` (label, colour) and described by its code; the label joins the legend only when it is used."""
+    areas = []
+    for feature in features:
+        code = feature["properties"]["code"]
+        description, group = shapes.get(code, (code, missing[0]))
+        areas.append({**feature, "properties": {**feature["properties"], "description": description, "group": group}})
+    domain, shown = list(groups), list(colours)
+    if any(a["properties"]["group"] == missing[0] for a in areas):
+        domain.append(missing[0])
+        shown.append(missing[1])
+    chart = (
+        alt.Chart(alt.Data(name="areas"))
+        .mark_geoshape(stroke="#3d3d3d", strokeWidth=0.3, aria=True)
+        .encode(
+            color=alt.Color(
+                "properties.group:N",
+                title=legend_title,
+                sort=domain,
+                scale=alt.Scale(domain=domain, range=shown),
+                legend=alt.Legend(orient="right", labelLimit=280),
+            ),
+            tooltip=alt.Tooltip("properties.description:N", title=legend_title),
+            description="properties.description:N",
+        )
+        .project(type="transverseMercator", rotate=[-15, 0, 0])
+        .properties(title=title, width=360, height=440)
+    )
+    spec = finish(chart)
+    # The outlines go in after Altair has built the spec: Altair copies and walks every value it holds.
+    spec["datasets"] = {**spec.get("datasets", {}), "areas": areas}
+    return spec

@@ -17,11 +17,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
+from kartlegg.lib import vega
 from kartlegg.lib.exports import csv_bytes, xlsx_bytes
 
 from . import logic, maps, services
@@ -34,6 +34,7 @@ _YEAR = re.compile(r"[0-9]{4}")  # \d would also accept other scripts' digits
 # Viridis: ordered light to dark, readable for the common colour-vision deficiencies and in greyscale.
 _PALETTE = ("#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89", "#26828e", "#31688e", "#3e4989", "#482878")
 MISSING_FILL = "#d9d9d9"
+UNKNOWN_FILL = "#a3a3a3"  # a municipality without a size group (no population figure)
 
 
 class YearError(ValueError):
@@ -79,8 +80,7 @@ class UnitRow:
 
 @dataclass(frozen=True)
 class UnitMap:
-    svg: SafeString
-    legend: list[maps.LegendEntry]
+    figure: vega.Figure
     boundary: str
     unmatched: list[str]  # municipalities of the year that the boundary file does not have
 
@@ -135,8 +135,8 @@ def palette(count: int) -> list[str]:
     return [_PALETTE[round(i * last / (count - 1))] for i in range(count)]
 
 
-# Building the geometry takes a tenth of a second, so it is kept per process until the reference data is reloaded.
-_geometry_cache: dict[tuple[int, int, str], maps.MapGeometry] = {}
+# Building the features takes a tenth of a second, so they are kept per process until the reference data is reloaded.
+_features_cache: dict[tuple[int, int, str], list[dict[str, Any]]] = {}
 
 
 def boundary_for_year(year: int) -> Boundary | None:
@@ -149,46 +149,56 @@ def boundary_for_year(year: int) -> Boundary | None:
     )
 
 
-def _geometry(boundary: Boundary) -> maps.MapGeometry:
+def _features(boundary: Boundary) -> list[dict[str, Any]]:
     latest = ReferenceLoad.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     key = (boundary.pk, latest, boundary.name)
-    if key not in _geometry_cache:
+    if key not in _features_cache:
         data = Boundary.objects.values_list("data", flat=True).get(pk=boundary.pk)
-        _geometry_cache.clear()  # only the newest load's maps are worth keeping
-        _geometry_cache[key] = maps.topology_geometry(data)
-    return _geometry_cache[key]
+        _features_cache.clear()  # only the newest load's maps are worth keeping
+        _features_cache[key] = maps.topology_features(data)
+    return _features_cache[key]
 
 
 def unit_map(year: int) -> UnitMap | None:
-    """The municipalities of `year` coloured by size group, or None when no boundary file covers the year."""
+    """The municipalities of `year` coloured by size group (a Vega-Lite map: the server's SVG, the same spec in the
+    page), or None when no boundary file covers the year."""
     boundary = boundary_for_year(year)
     if boundary is None:
         return None
     municipalities = list(services.municipalities_for_year(year))
-    geometry = _geometry(boundary)
+    features = _features(boundary)
     groups = ordered_size_groups(m.size_group for m in municipalities)
-    colours = dict(zip(groups, palette(len(groups)), strict=True))
+    unknown = _("ukjent størrelse")
     shapes = {}
     for m in municipalities:
-        group = m.size_group or _("ukjent størrelse")
+        group = m.size_group or unknown
         if m.code == logic.OSLO:
-            title = _("%(name)s (%(code)s): %(group)s. Oslo rapporterer per bydel.") % {
+            text = _("%(name)s (%(code)s): %(group)s. Oslo rapporterer per bydel.") % {
                 "name": m.name,
                 "code": m.code,
                 "group": group,
             }
         else:
-            title = f"{m.name} ({m.code}): {group}"
-        shapes[m.code] = maps.MapShape(key=m.code, title=title, fill=colours.get(m.size_group, MISSING_FILL))
-    drawn = {f.key for f in geometry.features}
+            text = f"{m.name} ({m.code}): {group}"
+        shapes[m.code] = (text, group)
+    colours = palette(len(groups))
+    if any(m.size_group == "" for m in municipalities):
+        groups, colours = [*groups, unknown], [*colours, UNKNOWN_FILL]
+    drawn = {f["properties"]["code"] for f in features}
     unmatched = sorted(f"{m.code} {m.name}" for m in municipalities if m.code not in drawn)
     label = _("Kart over kommunene i %(year)s, farget etter kommunestørrelse") % {"year": year}
-    svg = maps.render_svg(geometry, shapes, label, missing_fill=MISSING_FILL)
-    legend = [maps.LegendEntry(g, colours[g]) for g in groups]
-    if any(f.key not in shapes for f in geometry.features):
-        legend.append(maps.LegendEntry(_("Ikke en kommune dette året"), MISSING_FILL))
-    # render_svg escapes every text and attribute it writes, so the markup is safe to embed.
-    return UnitMap(svg=mark_safe(svg), legend=legend, boundary=boundary.name, unmatched=unmatched)
+    spec = maps.category_map_spec(
+        label,
+        features,
+        shapes,
+        groups,
+        colours,
+        _("Kommunestørrelse (innbyggere)"),
+        missing=(_("Ikke en kommune dette året"), MISSING_FILL),
+    )
+    return UnitMap(
+        figure=vega.figure(spec, label, "unit-results", "units"), boundary=boundary.name, unmatched=unmatched
+    )
 
 
 @dataclass(frozen=True)
