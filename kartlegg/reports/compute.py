@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from kartlegg.reports import charts, maps, narrative
 from kartlegg.reports.blocks import cell, change_fig, paragraph, series_cell
+from kartlegg.reports.chapters_freetext import free_text_chapters
 from kartlegg.reports.chapters_themes import theme_chapters
 from kartlegg.reports.chapters_units import appendix_chapter, profiles_chapter
 from kartlegg.reports.document import (
@@ -439,19 +440,6 @@ def methods_chapter(inputs: ReportInputs, lang: str) -> Chapter:
         )  # fmt: skip
     )
     return chapter
-
-
-def free_text_chapters(inputs: ReportInputs, lang: str) -> list[Chapter]:
-    """A chapter only when a provider returned coded themes: [{"theme", "share", "word", "quotes"}]."""
-    if not inputs.free_text:
-        return []
-    t = labels(lang)
-    chapter = Chapter("fritekst", t["free_text"])
-    for index, theme in enumerate(inputs.free_text):
-        text = str(theme.get("text") or "")
-        if text:
-            chapter.add_paragraph(paragraph(f"fritekst.{index}", narrative.Sentence(text), "free_text"))
-    return [chapter]
 
 
 __all__ = ["compute_report", "TEXT"]

@@ -6,7 +6,7 @@ the computation (`reports.compute`) and the narrative rules read only this. Pure
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kartlegg.reports.document import ESTIMATED, IMPUTED, MISSING, OK, SUPPRESSED
 
@@ -114,6 +114,42 @@ class Reform:
     new: str
 
 
+@dataclass(frozen=True)
+class FreeTextTheme:
+    key: str
+    label: str
+    count: int  # units whose coded answer has the theme
+    share: float  # per cent of the question's denominator
+    quotes: tuple[str, ...] = ()  # approved, masked quotes only (the free-text app's publishable quotes)
+
+
+@dataclass(frozen=True)
+class FreeTextQuestion:
+    """One free-text question's coded themes, as a provider (sources.FREE_TEXT_PROVIDERS) gives them."""
+
+    key: str  # stable across rebuilds (the codebook's id), for paragraph ids
+    question: str
+    denominator: int  # units with a coded, relevant answer: the N of every share
+    answered: int = 0
+    coded: int = 0
+    themes: tuple[FreeTextTheme, ...] = ()
+    method: str = ""  # the coders' agreement sentence (bokmål, from the free-text app)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FreeTextQuestion:
+        themes = tuple(
+            FreeTextTheme(str(t["key"]), str(t["label"]), int(t["count"]), float(t["share"]),
+                          tuple(str(q) for q in t.get("quotes", ())))
+            for t in data.get("themes", ())
+        )  # fmt: skip
+        return cls(str(data["key"]), str(data["question"]), int(data["denominator"]), int(data.get("answered", 0)),
+                   int(data.get("coded", 0)), themes, str(data.get("method", "")))  # fmt: skip
+
+    @property
+    def has_codes(self) -> bool:
+        return self.denominator > 0 and any(t.count > 0 for t in self.themes)
+
+
 @dataclass
 class ReportInputs:
     year: int
@@ -131,7 +167,7 @@ class ReportInputs:
     reforms: list[Reform] = field(default_factory=list)
     size_groups: list[str] = field(default_factory=list)
     demo: bool = False
-    free_text: list[dict[str, object]] = field(default_factory=list)  # a provider's themes (free-text issue)
+    free_text: list[FreeTextQuestion] = field(default_factory=list)  # coded free text (chapters_freetext)
     data_versions: dict[int, str] = field(default_factory=dict)  # year → the version read ("v1" or "live")
     maps: dict[str, MapGeometry] = field(default_factory=dict)  # level → boundaries (reports.maps draws them)
 
@@ -150,5 +186,5 @@ def key(variable: str, measure: str, level: str) -> str:
 
 __all__ = [
     "ESTIMATED", "IMPUTED", "MISSING", "OK", "SUPPRESSED", "Fig", "Series", "VariableInfo", "UnitInfo",
-    "FollowUpFigures", "Reform", "ReportInputs", "key",
+    "FollowUpFigures", "FreeTextQuestion", "FreeTextTheme", "Reform", "ReportInputs", "key",
 ]  # fmt: skip

@@ -44,6 +44,14 @@ NB = {
     "page": "side",
     "of": "av",
     "table_link": "Tabellen i statistikkbanken",
+    "free_text_table": "Temaer i svarene på «{question}»",
+    "free_text_n": "N = {n}: kommuner og bydeler med et kodet, relevant svar (av {answered} som svarte, {coded} "
+    "kodet). Andelene er prosent av N.",
+    "free_text_source": "Kilde: kartlegg, kodede fritekstsvar",
+    "units": "Kommuner",
+    "share_of_units": "Andel (%)",
+    "theme": "Tema",
+    "percent": "prosent",
 }
 
 NN = {
@@ -65,6 +73,12 @@ NN = {
     "share_of_total": "Del av årsverka (%)",
     "contents": "Innhald",
     "table_link": "Tabellen i statistikkbanken",
+    "free_text_table": "Tema i svara på «{question}»",
+    "free_text_n": "N = {n}: kommunar og bydelar med eit koda, relevant svar (av {answered} som svarte, {coded} "
+    "koda). Delane er prosent av N.",
+    "free_text_source": "Kjelde: kartlegg, koda fritekstsvar",
+    "units": "Kommunar",
+    "share_of_units": "Del (%)",
 }
 
 EN = {
@@ -108,6 +122,14 @@ EN = {
     "page": "page",
     "of": "of",
     "table_link": "The table in the statistics bank",
+    "free_text_table": "Themes in the answers to “{question}”",
+    "free_text_n": "N = {n}: municipalities and city districts with a coded, relevant answer (of {answered} that "
+    "answered, {coded} coded). Shares are per cent of N.",
+    "free_text_source": "Source: kartlegg, coded free-text answers",
+    "units": "Municipalities",
+    "share_of_units": "Share (%)",
+    "theme": "Theme",
+    "percent": "per cent",
 }
 
 LABELS = {"nb": NB, "nn": NN, "en": EN}

@@ -372,3 +372,26 @@ def against_peers(
             parts.append(w[key].format(peers=listed))
     tail = (", " + ", ".join(parts)) if parts else ""
     return Sentence(w["peer"].format(name=name, value=text, what=what) + tail + ".", [_cite(text, value.value, "")])
+
+
+# Rule 11: coded free text (the free-text chapter)
+
+
+def largest_theme(themes: Sequence[tuple[str, int]], denominator: int, lang: str = "nb") -> Sentence | None:
+    """ "Flest kommuner nevner «Stengte tilbud»: 45 av 120 kommuner med et kodet, relevant svar (38 prosent)." The
+    theme (or, tied, the themes) with the most units, with the count, N and the share; nothing without a coded,
+    relevant answer (N = 0) or when no theme has a unit."""
+    w = words(check_language(lang))
+    counted = [(label, count) for label, count in themes if count > 0]
+    if denominator <= 0 or not counted:
+        return None
+    top = max(count for _, count in counted)
+    tied = [label for label, count in counted if count == top]
+    count, n = number(top, 0, lang), number(denominator, 0, lang)
+    pct = number(top / denominator * 100, 0, lang)
+    cites = [_cite(count, float(top), ""), _cite(pct, top / denominator * 100, "")]
+    if len(tied) == 1:
+        return Sentence(w["theme_top"].format(theme=tied[0], count=count, n=n, pct=pct), cites)
+    quoted = [w["quoted"].format(label=label) for label in tied]
+    themes_text = ", ".join(quoted[:-1]) + w["and"] + quoted[-1]
+    return Sentence(w["theme_tie"].format(themes=themes_text, count=count, n=n, pct=pct), cites)

@@ -59,6 +59,12 @@ NB: dict[str, Any] = {
     "{corrected} rettet minst ett tall.",
     "followup_less": "Vi har i mindre grad enn tidligere år kontaktet kommunene med spørsmål.",
     "followup_more": "Vi har i større grad enn tidligere år kontaktet kommunene med spørsmål.",
+    "theme_top": "Flest kommuner nevner «{theme}»: {count} av {n} kommuner med et kodet, relevant svar ({pct} "
+    "prosent).",
+    "theme_tie": "Flest kommuner nevner {themes}, {count} av {n} kommuner med et kodet, relevant svar hver ({pct} "
+    "prosent).",
+    "quoted": "«{label}»",
+    "theme_quotes": "Eksempler på svar om «{theme}»: {quotes}",
 }
 
 NN: dict[str, Any] = {
@@ -115,6 +121,12 @@ NN: dict[str, Any] = {
     "{corrected} retta minst eitt tal.",
     "followup_less": "Vi har i mindre grad enn tidlegare år kontakta kommunane med spørsmål.",
     "followup_more": "Vi har i større grad enn tidlegare år kontakta kommunane med spørsmål.",
+    "theme_top": "Flest kommunar nemner «{theme}»: {count} av {n} kommunar med eit koda, relevant svar ({pct} "
+    "prosent).",
+    "theme_tie": "Flest kommunar nemner {themes}, {count} av {n} kommunar med eit koda, relevant svar kvar ({pct} "
+    "prosent).",
+    "quoted": "«{label}»",
+    "theme_quotes": "Døme på svar om «{theme}»: {quotes}",
 }
 
 EN: dict[str, Any] = {
@@ -170,6 +182,12 @@ EN: dict[str, Any] = {
     "corrected at least one figure.",
     "followup_less": "We contacted the municipalities with queries less than in earlier years.",
     "followup_more": "We contacted the municipalities with queries more than in earlier years.",
+    "theme_top": "Most municipalities mention “{theme}”: {count} of {n} municipalities with a coded, relevant "
+    "answer ({pct} per cent).",
+    "theme_tie": "Most municipalities mention {themes}: {count} of {n} municipalities with a coded, relevant answer "
+    "each ({pct} per cent).",
+    "quoted": "“{label}”",
+    "theme_quotes": "Examples of answers about “{theme}” (in Norwegian): {quotes}",
 }
 
 LANGUAGES: dict[str, dict[str, Any]] = {"nb": NB, "nn": NN, "en": EN}

@@ -11,6 +11,7 @@ the same `--data-version` gives the same figures whatever has happened to the li
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
 
@@ -40,6 +41,7 @@ from kartlegg.reports.inputs import (
     UNIT,
     Fig,
     FollowUpFigures,
+    FreeTextQuestion,
     Reform,
     ReportInputs,
     Series,
@@ -51,8 +53,11 @@ from kartlegg.responses.models import Response, ResponseStatus, Round
 
 Progress = Callable[[int, int, str], None]  # done, total, what
 GROUP_LEVELS = (COUNTY, RHF, HF, DPS, SIZE_GROUP, KOSTRA_GROUP)
-# Hook for the free-text issue: a callable (year) → [{"text": …}] registered at start-up; no chapter without it.
-FREE_TEXT_PROVIDERS: list[Callable[[int], list[dict[str, object]]]] = []
+# The free-text chapter's source: callables (year, data version key) → [question dict] registered at start-up by an
+# app above reports (freetext.apps registers freetext.report_provider.coded_free_text). A question dict is
+# {"key", "question", "denominator", "answered", "coded", "method", "themes": [{"key", "label", "count", "share",
+# "quotes"}]} (inputs.FreeTextQuestion.from_dict); no provider or no coded answer, no chapter.
+FREE_TEXT_PROVIDERS: list[Callable[[int, str], list[dict[str, Any]]]] = []
 
 
 class ReportError(ValueError):
@@ -140,11 +145,15 @@ def read_inputs(
         demo=bool(settings.KARTLEGG_DEMO_MODE),
     )
     inputs.maps = read_maps(inputs)
-    for provider in FREE_TEXT_PROVIDERS:
-        inputs.free_text.extend(provider(year))
+    inputs.free_text = read_free_text(year, current)
     if progress is not None:
         progress(len(requests), len(requests), "")
     return inputs
+
+
+def read_free_text(year: int, data_version: str) -> list[FreeTextQuestion]:
+    """Every registered provider's coded questions for the year, as plain data (read before the computation)."""
+    return [FreeTextQuestion.from_dict(q) for provider in FREE_TEXT_PROVIDERS for q in provider(year, data_version)]
 
 
 def read_maps(inputs: ReportInputs) -> dict[str, MapGeometry]:
