@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from kartlegg.analytics import headline
@@ -26,7 +27,7 @@ from kartlegg.analytics.grouping import (
     Frame,
     HarmonisePlan,
     Row,
-    aggregate_frame,
+    aggregate_columns,
     make_frame,
     regrouped_units,
 )
@@ -226,10 +227,14 @@ def _rows(
                 frame = ctx.frame(year, structure, "regrouped")
             code = source_codes[year]
             only = None if ctx.focus is None else _touched(ctx, frame, year, structure, additive, levels)
-            for level, region, total, rate, middle, status, n, size, n_imp, part in aggregate_frame(
-                frame, values, imputed, estimated, target, levels, only
-            ):
-                yield Row(name, level, region, year, total, rate, middle, status, n, size, n_imp, code, structure, part)
+            for c in aggregate_columns(frame, values, imputed, estimated, target, levels, only):
+                yield from map(
+                    Row._make,
+                    zip(
+                        repeat(name), repeat(c.level), c.regions, repeat(year), c.values, c.rates, c.medians,
+                        c.statuses, c.n, c.n_units, c.n_imputed, repeat(code), repeat(structure), c.parts,
+                    ),
+                )  # fmt: skip
 
 
 def _touched(

@@ -6,13 +6,11 @@ one variable's figures per unit into a row per region. Pure (no ORM); compute.py
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
-from itertools import compress
-from operator import is_not
 from typing import Any, NamedTuple
+
+import numpy as np
 
 from kartlegg.analytics.levels import (
     COUNTY,
@@ -37,7 +35,6 @@ GROUP_LEVELS = (NATION, COUNTY, RHF, HF, DPS, SIZE_GROUP, KOSTRA_GROUP)
 UNIT_LEVELS = (MUNICIPALITY, UNIT)
 ALL_LEVELS = GROUP_LEVELS + UNIT_LEVELS
 # Rows store the symbol of a cell's status, as published: "" ok, ".." missing, "e" estimated, "i" imputed.
-_present = partial(is_not, None)
 _MISSING, _ESTIMATED, _IMPUTED = STATUS_SYMBOLS[MISSING], STATUS_SYMBOLS[ESTIMATED], STATUS_SYMBOLS[IMPUTED]
 
 
@@ -70,6 +67,7 @@ class Grouped:
     names: list[str]
     bands: dict[str, list[int]]
     member: dict[str, str] = field(default_factory=dict)  # unit code → its group
+    arrays: dict[str, Any] = field(default_factory=dict, compare=False)  # the same as numpy arrays (_arrays)
 
 
 @dataclass
@@ -189,7 +187,44 @@ def regrouped_units(
     return result
 
 
-def aggregate_frame(
+def _arrays(grouped: Grouped) -> dict[str, Any]:
+    """A level's grouping as arrays, built once per frame and level: the unit positions in group order, where each
+    group starts, its size, each ordered position's group number, and the population bands in group order."""
+    found = grouped.arrays
+    if not found:
+        starts = np.array([a for a, _ in grouped.bounds], dtype=np.intp)
+        sizes = np.array([b - a for a, b in grouped.bounds], dtype=np.intp)
+        found["order"] = np.array(grouped.order, dtype=np.intp)
+        found["starts"] = starts
+        found["sizes"] = sizes
+        found["group"] = np.repeat(np.arange(len(starts), dtype=np.intp), sizes)
+        found["bands"] = {t: np.array(b, dtype=np.int64) for t, b in grouped.bands.items()}
+    return found
+
+
+def _segment_sums(array: Any, starts: Any) -> Any:
+    """Each group's sum of an integer or boolean array in group order (exact: integers)."""
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64)
+    return np.add.reduceat(array.astype(np.int64), starts)
+
+
+class Columns(NamedTuple):
+    """One level's groups as columns, in group order (aggregate_columns)."""
+
+    level: str
+    regions: list[str]
+    values: list[float | None]
+    rates: list[float | None]
+    medians: list[float | None]
+    statuses: list[str]
+    n: list[int]
+    n_units: list[int]
+    n_imputed: list[int]
+    parts: list[float | None]
+
+
+def aggregate_columns(
     frame: Frame,
     values: Mapping[str, float | None],
     imputed: Mapping[str, float],
@@ -197,65 +232,91 @@ def aggregate_frame(
     target: str | None,
     levels: Iterable[str],
     only: Mapping[str, Collection[str]] | None = None,
-) -> Iterator[tuple[str, str, float | None, float | None, float | None, str, int, int, int, float | None]]:
-    """(level, region, sum, rate, median, status, n, n_units, n_imputed, imputed part of the sum) for every group
-    of every level; `imputed` gives each imputed unit's imputed amount (all of its figure, or for a merged unit
-    the part that came from its imputed old units).
+) -> Iterator[Columns]:
+    """Every group of every level as columns: sum, rate, median, status, n, n_units, n_imputed and the imputed part
+    of the sum; `imputed` gives each imputed unit's imputed amount (all of its figure, or for a merged unit the
+    part that came from its imputed old units).
 
     As levels.aggregate and headline_series do it: a group's sum is over its units with a figure (math.fsum), its
     rate over their population only (no rate without inhabitants, as measures.per_capita), its median over their
     figures. Status: imputed if any of them is imputed, else estimated if any is, missing if none has a figure
-    (never 0). This is the innermost loop of every computation, so it works on whole slices of the units in group
-    order with map, compress and fsum, which run in C, rather than a Python step per unit and level. `only`
-    ({level: group names}) gives just those groups (an incremental recompute)."""
-    vals = list(map(values.get, frame.codes))
-    imp = [c in imputed for c in frame.codes] if imputed else None
-    amounts = list(map(imputed.get, frame.codes)) if imputed else None
-    est = [c in estimated for c in frame.codes] if estimated else None
+    (never 0). This is the innermost loop of every computation, so it works on whole levels at once with numpy
+    arrays (counts, population, rates, statuses, and medians from one sort per level) and calls math.fsum once per
+    group on a slice, so that every sum stays correctly rounded, exactly as before (tests/test_analytics_golden.py).
+    `only` ({level: group names}) gives just those groups (an incremental recompute)."""
+    codes = frame.codes
+    vals = np.array(list(map(values.get, codes)), dtype=float)  # None becomes NaN: no figure
+    present = ~np.isnan(vals)
+    imp = np.fromiter((c in imputed for c in codes), bool, len(codes)) if imputed else None
+    amounts = list(map(imputed.get, codes)) if imputed else None
+    est = np.fromiter((c in estimated for c in codes), bool, len(codes)) if estimated else None
     spec = RATES.get(target) if target else None
     for level in levels:
         grouped = frame.groups[level]
-        ordered = list(map(vals.__getitem__, grouped.order))
-        mask = list(map(_present, ordered))
-        band = grouped.bands[target] if spec is not None and target else None
-        ordered_imp = list(map(imp.__getitem__, grouped.order)) if imp is not None else None
-        ordered_amt = list(map(amounts.__getitem__, grouped.order)) if amounts is not None else None
-        ordered_est = list(map(est.__getitem__, grouped.order)) if est is not None else None
-        chosen = None if only is None else only.get(level, ())
-        for (start, end), name in zip(grouped.bounds, grouped.names, strict=True):
-            if chosen is not None and name not in chosen:
-                continue
-            if end - start == 1:  # one unit (the unit level): its own figure, no slicing
-                value = ordered[start]
-                if value is None:
-                    yield level, name, None, None, None, _MISSING, 0, 1, 0, None
-                    continue
-                people = band[start] if band is not None else 0
-                rate = value / people * spec.per if band is not None and spec is not None and people else None
-                flag_i = ordered_imp is not None and ordered_imp[start]
-                status = _IMPUTED if flag_i else (_ESTIMATED if ordered_est is not None and ordered_est[start] else "")
-                part = ordered_amt[start] if flag_i and ordered_amt is not None else None
-                yield level, name, value, rate, value, status, 1, 1, int(flag_i), part
-                continue
-            have = mask[start:end]
-            found: list[float] = list(compress(ordered[start:end], have))  # type: ignore[arg-type]
-            if not found:
-                yield level, name, None, None, None, _MISSING, 0, end - start, 0, None
-                continue
-            total = math.fsum(found)
-            rate = None
-            if band is not None and spec is not None:
-                people = sum(compress(band[start:end], have))
-                rate = total / people * spec.per if people else None
-            middle = found[0] if len(found) == 1 else statistics.median(found)
-            n_imp = sum(compress(ordered_imp[start:end], have)) if ordered_imp is not None else 0
-            part = None
-            if n_imp and ordered_amt is not None:
-                part = math.fsum(a for a in ordered_amt[start:end] if a is not None)
-            if n_imp:
-                status = _IMPUTED
-            elif ordered_est is not None and any(compress(ordered_est[start:end], have)):
-                status = _ESTIMATED
-            else:
-                status = ""
-            yield level, name, total, rate, middle, status, len(found), end - start, n_imp, part
+        if not grouped.names:
+            continue
+        arrays = _arrays(grouped)
+        order, starts, sizes = arrays["order"], arrays["starts"], arrays["sizes"]
+        have = present[order]
+        ordered = np.where(have, vals[order], 0.0)
+        counts = _segment_sums(have, starts)
+        n_imp = _segment_sums(imp[order] & have, starts) if imp is not None else np.zeros(len(starts), np.int64)
+        # Medians: the figures sorted within each group (one sort by group, then value), the middle one or the
+        # mean of the middle two, as statistics.median takes them.
+        kept = np.flatnonzero(have)
+        sorted_values = ordered[kept[np.lexsort((ordered[kept], arrays["group"][kept]))]]
+        empty = counts == 0
+        medians: Any = np.full(len(starts), np.nan)
+        if len(sorted_values):
+            first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+            half = counts // 2
+            high = sorted_values[np.minimum(first + half, len(sorted_values) - 1)]
+            low = sorted_values[np.clip(first + half - 1, 0, len(sorted_values) - 1)]
+            medians = np.where(counts % 2 == 1, high, (low + high) / 2)
+        figures = ordered.tolist()
+        ends = (starts + sizes).tolist()
+        totals = np.array([math.fsum(figures[a:b]) for a, b in zip(starts.tolist(), ends, strict=True)])
+        no_rate = empty
+        rates: Any = totals
+        if spec is not None and target:
+            people = _segment_sums(np.where(have, arrays["bands"][target], 0), starts)
+            no_rate = empty | (people == 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rates = totals / people * spec.per
+        status = np.where(empty, _MISSING, "").astype(object)
+        if est is not None:
+            status[(_segment_sums(est[order] & have, starts) > 0) & ~empty] = _ESTIMATED
+        status[n_imp > 0] = _IMPUTED
+        chosen = range(len(starts))
+        if only is not None:
+            wanted = only.get(level, ())
+            chosen = [i for i, name in enumerate(grouped.names) if name in wanted]  # type: ignore[assignment]
+        parts: list[float | None] = [None] * len(starts)
+        if amounts is not None:
+            ordered_amt = list(map(amounts.__getitem__, grouped.order))
+            for i in np.flatnonzero(n_imp).tolist():
+                parts[i] = math.fsum(a for a in ordered_amt[starts[i] : ends[i]] if a is not None)
+        value_list = _with_none(totals, empty)
+        columns = Columns(
+            level,
+            grouped.names,
+            value_list,
+            [None] * len(starts) if spec is None or not target else _with_none(rates, no_rate),
+            _with_none(medians, empty),
+            status.tolist(),
+            counts.tolist(),
+            sizes.tolist(),
+            n_imp.tolist(),
+            parts,
+        )
+        if only is not None:
+            columns = Columns(level, *([column[i] for i in chosen] for column in columns[1:]))  # type: ignore[arg-type]
+        yield columns
+
+
+def _with_none(array: Any, missing: Any) -> list[float | None]:
+    """The array as a list of floats, None where `missing` is set."""
+    found: list[float | None] = array.tolist()
+    for i in np.flatnonzero(missing).tolist():
+        found[i] = None
+    return found
