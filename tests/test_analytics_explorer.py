@@ -284,6 +284,43 @@ def test_statistics_pages_are_accessible(live_url: str, browser: Any, survey: Sm
     assert "Helseforetak" in page.content()
 
 
+@pytest.mark.browser
+def test_explorer_maps_in_the_browser(live_url: str, browser: Any, survey: SmallSurvey) -> None:  # noqa: F811
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    rate = stored("arsverk_totalt", "county", AS_REPORTED, 2024)["15"].rate
+    shown = format_number(round_half_up(rate, 1), 1)
+    for level in ("county", "dps"):
+        page.goto(f"{live_url}/statistikk/?variable=arsverk_totalt&level={level}&years=2024&measure=per_capita")
+        # vega-embed draws the map's spec in place of the server's SVG (no CSP violation: no eval, no inline style).
+        drawn = page.wait_for_selector('.vega-chart[id^="vega-map-"][data-vega-state=rendered] svg', state="attached")
+        assert drawn is not None
+        assert page.locator('.vega-chart[id^="vega-map-"] text', has_text="Oslo").count() >= 1, level  # the inset
+        assert page.locator('.vega-chart[id^="vega-map-"] path[aria-label]').count() >= 15, level
+        page.check("#show-map")  # the view switch: the map alone, so axe checks it shown
+        assert_accessible(page, f"utforsker, kart ({level})")
+        assert not errors, f"{level}: {errors}"
+    page.goto(f"{live_url}/statistikk/?variable=arsverk_totalt&level=county&years=2024&measure=per_capita")
+    page.wait_for_selector('.vega-chart[id^="vega-map-"][data-vega-state=rendered] svg', state="attached")
+    page.check("#show-map")  # the view switch: the map alone
+    area = page.locator('.vega-chart[id^="vega-map-"] path[aria-label^="Møre og Romsdal"]').first
+    # The county's box centre may lie at sea, so the pointer events go to the shape itself (Vega picks its item).
+    for kind in ("pointerover", "pointermove", "mouseover", "mousemove"):
+        area.dispatch_event(kind, {"bubbles": True, "clientX": 100, "clientY": 100})
+    tooltip = page.wait_for_selector("#vg-tooltip-element.visible")
+    assert tooltip is not None and "Møre og Romsdal" in tooltip.inner_text() and shown in tooltip.inner_text()
+    legend = page.locator('.vega-chart[id^="vega-map-"] .role-legend-label text').all_text_contents()
+    assert legend and all("," in text and "." not in text for text in legend)  # "31,2": the Norwegian locale
+    page.goto(f"{live_url}/statistikk/?variable=arsverk_totalt&level=county&years=2024&measure=sum")
+    assert page.locator('.vega-chart[id^="vega-map-"]').count() == 0  # a sum is never coloured
+    page.check("#show-map")
+    assert_accessible(page, "utforsker, kart av en sum")
+    page.get_by_role("link", name="Vis kart per innbygger").click()
+    page.wait_for_selector('.vega-chart[id^="vega-map-"]', state="attached")
+    assert "measure=per_capita" in page.url
+
+
 def test_area_profiles_for_county_hf_and_their_competence(client: Client, survey: SmallSurvey) -> None:
     county = client.get("/statistikk/enhet/15/")
     html = county.content.decode()

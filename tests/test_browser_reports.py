@@ -31,6 +31,10 @@ def test_report_pages_are_accessible(live_url, browser) -> None:  # type: ignore
     page.wait_for_load_state()
     page.goto(f"{live_url}/rapporter/{stored.pk}/")
     assert page.locator("figure.report-figure svg").count() >= 3
+    # The choropleths (county, HF, DPS): the server's SVG of one Vega-Lite spec, each area named, a labelled inset.
+    maps = page.locator('figure.report-figure[id^="kart-regioner-"]')
+    assert maps.count() >= 3
+    assert maps.first.locator("path[aria-label]").count() >= 15 and maps.first.locator("text", has_text="Oslo").count()
     assert page.locator("a.cite").count() >= 1
     assert_accessible(page, "rapportutkast")
     page.goto(f"{live_url}/rapporter/")
