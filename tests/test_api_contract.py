@@ -80,3 +80,26 @@ def test_api_with_a_respondent_token(case: Any, world: dict[str, Any]) -> None:
     _aim(case, world)
     headers = {} if _negative(case) else {"Authorization": f"Bearer {world['key']}"}
     case.call_and_validate(headers=headers, excluded_checks=EXCLUDED)
+
+
+PUT = "/api/v1/rounds/{round_id}/units/{unit_code}/response"
+
+
+@pytest.mark.parametrize(("version", "accepted"), [(10927.0, True), (0.0, True), (10927.5, False), (-1.0, False)])
+def test_an_integer_field_takes_what_the_schema_calls_an_integer(
+    world: dict[str, Any], version: float, accepted: bool
+) -> None:
+    """JSON Schema counts 10927.0 as an integer, so the schema's `version` (type integer) allows it; the server takes
+    it as 10927 (here a stale version: 409), and a real fraction or a negative number gets a 400 naming the field."""
+    operation = schema[PUT]["PUT"]
+    case = operation.Case(
+        path_parameters={"round_id": world["round"].pk, "unit_code": BAERUM},
+        body={"values": {}, "version": version},
+        headers={"Authorization": f"Bearer {world['key']}"},
+    )
+    answer = case.call()
+    if accepted:
+        assert answer.status_code in (200, 409), answer.text
+        case.validate_response(answer)  # every check, positive_data_acceptance included
+    else:
+        assert answer.status_code == 400 and "version" in answer.text

@@ -108,6 +108,37 @@ def test_values_typed_after_the_session_expired_are_saved_after_a_new_login(live
     assert page.evaluate("(key) => window.localStorage.getItem(key)", f"kartlegg:{resp.round_id}:4601") is None
 
 
+def test_values_typed_while_the_server_fails_are_kept_and_saved_when_it_answers(live_url, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """A crashed app server or a restarting database (benchmarks/faults.py): the save fails, the form keeps the
+    value (in the field and in localStorage), says so, and sends it again until the server takes it."""
+    resp, path = _invitation_path()
+    page = browser.new_page()
+    page.goto(live_url + path)
+    page.goto(live_url + f"/innsamling/{resp.round_id}/4601/B/")
+    save_url = live_url + page.locator("#response-form").get_attribute("data-save-url")
+    failures: list[str] = []
+
+    def down(route) -> None:  # type: ignore[no-untyped-def]
+        failures.append(route.request.method)
+        if len(failures) % 2:
+            route.fulfill(status=503, body="Service Unavailable")  # an app server that is down behind nginx
+        else:
+            route.abort("connectionreset")  # a worker killed mid-request
+
+    page.route(save_url, down)
+    _cell(page, CELL).fill("4,75")
+    page.locator("#save-status").get_by_text("får ikke kontakt med serveren").wait_for()
+    stored = page.evaluate("(key) => window.localStorage.getItem(key)", f"kartlegg:{resp.round_id}:4601")
+    assert stored and "4,75" in stored
+    assert not Answer.objects.filter(response=resp, variable=CELL).exists()
+    page.wait_for_timeout(6000)  # the form tries again after 5 s, and fails again
+    assert len(failures) >= 2 and _cell(page, CELL).input_value() == "4,75"
+    page.unroute(save_url)
+    page.locator("#save-status").get_by_text("Lagret kl.").wait_for(timeout=15_000)
+    assert Answer.objects.get(response=resp, variable=CELL).value_text == "4.75"
+    assert page.evaluate("(key) => window.localStorage.getItem(key)", f"kartlegg:{resp.round_id}:4601") is None
+
+
 def _log_in(page, base_url: str, username: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(base_url + "/konto/logg-inn/")
     page.locator("#id_username").fill(username)

@@ -37,7 +37,11 @@ class PutBody(BaseModel):
         "choice codes (multichoice), or null to blank the variable.",
         examples=[{"B_arsverk.ledelse.psykolog": 1.5, "E_fact": "ja", "D_ledige": "2,5"}],
     )
-    version: int = PydanticField(ge=0, description="The version read with GET (optimistic locking).")
+    version: int = PydanticField(
+        ge=0,
+        description="The version read with GET (optimistic locking). An integer; a number with a zero fraction "
+        "(3.0) is read as that integer, as JSON Schema counts it one.",
+    )
     comments: dict[str, str | None] | None = PydanticField(
         None, description='Optional comments by variable or grid code; null or "" removes a comment.'
     )
@@ -133,6 +137,9 @@ def parse_put_body(raw: bytes | str) -> ParsedBody:
     if "version" not in data:
         raise BodyError("version: mangler. Send versjonen du fikk fra GET.")
     version = data["version"]
+    # JSON Schema counts 10927.0 as an integer (a number with no fraction), so the server takes it as 10927 too.
+    if isinstance(version, Decimal) and version.is_finite() and version == version.to_integral_value():
+        version = int(version)
     if isinstance(version, bool) or not isinstance(version, int):
         raise BodyError("version: må være et heltall.")
     if version < 0:
