@@ -352,6 +352,7 @@ def main() -> int:
                         f"PostgreSQL startet på nytt etter {time.monotonic() - began:.0f} s ({took:.1f} s nede)"
                     )
                     log("  " + events[-1])
+                    connections.close_all()  # this process's own connection did not survive the restart either
                     # The worker must outlive the restart: one more job, not interrupted, must run to the end.
                     start, state = compute_job()
                     after = Interrupted("jobb etter PostgreSQL-omstarten", caught_running=True)
