@@ -200,7 +200,7 @@ def setup_readers() -> tuple[str, list[str]]:
 
     analyst = User.objects.create(username="soak-analytiker", role=Role.ANALYST, password=make_password(None))
     _token, key = create_token(analyst, "soak")
-    variables = [v.code for v in services.catalogue().variables][:40]
+    variables = list(services.catalogue().variables)[:40]
     if not variables:
         raise BenchmarkError("Katalogen har ingen statistikkvariabler.")
     return key, variables

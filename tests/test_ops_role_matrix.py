@@ -49,6 +49,8 @@ ROUTES = {
     "responses:round_detail": STAFF,
     "responses:round_invite": ANALYST,
     "responses:round_remind": ANALYST,
+    "responses:round_import": ANALYST,
+    "responses:round_import_result": ANALYST,
     "responses:invitation": PUBLIC,
     "responses:form": UNIT,
     "responses:save": UNIT,

@@ -15,7 +15,7 @@ leaves the stored comment alone. After the commit, one `signals.answers_imported
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -330,10 +330,17 @@ def _unknown_variable(defn: Any, entry: Entry) -> str:
 
 
 def import_responses(
-    round_obj: Round, data: bytes, *, user: Any = None, dry_run: bool = False, source: str = ""
+    round_obj: Round,
+    data: bytes,
+    *,
+    user: Any = None,
+    dry_run: bool = False,
+    source: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Check the whole file, then write it in one transaction. Raises ResponseImportError listing every problem
-    (nothing written), or FileFormatError when the file is not a CSV/XLSX at all."""
+    (nothing written), or FileFormatError when the file is not a CSV/XLSX at all. `progress(done, total)` is called
+    after each unit written."""
     if round_obj.is_locked:
         raise ResponseImportError([Problem(0, "Runden er låst. Svarene kan ikke endres.")])
     entries, problems, count = read_entries(data)
@@ -346,11 +353,13 @@ def import_responses(
         responses = Response.objects.filter(round=round_obj, unit__code__in=by_unit).select_related(
             "round__version", "unit"
         )
-        for response in responses.order_by("unit__code"):
+        for done, response in enumerate(responses.order_by("unit__code"), start=1):
             values, comments = by_unit[response.unit.code]
             result = _save(response, values, comments, user)
             if result.changed:
                 report.by_unit[response.unit.code] = len(result.changed)
+            if progress is not None:
+                progress(done, len(by_unit))
         report.units_changed = len(report.by_unit)
         report.changed = sum(report.by_unit.values())
         if not dry_run:

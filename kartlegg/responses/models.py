@@ -194,3 +194,31 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.unit} {self.day}"
+
+
+class ResponseImport(models.Model):
+    """A file of answers an analyst uploaded for a round, imported by the task worker (responses.tasks) with a
+    progress bar. The import applies whole or not at all; `outcome` (the counts) or `problems` (each bad row, by
+    number) is stored in the import's own transaction, so a job run twice finds it done. The file is dropped once
+    imported."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="imports", verbose_name=_("runde"))
+    filename = models.CharField(_("fil"), max_length=200)
+    data = models.BinaryField(default=b"")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.JSONField(null=True, blank=True)
+    problems = models.JSONField(default=list, blank=True)  # [[row, message], ...]; row 0: the whole file
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.round})"
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None

@@ -3,7 +3,7 @@ can never shadow them."""
 
 from django.urls import include, path, register_converter
 
-from . import views_form, views_form_actions, views_history, views_rounds
+from . import views_form, views_form_actions, views_history, views_import, views_rounds
 
 
 class UnitCodeConverter:
@@ -30,6 +30,8 @@ urlpatterns = [
     path("runder/<int:round_id>/", views_rounds.round_detail, name="round_detail"),
     path("runder/<int:round_id>/inviter/", views_rounds.round_invite, name="round_invite"),
     path("runder/<int:round_id>/paminn/", views_rounds.round_remind, name="round_remind"),
+    path("runder/<int:round_id>/importer/", views_import.round_import, name="round_import"),
+    path("runder/<int:round_id>/importer/<int:pk>/", views_import.round_import_result, name="round_import_result"),
     path("invitasjon/<str:token>/", views_rounds.follow_invitation, name="invitation"),
     path(form, views_form.overview, name="form"),
     path(form + "lagre/", views_form.save, name="save"),
