@@ -41,7 +41,7 @@ def round_import(request: HttpRequest, round_id: int) -> HttpResponse:
                 round=round_obj,
                 filename=(upload.name or "")[:200],
                 data=upload.read(MAX_IMPORT_BYTES + 1),
-                created_by=request.user,
+                created_by=request.user,  # type: ignore[misc]
             )
             page = reverse("responses:round_import_result", args=[round_obj.pk, record.pk])
             job = tasks.start_import(record, request.user, page)
