@@ -88,6 +88,11 @@ def test_map_for_county_level(client: Client, survey: SmallSurvey) -> None:
     summed = page(client, "?variable=arsverk_totalt&level=county&years=2024&measure=sum").content.decode()
     assert "vega-map-" not in summed and "ikke summer" in summed  # a sum is never coloured
     assert "measure=per_capita" in summed  # … and the note links to the rate
+    shares = page(client, "?variable=E_x&level=county&years=2024&measure=share").content.decode()
+    found = re.search(r'<script id="vega-map-[^"]+" type="application/json">(.*?)</script>', shares, re.S)
+    assert found is not None
+    county = next(a for a in mapcharts.dataset(json.loads(found[1]), "areas") if a["properties"]["code"] == "15")
+    assert county["properties"]["text"].endswith(NBSP + "%")  # a share reads "61,5 %"
 
 
 def test_bad_parameters_show_an_error_and_the_default(client: Client, survey: SmallSurvey) -> None:

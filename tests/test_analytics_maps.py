@@ -84,5 +84,7 @@ def test_figures_are_written_the_norwegian_way() -> None:
     spec: dict[str, Any] = mapcharts.choropleth_spec("T", [shape], figures, "årsverk", 1)
     svg = chart_svg(spec)
     assert "Oslo: 17\u00a0436,3 (i)" in svg  # non-breaking thousands space, decimal comma, imputed flag
+    share = {"03": mapcharts.Figure("Oslo", 2.06, "", "\u00a0%")}
+    assert "Oslo: 2,1\u00a0%" in chart_svg(mapcharts.choropleth_spec("T", [shape], share, "prosent", 1))
     empty = chart_svg(mapcharts.choropleth_spec("T", [shape], {}, "årsverk", 1))
     assert re.search(r'aria-label="03: \.\."[^>]*fill="#d9d9d9"', empty)  # drawn, grey, named by its code

@@ -53,11 +53,13 @@ class MapGeometry:
 
 @dataclass(frozen=True)
 class Figure:
-    """One area's figure: its label, value (None: missing or suppressed) and status."""
+    """One area's figure: its label, value (None: missing or suppressed), status and the unit written after the
+    number ("\u00a0%" for a share: "2,1 %")."""
 
     label: str
     value: float | None
     status: str = ""
+    suffix: str = ""
 
 
 def _text(figure: Figure | None, decimals: int) -> str:
@@ -65,7 +67,7 @@ def _text(figure: Figure | None, decimals: int) -> str:
         return ".."
     if figure.value is None:
         return ":" if figure.status == SUPPRESSED else ".."
-    shown = format_number(round_half_up(figure.value, decimals), decimals, "\u00a0")
+    shown = format_number(round_half_up(figure.value, decimals), decimals, "\u00a0") + figure.suffix
     if figure.status in (IMPUTED, ESTIMATED):
         shown += " (i)" if figure.status == IMPUTED else " (e)"
     return shown

@@ -138,7 +138,10 @@ def map_for(table: Table, year: int | None = None) -> ChoroplethMap | None:
     structure = table.request.structure
     boundary_year = structure if structure != AS_REPORTED else year
     title = _("Kart: %(title)s, %(year)s") % {"title": table.display_title, "year": year}
-    return choropleth(level, boundary_year, figures, title, table.decimals, table.display_unit, units_year=year)
+    percent = table.request.measure in (SHARE, CHANGE_PERCENT)
+    return choropleth(
+        level, boundary_year, figures, title, table.decimals, table.display_unit, units_year=year, percent=percent
+    )
 
 
 def explorer_view(table: Table, with_map: bool = True, map_year: int | None = None) -> ExplorerView:

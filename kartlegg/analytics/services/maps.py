@@ -112,10 +112,12 @@ def choropleth(
     legend_title: str = "",
     units_year: int | None = None,
     table_id: str = "statistikk-tabell",
+    percent: bool = False,
 ) -> ChoroplethMap | None:
-    """figures: {region code: (label, value, status)}, a rate or a share. HF and DPS areas are matched by name
-    (SKDE's `area`)."""
-    by_code = {code: mapcharts.Figure(label, value, status) for code, (label, value, status) in figures.items()}
+    """figures: {region code: (label, value, status)}, a rate or a share (`percent`: written "2,1 %"). HF and DPS
+    areas are matched by name (SKDE's `area`)."""
+    suffix = "\u00a0%" if percent else ""
+    by_code = {code: mapcharts.Figure(label, value, status, suffix) for code, (label, value, status) in figures.items()}
     keys = {f.label.strip() for f in by_code.values()} if level in (lv.HF, lv.DPS) else set(by_code)
     shapes = geometry(level, year, keys, units_year)
     if shapes is None:
