@@ -204,3 +204,33 @@ def test_a_table_across_years_of_different_versions_links_each_year_at_its_own(
     for bad, status in (("2019:x", 400), ("2019:1,2019:2", 400), ("2019:9", 404)):
         response = client.get(f"/api/v1/statistics/arsverk_totalt?years=2019-2020&version={bad}")
         assert response.status_code == status and response.json()["error"].startswith("version:"), bad
+
+
+def test_build_form_offers_the_years_locked_versions_and_refuses_bad_choices(
+    locked: dict[str, Any], client: Client
+) -> None:
+    page = client.get("/rapporter/").content.decode()
+    assert 'name="data_version"' in page and 'value="2020:1"' in page and 'value="2019:1"' in page
+    assert '<option value="" selected>' in page  # default: the year's newest locked version
+    for choice, message in (
+        ("2019:1", "data_version: versjonen «2019:1» hører til et annet år enn 2020"),
+        ("2020:7", "data_version: 2020 har ingen låst dataversjon 7 (låste versjoner: 1)"),
+        ("9", "data_version: 2020 har ingen låst dataversjon 9"),
+        ("x1", "data_version: «x1» er ikke en dataversjon"),
+    ):
+        response = client.post("/rapporter/bygg/", {"year": "2020", "data_version": choice}, follow=True)
+        assert message in response.content.decode().replace("&#x27;", "'"), choice
+    assert not StoredReport.objects.exists()
+    unlocked = client.post("/rapporter/bygg/", {"year": "2024", "data_version": "2024:1"}, follow=True)
+    assert "data_version: 2024 har ingen låst dataversjon 1 (låste versjoner: ingen (året er ikke låst))" in (
+        unlocked.content.decode()
+    )
+    client.post("/rapporter/bygg/", {"year": "2020", "data_version": "2020:1"})
+    stored = StoredReport.objects.get()
+    assert stored.data_version == "v1" and stored.build_state == "done"
+    client.post("/rapporter/bygg/", {"year": "2020", "data_version": "live"})
+    stored.refresh_from_db()
+    assert stored.data_version == "live"  # the draft rebuilt in place from the live figures
+    client.post("/rapporter/bygg/", {"year": "2020"})
+    stored.refresh_from_db()
+    assert stored.data_version == "v1"  # the default is the newest locked version

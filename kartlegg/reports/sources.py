@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from kartlegg.analytics import levels as lv
 from kartlegg.analytics import services
@@ -182,6 +183,48 @@ def parse_version(text: str | int | None) -> int | str | None:
         raise ReportError(f"data-version: {str(text)[:20]!r} er ikke et dataversjonsnummer (1, 2 … eller v1, v2 …) "
                           "eller «live».")  # fmt: skip
     return int(digits)
+
+
+def locked_versions(rounds: dict[int, Round]) -> dict[int, list[int]]:
+    """{year: its locked data version numbers, newest first} (QA's DataVersion) for the build form."""
+    from kartlegg.quality.models import DataVersion
+
+    by_round = {r.pk: y for y, r in rounds.items()}
+    found: dict[int, list[int]] = {}
+    rows = DataVersion.objects.filter(round_id__in=list(by_round)).order_by("-number")
+    for round_id, number in rows.values_list("round_id", "number"):
+        found.setdefault(by_round[round_id], []).append(number)
+    return found
+
+
+def form_version(year: int, raw: str, rounds: dict[int, Round]) -> str | None:
+    """The build form's `data_version` for `year`: "" (the newest locked version, else the live figures), "live",
+    or "<year>:<number>" as the form offers it (a bare "2" or "v2" is the chosen year's). Returns what
+    build_report takes (None, "live" or "v<number>"); a version of another year, or one that is unknown or not
+    locked, is a ReportError naming the field."""
+    value = (raw or "").strip()[:30]
+    if not value:
+        return None
+    if value.lower() == LIVE:
+        return LIVE
+    wanted_year, sep, number = value.rpartition(":")
+    if sep and wanted_year != str(year):
+        raise ReportError(
+            _("data_version: versjonen «%(value)s» hører til et annet år enn %(year)s; velg en av årets versjoner.")
+            % {"value": value, "year": year}
+        )
+    try:
+        parsed = parse_version(number)
+    except ReportError:
+        raise ReportError(_("data_version: «%(value)s» er ikke en dataversjon.") % {"value": value}) from None
+    locked = locked_versions({year: rounds[year]}).get(year, []) if year in rounds else []
+    if parsed not in locked:
+        known = ", ".join(str(n) for n in sorted(locked)) or _("ingen (året er ikke låst)")
+        raise ReportError(
+            _("data_version: %(year)s har ingen låst dataversjon %(number)s (låste versjoner: %(known)s).")
+            % {"year": year, "number": number.lstrip("vV"), "known": known}
+        )
+    return version_key(int(parsed))
 
 
 def resolve_version(

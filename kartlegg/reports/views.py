@@ -21,7 +21,7 @@ from kartlegg.reports.models import BuildState, ReportStatus
 from kartlegg.reports.models import Report as StoredReport
 from kartlegg.reports.render_html import APPENDIX, PROFILES, render_html
 from kartlegg.reports.serving import serve_stored_page
-from kartlegg.reports.sources import ReportError
+from kartlegg.reports.sources import ReportError, form_version, locked_versions
 from kartlegg.reports.tasks import build_report_task
 
 
@@ -32,9 +32,12 @@ def _is_analyst(request: HttpRequest) -> bool:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     reports = services.visible_reports(request.user).select_related("approved_by")
-    years = sorted(statistics.annual_rounds(), reverse=True) if _is_analyst(request) else []
-    return render(request, "reports/index.html", {"reports": reports, "years": years,
-                                                  "languages": services.LANGUAGES})  # fmt: skip
+    rounds = statistics.annual_rounds() if _is_analyst(request) else {}
+    years = sorted(rounds, reverse=True)
+    locked = locked_versions(rounds)
+    versions = [(y, locked[y]) for y in years if y in locked]  # the build form's choices, newest year first
+    context = {"reports": reports, "years": years, "languages": services.LANGUAGES, "versions": versions}
+    return render(request, "reports/index.html", context)
 
 
 @require_POST
@@ -48,6 +51,11 @@ def build(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"language: ukjent språk {language[:10]!r}.")
         return redirect("reports:index")
     year = int(raw_year)
+    try:
+        data_version = form_version(year, request.POST.get("data_version", ""), statistics.annual_rounds())
+    except ReportError as error:
+        messages.error(request, str(error))
+        return redirect("reports:index")
     stored = (
         StoredReport.objects.filter(year=year, language=language, status=ReportStatus.DRAFT)
         .order_by("-created_at")
@@ -58,7 +66,7 @@ def build(request: HttpRequest) -> HttpResponse:
                                              build_state=BuildState.QUEUED, progress=0)  # fmt: skip
     else:
         StoredReport.objects.filter(pk=stored.pk).update(build_state=BuildState.QUEUED, progress=0)
-    build_report_task.enqueue(stored.pk)
+    build_report_task.enqueue(stored.pk, data_version or "")
     return redirect("reports:detail", pk=stored.pk)
 
 
