@@ -9,11 +9,13 @@ import math
 import re
 from collections.abc import Iterable
 
+from django.utils.translation import gettext_noop
+
 from kartlegg.reports import charts, narrative
 from kartlegg.reports.blocks import cell, change_fig, paragraph, series_cell, slug
 from kartlegg.reports.document import CHANGE_PERCENT, NUMBER, PERCENT, Cell, Chapter, Column, Figure, Row, Table
 from kartlegg.reports.inputs import NATION, NATION_CODE, SHARE, SUM, ReportInputs, Series, VariableInfo
-from kartlegg.reports.labels import labels
+from kartlegg.reports.labels import labels, tr
 
 SKIPPED_SECTIONS = ("A", "I", "Årsverk", "")
 SHARE_YEARS = 4  # the share tables show the last four survey years
@@ -114,7 +116,8 @@ def _grid_part(
         )  # fmt: skip
     table = Table(
         id=f"{chapter.id}-{part}",
-        title=f"{chapter.title}: årsverk etter {stub.lower()}, {previous} og {year}",
+        title=tr(lang, gettext_noop("{chapter}: årsverk etter {what}, {previous} og {year}"), chapter=chapter.title,
+                 what=stub.lower(), previous=previous, year=year),
         columns=[Column(str(previous or ""), NUMBER, 1), Column(str(year), NUMBER, 1),
                  Column(t["change_pct"], CHANGE_PERCENT, 1), Column(t["share_of_total"], PERCENT, 1)],
         rows=rows, source=t["source"], stub=stub, variable=found[0][0].code, level=NATION, measure=SUM,
@@ -122,18 +125,25 @@ def _grid_part(
     )  # fmt: skip
     breaks = sorted({b for _, s in found for b in s.breaks if previous is not None and previous < b <= year})
     if breaks:
-        table.notes.append(f"Brudd i tidsserien i {breaks[0]}: endringen vises ikke for rader som er endret.")
+        table.notes.append(
+            tr(
+                lang,
+                gettext_noop("Brudd i tidsserien i {year}: endringen vises ikke for rader som er endret."),
+                year=breaks[0],
+            )
+        )
     items = [(short_label(i), s.nation(year)) for i, s in found]
     refs = {short_label(i): f"{i.code}|sum|nation|0|{year}" for i, _ in found}
     chapter.add_paragraph(
         paragraph(f"{chapter.id}.{part}.extremes",
-                  narrative.extremes(f"Antall årsverk etter {stub.lower()}", items, 1, lang, refs), "extremes")
+                  narrative.extremes(tr(lang, gettext_noop("Antall årsverk etter {what}"), what=stub.lower()),
+                                     items, 1, lang, refs), "extremes")
     )  # fmt: skip
     largest = max(found, key=lambda item: item[1].nation(year).value or 0.0)
     info, series = largest
     if previous is not None:
         sentence = narrative.change_sentence(
-            short_label(info), series.nation(year), series.nation(previous), year, previous, "årsverk", 1,
+            short_label(info), series.nation(year), series.nation(previous), year, previous, t["arsverk"], 1,
             series.comparable(year, previous), lang, f"{info.code}|sum|nation|0|{year}",
         )  # fmt: skip
         chapter.add_paragraph(paragraph(f"{chapter.id}.{part}.largest", sentence, "change_sentence"))
@@ -142,7 +152,7 @@ def _grid_part(
             f"figur-{table.id}",
             table.title,
             "bar",
-            charts.bar_spec(table.title, [(label, f.value if f.usable else None) for label, f in items], "årsverk"),
+            charts.bar_spec(table.title, [(label, f.value if f.usable else None) for label, f in items], t["arsverk"]),
             table.id,
         )  # fmt: skip
     )
@@ -159,7 +169,13 @@ def _numbers_part(chapter: Chapter, inputs: ReportInputs, members: list[Variable
     chapter.add_table(
         Table(
             id=f"{chapter.id}-tall",
-            title=f"{chapter.title}: tall for hele landet, {years[0]}–{years[-1]}",
+            title=tr(
+                lang,
+                gettext_noop("{chapter}: tall for hele landet, {first}–{year}"),
+                chapter=chapter.title,
+                first=years[0],
+                year=years[-1],
+            ),
             columns=[Column(str(y), NUMBER, 0) for y in years],
             rows=rows,
             source=t["source"],
@@ -170,6 +186,9 @@ def _numbers_part(chapter: Chapter, inputs: ReportInputs, members: list[Variable
             years=f"{years[0]}-{years[-1]}",
         )  # fmt: skip
     )
+
+
+SHARES_NOTE = gettext_noop("Andeler av færre enn 5 enheter vises ikke (:). N er antall enheter som svarte.")
 
 
 def _shares_part(chapter: Chapter, inputs: ReportInputs, members: list[VariableInfo], lang: str) -> None:
@@ -195,10 +214,11 @@ def _shares_part(chapter: Chapter, inputs: ReportInputs, members: list[VariableI
     if not rows:
         return
     table = Table(
-        id=f"{chapter.id}-andeler", title=f"{chapter.title}: andel kommuner og bydeler som svarte ja (%)",
+        id=f"{chapter.id}-andeler",
+        title=tr(lang, gettext_noop("{chapter}: andel kommuner og bydeler som svarte ja (%)"), chapter=chapter.title),
         columns=[Column(str(y), PERCENT, 0) for y in years] + [Column(f"N {year}", NUMBER, 0)],
         rows=rows, source=t["source"], stub="",
-        notes=["Andeler av færre enn 5 enheter vises ikke (:). N er antall enheter som svarte."],
+        notes=[tr(lang, SHARES_NOTE)],
         variable=members[0].code, level=NATION, measure=SHARE, years=f"{years[0]}-{years[-1]}",
     )  # fmt: skip
     for index, sentence in enumerate(sentences):
@@ -206,9 +226,14 @@ def _shares_part(chapter: Chapter, inputs: ReportInputs, members: list[VariableI
     chapter.add_figure(
         Figure(
             f"figur-{table.id}",
-            f"{chapter.title}: andel som svarte ja i {year}",
+            tr(lang, gettext_noop("{chapter}: andel som svarte ja i {year}"), chapter=chapter.title, year=year),
             "bar",
-            charts.bar_spec(f"Andel som svarte ja i {year} (%)", bars, "prosent", 0),
+            charts.bar_spec(
+                tr(lang, gettext_noop("Andel som svarte ja i {year} (%)"), year=year),
+                bars,
+                tr(lang, gettext_noop("prosent")),
+                0,
+            ),
             table.id,
         )  # fmt: skip
     )

@@ -3,6 +3,8 @@ its county, size group and the nation). `unit_requests` says which unit-level ag
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from kartlegg.reports import narrative
 from kartlegg.reports.blocks import paragraph, series_cell
 from kartlegg.reports.chapters_themes import Request, short_label
@@ -21,7 +23,7 @@ from kartlegg.reports.inputs import (
     ReportInputs,
     VariableInfo,
 )
-from kartlegg.reports.labels import labels
+from kartlegg.reports.labels import labels, tr
 
 GRID_SECTIONS = ("B", "C")
 
@@ -62,14 +64,14 @@ def appendix_chapter(inputs: ReportInputs, lang: str) -> Chapter:
     chapter.add_table(
         Table(
             id="vedlegg-enheter",
-            title=f"Årsverk og utdanning per kommune og bydel, {year}",
+            title=tr(lang, gettext_noop("Årsverk og utdanning per kommune og bydel, {year}"), year=year),
             columns=columns,
             rows=rows,
             source=t["source"],
             stub=t["unit"],
             notes=[
-                "Utdanning: andel av årsverkene for voksne og barn og unge samlet.",
-                "Per 10 000: årsverk i alt per 10 000 innbyggere.",
+                tr(lang, gettext_noop("Utdanning: andel av årsverkene for voksne og barn og unge samlet.")),
+                tr(lang, gettext_noop("Per 10 000: årsverk i alt per 10 000 innbyggere.")),
             ],
             variable=TOTAL,
             level=UNIT,
@@ -103,6 +105,7 @@ def profiles_chapter(inputs: ReportInputs, lang: str) -> Chapter:
     if series[(TOTAL, UNIT)] is None:
         return chapter
     totals = inputs.get(TOTAL, SUM, UNIT)
+    per_1000 = tr(lang, gettext_noop("årsverk per 1 000 innbyggere"))
     for unit in inputs.units:
         places = [(UNIT, unit.code, unit.name), (COUNTY, unit.county, unit.county_name or t["county"]),
                   (SIZE_GROUP, unit.size_group, f"{t['size_group']} {unit.size_group}"),
@@ -115,11 +118,10 @@ def profiles_chapter(inputs: ReportInputs, lang: str) -> Chapter:
             rows.append(Row(f"{t['total']} ({t['arsverk']})", [series_cell(totals, unit.code, year)] +
                             [Cell(None, MISSING)] * 3, TOTAL))  # fmt: skip
         rate = series[(TOTAL, UNIT)]
-        peers = [(name_in_sentence(level), s.get(region, year))
+        peers = [(name_in_sentence(level, lang), s.get(region, year))
                  for level, region, _ in places[1:] if (s := series[(TOTAL, level)]) is not None]  # fmt: skip
         sentence = narrative.against_peers(
-            unit.name, "årsverk per 1 000 innbyggere", rate.get(unit.code, year) if rate else narrative.Fig(None),
-            peers, 1, lang,
+            unit.name, per_1000, rate.get(unit.code, year) if rate else narrative.Fig(None), peers, 1, lang,
         )  # fmt: skip
         chapter.add_paragraph(paragraph(f"profiler.{unit.code}", sentence, "against_peers"))
         chapter.add_table(
@@ -139,5 +141,6 @@ def profiles_chapter(inputs: ReportInputs, lang: str) -> Chapter:
     return chapter
 
 
-def name_in_sentence(level: str) -> str:
-    return {COUNTY: "fylket", SIZE_GROUP: "kommunegruppen", NATION: "landet"}.get(level, level)
+def name_in_sentence(level: str, lang: str = "nb") -> str:
+    names = {COUNTY: gettext_noop("fylket"), SIZE_GROUP: gettext_noop("kommunegruppen"), NATION: gettext_noop("landet")}
+    return tr(lang, names[level]) if level in names else level

@@ -19,7 +19,12 @@ _CONFIG: dict[str, Any] = {**vega.CONFIG, "legend": {**vega.CONFIG["legend"], "o
 
 
 def line_spec(
-    title: str, points: Sequence[dict[str, Any]], y_title: str, breaks: Sequence[int] = (), decimals: int = 0
+    title: str,
+    points: Sequence[dict[str, Any]],
+    y_title: str,
+    breaks: Sequence[int] = (),
+    decimals: int = 0,
+    break_label: str = "Brudd",
 ) -> dict[str, Any]:
     """Lines over years: points are {"year", "series", "value"} (None values leave gaps). A series break is a dashed
     rule labelled "Brudd"."""
@@ -33,7 +38,7 @@ def line_spec(
     )
     layers: list[Any] = [line]
     if breaks:
-        marks = alt.Chart(alt.Data(values=[{"year": b, "label": "Brudd"} for b in breaks]))
+        marks = alt.Chart(alt.Data(values=[{"year": b, "label": break_label} for b in breaks]))
         layers.append(marks.mark_rule(strokeDash=[4, 3], color="#555").encode(x="year:O"))
         layers.append(marks.mark_text(align="left", dx=3, dy=-6, baseline="top").encode(x="year:O", text="label:N"))
     chart = alt.layer(*layers).properties(title=title, width=WIDTH, height=HEIGHT)

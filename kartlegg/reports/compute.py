@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.translation import gettext_noop
+
 from kartlegg.reports import charts, maps, narrative
 from kartlegg.reports.blocks import cell, change_fig, paragraph, series_cell
 from kartlegg.reports.chapters_freetext import free_text_chapters
@@ -46,20 +48,25 @@ from kartlegg.reports.inputs import (
     TOTAL,
     ReportInputs,
 )
-from kartlegg.reports.labels import labels
+from kartlegg.reports.labels import labels, tr
 
 SOURCES = [
-    Source("SSB", "Folketall: tabell 07459 og 10826; kommune- og fylkesinndeling (KLASS 131)"),
-    Source("Kartverket", "Kartgrenser"),
-    Source("SKDE", "Opptaksområder for helseforetak og DPS"),
-    Source("kartlegg", "Kartleggingen av kommunalt psykisk helse- og rusarbeid"),
+    ("SSB", gettext_noop("Folketall: tabell 07459 og 10826; kommune- og fylkesinndeling (KLASS 131)")),
+    ("Kartverket", gettext_noop("Kartgrenser")),
+    ("SKDE", gettext_noop("Opptaksområder for helseforetak og DPS")),
+    ("kartlegg", gettext_noop("Kartleggingen av kommunalt psykisk helse- og rusarbeid")),
 ]
 REGION_LEVELS = (COUNTY, RHF, HF, DPS, SIZE_GROUP, KOSTRA_GROUP)
 LEVEL_TITLES = {
-    COUNTY: "fylke", RHF: "regionalt helseforetak", HF: "helseforetak", DPS: "DPS-område",
-    SIZE_GROUP: "kommunestørrelse", KOSTRA_GROUP: "KOSTRA-gruppe",
+    COUNTY: gettext_noop("fylke"), RHF: gettext_noop("regionalt helseforetak"), HF: gettext_noop("helseforetak"),
+    DPS: gettext_noop("DPS-område"), SIZE_GROUP: gettext_noop("kommunestørrelse"),
+    KOSTRA_GROUP: gettext_noop("KOSTRA-gruppe"),
 }  # fmt: skip
 
+FOLLOW_UP_COLUMNS = (
+    gettext_noop("Enheter"), gettext_noop("Merknader"), gettext_noop("Enheter med spørsmål"),
+    gettext_noop("Spørsmål sendt"), gettext_noop("Enheter som rettet"),
+)  # fmt: skip
 Progress = Callable[[str], None]
 
 
@@ -76,7 +83,7 @@ def compute_report(inputs: ReportInputs, lang: str = "nb", progress: Progress | 
         structure=inputs.structure,
         rule=inputs.rule,
         questionnaire_versions={str(y): v for y, v in sorted(inputs.questionnaire_versions.items())},
-        sources=list(SOURCES),
+        sources=[Source(name, tr(lang, detail)) for name, detail in SOURCES],
         demo=inputs.demo,
         data_versions={str(y): k for y, k in sorted(inputs.data_versions.items())},
     )
@@ -94,11 +101,14 @@ def compute_report(inputs: ReportInputs, lang: str = "nb", progress: Progress | 
         step(name)
         report.chapters.extend(c for c in build() if c.blocks)
     report.footnotes = [
-        Footnote("symbols", "Tegnforklaring: .. = mangler, : = skjult (færre enn 5 enheter), i = imputert (siste "
-                            "rapporterte tall er brukt), e = anslått (delt kommune, fordelt etter folketall)."),
+        Footnote("symbols", tr(lang, gettext_noop(
+            "Tegnforklaring: .. = mangler, : = skjult (færre enn 5 enheter), i = imputert (siste rapporterte tall er "
+            "brukt), e = anslått (delt kommune, fordelt etter folketall)."))),
     ]  # fmt: skip
     if inputs.demo:
-        report.footnotes.append(Footnote("demo", t["demo"] + ": tallene for enkeltenheter er oppdiktet."))
+        report.footnotes.append(
+            Footnote("demo", tr(lang, gettext_noop("{demo}: tallene for enkeltenheter er oppdiktet."), demo=t["demo"]))
+        )
     return report
 
 
@@ -184,21 +194,25 @@ def summary_chapter(inputs: ReportInputs, lang: str) -> Chapter:
         title=t["headline"].format(previous=previous or "", year=year),
         columns=[Column(c.label, c.kind, 1 if c.kind == CHANGE_PERCENT else 0, t["arsverk"]) for c in columns],
         rows=table_rows,
-        notes=_headline_notes(inputs, sums[TOTAL]),
+        notes=_headline_notes(inputs, sums[TOTAL], lang),
         source=t["source"],
         stub=t["area"],
         variable=TOTAL, level=NATION, measure=SUM, years=f"{previous}-{year}" if previous else str(year),
     )  # fmt: skip
     chapter.add_table(headline)
     rate_rows = [
-        Row(f"{label} ({_rate_unit(code, t)})", [series_cell(rates[code], NATION_CODE, previous) if previous else
+        Row(f"{label} ({_rate_unit(code, lang)})", [series_cell(rates[code], NATION_CODE, previous) if previous else
             Cell(None, "missing"), series_cell(rates[code], NATION_CODE, year), cell(rate_pct[code], None)], code)
         for code, label, _ in rows
     ]  # fmt: skip
     chapter.add_table(
         Table(
             id="sammendrag-per-innbygger",
-            title=f"{t['per_capita']}, {previous} og {year}" if previous else t["per_capita"],
+            title=tr(
+                lang, gettext_noop("{what}, {previous} og {year}"), what=t["per_capita"], previous=previous, year=year
+            )
+            if previous
+            else t["per_capita"],  # fmt: skip
             columns=[
                 Column(str(previous or ""), NUMBER, 1),
                 Column(str(year), NUMBER, 1),
@@ -216,8 +230,10 @@ def summary_chapter(inputs: ReportInputs, lang: str) -> Chapter:
     return chapter
 
 
-def _rate_unit(code: str, t: dict[str, str]) -> str:
-    return {ADULTS: "per 10 000 18+", CHILDREN: "per 10 000 0–17", TOTAL: "per 1 000"}[code]
+def _rate_unit(code: str, lang: str) -> str:
+    units = {ADULTS: gettext_noop("per 10 000 18+"), CHILDREN: gettext_noop("per 10 000 0–17"),
+             TOTAL: gettext_noop("per 1 000")}  # fmt: skip
+    return tr(lang, units[code])
 
 
 def label_of(inputs: ReportInputs, code: str) -> str:
@@ -237,17 +253,19 @@ def _earlier_growth(inputs: ReportInputs, series: object) -> list[float | None]:
     return result
 
 
-def _headline_notes(inputs: ReportInputs, total: object) -> list[str]:
+def _headline_notes(inputs: ReportInputs, total: object, lang: str) -> list[str]:
     from kartlegg.reports.inputs import Series
 
     notes = []
     if isinstance(total, Series):
         count = total.imputed.get(inputs.year)
         if count:
-            notes.append(f"Tallene for {inputs.year} inkluderer {count} enheter som ikke rapporterte (merket i).")
+            notes.append(tr(lang, gettext_noop("Tallene for {year} inkluderer {count} enheter som ikke rapporterte "
+                                               "(merket i)."), year=inputs.year, count=count))  # fmt: skip
         for b in total.breaks:
             if inputs.previous_year is not None and inputs.previous_year < b <= inputs.year:
-                notes.append(f"Brudd i tidsserien i {b}: endring fra året før vises ikke.")
+                notes.append(tr(lang, gettext_noop("Brudd i tidsserien i {year}: endring fra året før vises ikke."),
+                                year=b))  # fmt: skip
     return notes
 
 
@@ -273,10 +291,11 @@ def regions_chapter(inputs: ReportInputs, lang: str) -> Chapter:
         nation.append(cell(change_fig(inputs.get(TOTAL, SUM, NATION), NATION_CODE, year, inputs.previous_year,
                                       True), None))  # fmt: skip
         rows.append(Row(t["nation"], nation, NATION_CODE, total=True))
-        what = LEVEL_TITLES[level]
+        what = tr(lang, LEVEL_TITLES[level])
+        rate_title = tr(lang, gettext_noop("Årsverk per 1 000 innbyggere etter {what}, {year}"), what=what, year=year)
         table = Table(
             id=f"regioner-{level.replace('_', '-')}",
-            title=f"Årsverk etter {what}, {year}",
+            title=tr(lang, gettext_noop("Årsverk etter {what}, {year}"), what=what, year=year),
             columns=columns, rows=rows, source=t["source"], stub=what.capitalize(),
             variable=TOTAL, level=level, measure=SUM, years=str(year),
         )  # fmt: skip
@@ -284,18 +303,19 @@ def regions_chapter(inputs: ReportInputs, lang: str) -> Chapter:
         if rate is not None:
             refs = {label: f"{TOTAL}|per_capita|{level}|{code}|{year}" for code, label in rate.regions}
             items = [(label, rate.get(code, year)) for code, label in rate.regions]
-            sentence = narrative.extremes(f"Årsverk per 1 000 innbyggere etter {what}", items, 1, lang, refs)
+            what_rate = tr(lang, gettext_noop("Årsverk per 1 000 innbyggere etter {what}"), what=what)
+            sentence = narrative.extremes(what_rate, items, 1, lang, refs)
             chapter.add_paragraph(paragraph(f"regioner.{level}.extremes", sentence, "extremes"))
             if level in (COUNTY, HF, RHF, SIZE_GROUP):
                 chapter.add_figure(
                     Figure(
                         id=f"figur-{table.id}",
-                        title=f"Årsverk per 1 000 innbyggere etter {what}, {year}",
+                        title=rate_title,
                         kind="bar",
                         spec=charts.bar_spec(
-                            f"Årsverk per 1 000 innbyggere etter {what}, {year}",
+                            rate_title,
                             [(label, f.value if f.usable else None) for label, f in items],
-                            "årsverk per 1 000",
+                            tr(lang, gettext_noop("årsverk per 1 000")),
                         ),  # fmt: skip
                         table_id=table.id,
                     )
@@ -314,17 +334,17 @@ def series_chapter(inputs: ReportInputs, lang: str) -> Chapter:
     breaks = sorted({b for v, m, _, _ in parts for b in getattr(inputs.get(v, m, NATION), "breaks", [])})
     rows = []
     for year in inputs.years:
-        label = f"{year} (brudd)" if year in breaks else str(year)
+        label = tr(lang, gettext_noop("{year} (brudd)"), year=year) if year in breaks else str(year)
         rows.append(Row(label, [series_cell(inputs.get(v, m, NATION), NATION_CODE, year) for v, m, _, _ in parts],
                         str(year)))  # fmt: skip
-    notes = [
-        f"Brudd i tidsserien i {b}: skjemaets inndeling ble endret, så tallene før og etter kan ikke sammenlignes "
+    break_note = gettext_noop(
+        "Brudd i tidsserien i {year}: skjemaets inndeling ble endret, så tallene før og etter kan ikke sammenlignes "
         "direkte. Teksten sammenligner ikke over bruddet."
-        for b in breaks
-    ]
+    )
+    notes = [tr(lang, break_note, year=b) for b in breaks]
     table = Table(
         id="tidsserier-nasjonalt",
-        title=f"Årsverk nasjonalt, {inputs.years[0]}–{inputs.year}",
+        title=tr(lang, gettext_noop("Årsverk nasjonalt, {first}–{year}"), first=inputs.years[0], year=inputs.year),
         columns=[Column(label, NUMBER, d) for _, _, label, d in parts],
         rows=rows, notes=notes, source=t["source"], stub=t["year"],
         variable=TOTAL, level=NATION, measure=SUM, years=f"{inputs.years[0]}-{inputs.year}",
@@ -333,7 +353,11 @@ def series_chapter(inputs: ReportInputs, lang: str) -> Chapter:
     for code, label in ((ADULTS, t["group_adults"]), (CHILDREN, t["group_children"]), (TOTAL, "")):
         series = inputs.get(code, SUM, NATION)
         if series is not None:
-            subject = f"årsverk i tjenester til {label}" if label else "årsverk i alt"
+            subject = (
+                tr(lang, gettext_noop("årsverk i tjenester til {group}"), group=label)
+                if label
+                else tr(lang, gettext_noop("årsverk i alt"))
+            )
             points = [(y, series.nation(y)) for y in inputs.years]
             sentences.append(narrative.cumulative(subject, points, series.breaks, lang))
     chapter.add_paragraph(paragraph("tidsserier.period", narrative.join(sentences), "cumulative"))
@@ -346,7 +370,9 @@ def series_chapter(inputs: ReportInputs, lang: str) -> Chapter:
             id="figur-tidsserier",
             title=table.title,
             kind="line",
-            spec=charts.line_spec(table.title, lines, "årsverk", breaks),
+            spec=charts.line_spec(
+                table.title, lines, t["arsverk"], breaks, break_label=tr(lang, gettext_noop("Brudd"))
+            ),
             table_id=table.id,
         )  # fmt: skip
     )
@@ -387,24 +413,20 @@ def methods_chapter(inputs: ReportInputs, lang: str) -> Chapter:
         chapter.add_table(
             Table(
                 id="metode-oppfolging",
-                title="Kvalitetskontroll og oppfølging",
-                columns=[
-                    Column(c, NUMBER, 0)
-                    for c in ("Enheter", "Merknader", "Enheter med spørsmål", "Spørsmål sendt", "Enheter som rettet")
-                ],
+                title=tr(lang, gettext_noop("Kvalitetskontroll og oppfølging")),
+                columns=[Column(tr(lang, c), NUMBER, 0) for c in FOLLOW_UP_COLUMNS],
                 rows=rows,
                 stub=t["year"],
                 source="kartlegg",
             )  # fmt: skip
         )
     reforms = [r for r in inputs.reforms if r.year <= year]
-    text = (
-        f"Tallene er harmonisert til kommune- og fylkesinndelingen i {inputs.structure}: sammenslåtte kommuner er "
-        "summert, og ved deling er tallene fordelt etter folketall (merket e)."
-    )
+    text = tr(lang, gettext_noop(
+        "Tallene er harmonisert til kommune- og fylkesinndelingen i {year}: sammenslåtte kommuner er summert, og ved "
+        "deling er tallene fordelt etter folketall (merket e)."), year=inputs.structure)  # fmt: skip
     if reforms:
         latest = sorted({r.year for r in reforms})[-3:]
-        text += " Kommunereformer i perioden: " + "; ".join(
+        text += " " + tr(lang, gettext_noop("Kommunereformer i perioden:")) + " " + "; ".join(
             f"{y}: " + ", ".join(f"{r.old} → {r.new}" for r in reforms if r.year == y)[:300] for y in latest
         ) + "."  # fmt: skip
     chapter.add_paragraph(paragraph("metode.reforms", narrative.Sentence(text), "reforms"))
@@ -412,30 +434,46 @@ def methods_chapter(inputs: ReportInputs, lang: str) -> Chapter:
         paragraph(
             "metode.suppression",
             narrative.Sentence(
-                "Andeler som bygger på færre enn 5 enheter, vises ikke (merket :), verken i tabeller eller tekst. "
-                "Teksten sammenligner aldri tall over et brudd i tidsserien."
-            ),
+                tr(
+                    lang,
+                    gettext_noop(
+                        "Andeler som bygger på færre enn 5 enheter, vises ikke (merket :), verken i tabeller "
+                        "eller tekst. Teksten sammenligner aldri tall over et brudd i tidsserien."
+                    ),
+                )
+            ),  # fmt: skip
             "suppression",
         )  # fmt: skip
     )
     versions = ", ".join(f"{y}: {v}" for y, v in sorted(inputs.questionnaire_versions.items()))
+    live, numbered = tr(lang, gettext_noop("foreløpige tall")), gettext_noop("dataversjon {number}")
     version = (
-        "foreløpige tall (ikke låst)" if inputs.data_version == "live" else f"dataversjon {inputs.data_version[1:]}"
-    )
+        tr(lang, gettext_noop("foreløpige tall (ikke låst)")) if inputs.data_version == "live"
+        else tr(lang, numbered, number=inputs.data_version[1:])
+    )  # fmt: skip
     earlier = [
-        f"{y}: {'foreløpige tall' if k == 'live' else 'dataversjon ' + k[1:]}"
+        f"{y}: {live if k == 'live' else tr(lang, numbered, number=k[1:])}"
         for y, k in sorted(inputs.data_versions.items())
         if y != year
     ]
     if earlier:
-        version += " (tidligere år: " + ", ".join(earlier) + ")"
+        version += " " + tr(lang, gettext_noop("(tidligere år: {years})"), years=", ".join(earlier))
     chapter.add_paragraph(
         paragraph(
             "metode.versions",
             narrative.Sentence(
-                f"Rapporten bygger på {version} for {year}, imputeringsregelen «{inputs.rule}» og skjemaversjonene "
-                f"{versions}."
-            ),
+                tr(
+                    lang,
+                    gettext_noop(
+                        "Rapporten bygger på {version} for {year}, imputeringsregelen «{rule}» og skjemaversjonene "
+                        "{versions}."
+                    ),
+                    version=version,
+                    year=year,
+                    rule=inputs.rule,
+                    versions=versions,
+                )
+            ),  # fmt: skip
             "versions",
         )  # fmt: skip
     )

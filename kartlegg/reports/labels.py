@@ -1,139 +1,78 @@
-"""Fixed labels of the report (chapter titles, column heads) in bokmål, nynorsk and English. The report is written in
-one language, chosen when it is built; pages around it use gettext as usual."""
+"""Fixed labels of the report (chapter titles, column heads, notes). The bokmål text is the msgid (marked with
+gettext_noop); nynorsk and English come from the gettext catalogues (locale/nn, locale/en). The report is written in
+one language, chosen when it is built: `labels(lang)` and `tr(lang, msgid)` translate under
+`translation.override(lang)`, so the computation stays a function of its inputs and the language."""
 
 from __future__ import annotations
 
-NB = {
-    "title": "Kommunalt psykisk helse- og rusarbeid {year}",
-    "subtitle": "Årsverk, kompetanse og innhold i tjenestene",
-    "summary": "Sammendrag",
-    "headline": "Årsverk i kommunalt psykisk helse- og rusarbeid, {previous} og {year}",
-    "adults": "Voksne",
-    "children": "Barn og unge",
-    "total": "Totalt",
-    "group_adults": "voksne",
-    "group_children": "barn og unge",
-    "change": "Endring",
-    "change_pct": "Endring (%)",
-    "per_capita": "Per innbygger",
-    "regions": "Fylker, helseregioner og DPS-områder",
-    "series": "Utviklingen over tid",
-    "methods": "Metode og datagrunnlag",
-    "free_text": "Kommunenes egne beskrivelser",
-    "appendix": "Vedlegg: årsverk og kompetanse per kommune og bydel",
-    "profiles": "Kommuneprofiler",
-    "unit": "Kommune/bydel",
-    "year": "År",
-    "share": "Andel ja (%)",
-    "n": "N",
-    "nation": "Hele landet",
-    "county": "Fylke",
-    "size_group": "Kommunestørrelse",
-    "area": "Område",
-    "education": "Utdanning",
-    "service_area": "Tjenesteområde",
-    "share_of_total": "Andel av årsverkene (%)",
-    "adults_rate": "Voksne per 10 000 (18+)",
-    "children_rate": "Barn og unge per 10 000 (0–17)",
-    "total_rate": "Totalt per 1 000",
-    "total_rate_10k": "Totalt per 10 000",
-    "arsverk": "årsverk",
-    "source": "Kilde: SSB, Kartverket, SKDE; tall: kartlegg",
-    "demo": "Syntetiske demodata",
-    "contents": "Innhold",
-    "page": "side",
-    "of": "av",
-    "table_link": "Tabellen i statistikkbanken",
-    "free_text_table": "Temaer i svarene på «{question}»",
-    "free_text_n": "N = {n}: kommuner og bydeler med et kodet, relevant svar (av {answered} som svarte, {coded} "
-    "kodet). Andelene er prosent av N.",
-    "free_text_source": "Kilde: kartlegg, kodede fritekstsvar",
-    "units": "Kommuner",
-    "share_of_units": "Andel (%)",
-    "theme": "Tema",
-    "percent": "prosent",
+import functools
+
+from django.utils import translation
+from django.utils.translation import gettext_noop
+
+MSGIDS = {
+    "title": gettext_noop("Kommunalt psykisk helse- og rusarbeid {year}"),
+    "subtitle": gettext_noop("Årsverk, kompetanse og innhold i tjenestene"),
+    "summary": gettext_noop("Sammendrag"),
+    "headline": gettext_noop("Årsverk i kommunalt psykisk helse- og rusarbeid, {previous} og {year}"),
+    "adults": gettext_noop("Voksne"),
+    "children": gettext_noop("Barn og unge"),
+    "total": gettext_noop("Totalt"),
+    "group_adults": gettext_noop("voksne"),
+    "group_children": gettext_noop("barn og unge"),
+    "change": gettext_noop("Endring"),
+    "change_pct": gettext_noop("Endring (%)"),
+    "per_capita": gettext_noop("Per innbygger"),
+    "regions": gettext_noop("Fylker, helseregioner og DPS-områder"),
+    "series": gettext_noop("Utviklingen over tid"),
+    "methods": gettext_noop("Metode og datagrunnlag"),
+    "free_text": gettext_noop("Kommunenes egne beskrivelser"),
+    "appendix": gettext_noop("Vedlegg: årsverk og kompetanse per kommune og bydel"),
+    "profiles": gettext_noop("Kommuneprofiler"),
+    "unit": gettext_noop("Kommune/bydel"),
+    "year": gettext_noop("År"),
+    "share": gettext_noop("Andel ja (%)"),
+    "n": gettext_noop("N"),
+    "nation": gettext_noop("Hele landet"),
+    "county": gettext_noop("Fylke"),
+    "size_group": gettext_noop("Kommunestørrelse"),
+    "area": gettext_noop("Område"),
+    "education": gettext_noop("Utdanning"),
+    "service_area": gettext_noop("Tjenesteområde"),
+    "share_of_total": gettext_noop("Andel av årsverkene (%)"),
+    "adults_rate": gettext_noop("Voksne per 10 000 (18+)"),
+    "children_rate": gettext_noop("Barn og unge per 10 000 (0–17)"),
+    "total_rate": gettext_noop("Totalt per 1 000"),
+    "total_rate_10k": gettext_noop("Totalt per 10 000"),
+    "arsverk": gettext_noop("årsverk"),
+    "source": gettext_noop("Kilde: SSB, Kartverket, SKDE; tall: kartlegg"),
+    "demo": gettext_noop("Syntetiske demodata"),
+    "contents": gettext_noop("Innhold"),
+    "page": gettext_noop("side"),
+    "of": gettext_noop("av"),
+    "table_link": gettext_noop("Tabellen i statistikkbanken"),
+    "free_text_table": gettext_noop("Temaer i svarene på «{question}»"),
+    "free_text_n": gettext_noop(
+        "N = {n}: kommuner og bydeler med et kodet, relevant svar (av {answered} som svarte, {coded} kodet). "
+        "Andelene er prosent av N."
+    ),
+    "free_text_source": gettext_noop("Kilde: kartlegg, kodede fritekstsvar"),
+    "units": gettext_noop("Kommuner"),
+    "share_of_units": gettext_noop("Andel (%)"),
+    "theme": gettext_noop("Tema"),
+    "percent": gettext_noop("prosent"),
 }
 
-NN = {
-    **NB,
-    "title": "Kommunalt psykisk helse- og rusarbeid {year}",
-    "subtitle": "Årsverk, kompetanse og innhald i tenestene",
-    "summary": "Samandrag",
-    "headline": "Årsverk i kommunalt psykisk helse- og rusarbeid, {previous} og {year}",
-    "regions": "Fylke, helseregionar og DPS-område",
-    "series": "Utviklinga over tid",
-    "methods": "Metode og datagrunnlag",
-    "free_text": "Kommunane sine eigne skildringar",
-    "appendix": "Vedlegg: årsverk og kompetanse per kommune og bydel",
-    "profiles": "Kommuneprofilar",
-    "per_capita": "Per innbyggjar",
-    "nation": "Heile landet",
-    "area": "Område",
-    "service_area": "Tenesteområde",
-    "share_of_total": "Del av årsverka (%)",
-    "contents": "Innhald",
-    "table_link": "Tabellen i statistikkbanken",
-    "free_text_table": "Tema i svara på «{question}»",
-    "free_text_n": "N = {n}: kommunar og bydelar med eit koda, relevant svar (av {answered} som svarte, {coded} "
-    "koda). Delane er prosent av N.",
-    "free_text_source": "Kjelde: kartlegg, koda fritekstsvar",
-    "units": "Kommunar",
-    "share_of_units": "Del (%)",
-}
 
-EN = {
-    **NB,
-    "title": "Municipal mental health and substance abuse work {year}",
-    "subtitle": "Full-time equivalents, competence and services",
-    "summary": "Summary",
-    "headline": "Full-time equivalents in municipal mental health and substance abuse work, {previous} and {year}",
-    "adults": "Adults",
-    "children": "Children and young people",
-    "total": "Total",
-    "group_adults": "adults",
-    "group_children": "children and young people",
-    "change": "Change",
-    "change_pct": "Change (%)",
-    "per_capita": "Per inhabitant",
-    "regions": "Counties, health regions and DPS areas",
-    "series": "Development over time",
-    "methods": "Methods and data",
-    "free_text": "The municipalities' own descriptions",
-    "appendix": "Appendix: FTEs and competence by municipality and city district",
-    "profiles": "Municipality profiles",
-    "unit": "Municipality/district",
-    "year": "Year",
-    "share": "Share yes (%)",
-    "nation": "Norway",
-    "county": "County",
-    "size_group": "Municipality size",
-    "area": "Area",
-    "education": "Education",
-    "service_area": "Service area",
-    "share_of_total": "Share of FTEs (%)",
-    "adults_rate": "Adults per 10,000 (18+)",
-    "children_rate": "Children per 10,000 (0–17)",
-    "total_rate": "Total per 1,000",
-    "total_rate_10k": "Total per 10,000",
-    "arsverk": "FTEs",
-    "source": "Source: Statistics Norway, Kartverket, SKDE; figures: kartlegg",
-    "demo": "Synthetic demo data (Syntetiske demodata)",
-    "contents": "Contents",
-    "page": "page",
-    "of": "of",
-    "table_link": "The table in the statistics bank",
-    "free_text_table": "Themes in the answers to “{question}”",
-    "free_text_n": "N = {n}: municipalities and city districts with a coded, relevant answer (of {answered} that "
-    "answered, {coded} coded). Shares are per cent of N.",
-    "free_text_source": "Source: kartlegg, coded free-text answers",
-    "units": "Municipalities",
-    "share_of_units": "Share (%)",
-    "theme": "Theme",
-    "percent": "per cent",
-}
-
-LABELS = {"nb": NB, "nn": NN, "en": EN}
-
-
+@functools.lru_cache(maxsize=8)
 def labels(lang: str) -> dict[str, str]:
-    return LABELS.get(lang, NB)
+    """Every label translated into `lang` (nb: the msgids themselves)."""
+    with translation.override(lang):
+        return {key: translation.gettext(msgid) for key, msgid in MSGIDS.items()}
+
+
+def tr(lang: str, msgid: str, **values: object) -> str:
+    """One text (marked with gettext_noop where it is written) in `lang`, with its {placeholders} filled in."""
+    with translation.override(lang):
+        text = translation.gettext(msgid)
+    return text.format(**values) if values else text

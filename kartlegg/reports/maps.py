@@ -8,17 +8,19 @@ A map colours a rate, never a sum (analytics.mapcharts); a suppressed figure is 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from kartlegg.analytics import mapcharts
 from kartlegg.reports.document import Figure
 from kartlegg.reports.inputs import ADULTS, CHILDREN, COUNTY, DPS, HF, PER_CAPITA, ReportInputs
-from kartlegg.reports.labels import labels
+from kartlegg.reports.labels import labels, tr
 
 MAP_LEVELS = (COUNTY, HF, DPS)
 # Which rates each level gets a map of: DPS areas and health trusts serve adults; counties both groups.
 MAPPED = {COUNTY: (ADULTS, CHILDREN), HF: (ADULTS,), DPS: (ADULTS,)}
 TITLES = {
-    ADULTS: "Årsverk for voksne per 10 000 innbyggere 18 år og over etter {what}, {year}",
-    CHILDREN: "Årsverk for barn og unge per 10 000 innbyggere 0–17 år etter {what}, {year}",
+    ADULTS: gettext_noop("Årsverk for voksne per 10 000 innbyggere 18 år og over etter {what}, {year}"),
+    CHILDREN: gettext_noop("Årsverk for barn og unge per 10 000 innbyggere 0–17 år etter {what}, {year}"),
 }
 WORDS = {
     "nb": {"value": "Verdi", "oslo": "Oslo"},
@@ -46,7 +48,7 @@ def region_maps(inputs: ReportInputs, level: str, what: str, table_id: str, lang
             figures[code] = mapcharts.Figure(label, fig.value if fig.usable else None, fig.status)
         if not any(f.value is not None for f in figures.values()):
             continue
-        title = TITLES[variable].format(what=what, year=inputs.year)
+        title = tr(lang, TITLES[variable], what=what, year=inputs.year)
         spec = mapcharts.map_spec(title, geometry, figures, legends[variable], series.decimals, words)
         figure_id = f"kart-{table_id}-{variable.replace('_', '-')}"
         out.append(Figure(id=figure_id, title=title, kind="map", spec=spec, table_id=table_id))

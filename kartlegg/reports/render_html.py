@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_noop
 
 from kartlegg.lib.numbers import format_change, format_number
 from kartlegg.reports import charts
@@ -34,10 +36,10 @@ EXPLORER = "/statistikk/"
 FIGURE = "/statistikk/tall/"  # one figure: the units behind it, imputation and QA corrections
 API = "/api/v1/statistics/"
 STATUS_TEXTS = {
-    MISSING: "mangler",
-    "suppressed": "skjult: færre enn 5 enheter",
-    "imputed": "imputert (siste rapporterte tall er brukt)",
-    "estimated": "anslått (delt kommune)",
+    MISSING: gettext_noop("mangler"),
+    "suppressed": gettext_noop("skjult: færre enn 5 enheter"),
+    "imputed": gettext_noop("imputert (siste rapporterte tall er brukt)"),
+    "estimated": gettext_noop("anslått (delt kommune)"),
 }
 
 
@@ -109,6 +111,11 @@ class ShownTable:
 
 
 def shown_table(table: Table, report: Report) -> ShownTable:
+    with translation.override(report.language or "nb"):
+        return _shown_table(table, report)
+
+
+def _shown_table(table: Table, report: Report) -> ShownTable:
     rows = []
     for row in table.rows:
         cells = []
@@ -118,7 +125,8 @@ def shown_table(table: Table, report: Report) -> ShownTable:
             if c.value is None:
                 css += " missing"
             cells.append(ShownCell(format_cell(c, column), explorer_url(c.ref, report), flag,
-                                   STATUS_TEXTS.get(c.status, ""), css.strip()))  # fmt: skip
+                                   gettext(STATUS_TEXTS[c.status]) if c.status in STATUS_TEXTS else "",
+                                   css.strip()))  # fmt: skip
         rows.append((row, cells))
     downloads = []
     if table.variable:
@@ -204,4 +212,5 @@ def render_html(report: Report, *, for_pdf: bool = False, editable: bool = False
     others = [c for c in report.chapters if c.kind != "chapter"] if part == MAIN else []
     context = {"report": report, "chapters": chapters, "for_pdf": for_pdf, "editable": editable, "part": part,
                "other_parts": others, **(extra or {})}  # fmt: skip
-    return render_to_string("reports/report_body.html", context, request=request)
+    with translation.override(report.language or "nb"):  # the report's language, whatever the page's
+        return render_to_string("reports/report_body.html", context, request=request)

@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from kartlegg.lib.pdf import html_to_pdf
 from kartlegg.reports.document import Block, Chapter, Report
+from kartlegg.reports.labels import labels
 from kartlegg.reports.pdf_parts import Runner, count_pages, join_tagged, render_part
 from kartlegg.reports.render_html import MAIN, render_html, shown_table
 
@@ -88,7 +90,8 @@ def css_string(text: str) -> str:
 def part_css(report: Report, first_page: int, total: int, header: str | None) -> str:
     """The print CSS of one part: "side x av <total>", and for a part after the first, its first page number and
     running headers written out (the cover and its title are in the first part)."""
-    footer = f'content: "side " counter(page) " av {total}";'
+    t = labels(report.language or "nb")
+    footer = f"content: {css_string(t['page'] + ' ')} counter(page) {css_string(' ' + t['of'] + f' {total}')};"
     css = report_css(report) + f"\n@page {{ @bottom-center {{ {footer} }} }}"
     if header is not None:
         chapter, title = css_string(header), css_string(report.title)
@@ -133,8 +136,9 @@ def later_parts(report: Report, number: int) -> list[Part]:
             pieces = [_profile_piece(units[i : i + PROFILES_PER_PART], report)
                       for i in range(0, len(units), PROFILES_PER_PART)]  # fmt: skip
         for index, (items, known) in enumerate(pieces):
-            html = render_to_string("reports/print_part.html", {"report": report, "chapter": chapter, "items": items,
-                                                                "first": index == 0, "number": number})  # fmt: skip
+            with translation.override(report.language or "nb"):
+                html = render_to_string("reports/print_part.html", {"report": report, "chapter": chapter,
+                                        "items": items, "first": index == 0, "number": number})  # fmt: skip
             parts.append(Part(html, chapter.title, known))
     return parts
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 import io
 import re
 
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
 from kartlegg.lib.exports import DEMO_MARK, safe_cell
 from kartlegg.reports.document import CHANGE, CHANGE_PERCENT, SYMBOLS, TEXT, Column, Report, Table
 
-NOTES_SHEET = "Merknader og kilder"
-PROFILES_SHEET = "Kommuneprofiler"
+NOTES_SHEET = gettext_noop("Merknader og kilder")  # the sheet names, translated into the report's language
+PROFILES_SHEET = gettext_noop("Kommuneprofiler")
 _BAD = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -62,13 +65,19 @@ def _write_table(sheet: object, table: Table, start: int, bold: object) -> int:
 
 
 def render_xlsx(report: Report) -> bytes:
+    with translation.override(report.language or "nb"):
+        return _render_xlsx(report)
+
+
+def _render_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     bold = Font(bold=True)
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
-    taken: set[str] = {NOTES_SHEET.lower(), PROFILES_SHEET.lower()}
+    notes_sheet, profiles_sheet = gettext(NOTES_SHEET), gettext(PROFILES_SHEET)
+    taken: set[str] = {notes_sheet.lower(), profiles_sheet.lower()}
     notes: list[tuple[str, str]] = []
     profiles = None
     profiles_row = 1
@@ -76,7 +85,7 @@ def render_xlsx(report: Report) -> bytes:
         for table in chapter.tables:
             if chapter.kind == "profiles":
                 if profiles is None:
-                    profiles = workbook.create_sheet(PROFILES_SHEET)
+                    profiles = workbook.create_sheet(profiles_sheet)
                     profiles_row = _demo_row(profiles, report, bold)
                 profiles_row = _write_table(profiles, table, profiles_row, bold)
                 continue
@@ -88,18 +97,21 @@ def render_xlsx(report: Report) -> bytes:
                 notes.append((sheet.title, text))
     if profiles is not None:
         workbook.move_sheet(profiles, offset=len(workbook.sheetnames))
-    sheet = workbook.create_sheet(NOTES_SHEET)
+    sheet = workbook.create_sheet(notes_sheet)
     first = _demo_row(sheet, report, bold)
     sheet.cell(row=first, column=1, value=report.title).font = bold
     rows: list[tuple[str, str]] = [
-        ("Dataversjon", report.data_version),
-        ("Strukturår", str(report.structure)),
-        ("Imputering", report.rule),
-        ("Skjemaversjoner", ", ".join(f"{y}: {v}" for y, v in report.questionnaire_versions.items())),
-        ("Tegnforklaring", ".. = mangler, : = skjult (færre enn 5 enheter), i = imputert, e = anslått"),
+        (gettext("Dataversjon"), report.data_version),
+        (gettext("Strukturår"), str(report.structure)),
+        (gettext("Imputering"), report.rule),
+        (gettext("Skjemaversjoner"), ", ".join(f"{y}: {v}" for y, v in report.questionnaire_versions.items())),
+        (
+            gettext("Tegnforklaring"),
+            gettext(".. = mangler, : = skjult (færre enn 5 enheter), i = imputert, e = anslått"),
+        ),
     ]
-    rows += [("Merknad", f.text) for f in report.footnotes]
-    rows += [("Kilde", f"{s.name}: {s.detail}" if s.detail else s.name) for s in report.sources]
+    rows += [(gettext("Merknad"), f.text) for f in report.footnotes]
+    rows += [(gettext("Kilde"), f"{s.name}: {s.detail}" if s.detail else s.name) for s in report.sources]
     rows += notes
     for index, (label, text) in enumerate(rows, start=first + 2):
         sheet.cell(row=index, column=1, value=safe_cell(label))
@@ -117,6 +129,7 @@ def _demo_row(sheet: object, report: Report, bold: object) -> int:
         return 1
     from openpyxl.styles import Font
 
-    cell = sheet.cell(row=1, column=1, value=f"{DEMO_MARK}: tallene for enkeltenheter er oppdiktet")  # type: ignore[attr-defined]
+    made_up = gettext("tallene for enkeltenheter er oppdiktet")
+    cell = sheet.cell(row=1, column=1, value=f"{DEMO_MARK}: {made_up}")  # type: ignore[attr-defined]
     cell.font = Font(bold=True, color="B00000")
     return 3
