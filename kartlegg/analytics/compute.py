@@ -227,14 +227,14 @@ def _rows(
                 frame = ctx.frame(year, structure, "regrouped")
             code = source_codes[year]
             only = None if ctx.focus is None else _touched(ctx, frame, year, structure, additive, levels)
-            for c in aggregate_columns(frame, values, imputed, estimated, target, levels, only):
-                yield from map(
-                    Row._make,
-                    zip(
-                        repeat(name), repeat(c.level), c.regions, repeat(year), c.values, c.rates, c.medians,
-                        c.statuses, c.n, c.n_units, c.n_imputed, repeat(code), repeat(structure), c.parts,
-                    ),
-                )  # fmt: skip
+            c = aggregate_columns(frame, values, imputed, estimated, target, levels, only)
+            yield from map(
+                Row._make,
+                zip(
+                    repeat(name), c.levels, c.regions, repeat(year), c.values, c.rates, c.medians, c.statuses, c.n,
+                    c.n_units, c.n_imputed, repeat(code), repeat(structure), c.parts,
+                ),
+            )  # fmt: skip
 
 
 def _touched(

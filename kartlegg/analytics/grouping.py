@@ -6,7 +6,7 @@ one variable's figures per unit into a row per region. Pure (no ORM); compute.py
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -67,7 +67,6 @@ class Grouped:
     names: list[str]
     bands: dict[str, list[int]]
     member: dict[str, str] = field(default_factory=dict)  # unit code → its group
-    arrays: dict[str, Any] = field(default_factory=dict, compare=False)  # the same as numpy arrays (_arrays)
 
 
 @dataclass
@@ -77,6 +76,13 @@ class Frame:
     codes: list[str]
     position: dict[str, int]
     groups: dict[str, Grouped]
+    layouts: dict[tuple[str, ...], Layout] = field(default_factory=dict)  # by levels, built on first use
+
+    def layout(self, levels: Iterable[str]) -> Layout:
+        key = tuple(levels)
+        if key not in self.layouts:
+            self.layouts[key] = Layout.of(self, key)
+        return self.layouts[key]
 
     def members(self, level: str) -> dict[str, list[str]]:
         grouped = self.groups[level]
@@ -187,19 +193,41 @@ def regrouped_units(
     return result
 
 
-def _arrays(grouped: Grouped) -> dict[str, Any]:
-    """A level's grouping as arrays, built once per frame and level: the unit positions in group order, where each
-    group starts, its size, each ordered position's group number, and the population bands in group order."""
-    found = grouped.arrays
-    if not found:
-        starts = np.array([a for a, _ in grouped.bounds], dtype=np.intp)
-        sizes = np.array([b - a for a, b in grouped.bounds], dtype=np.intp)
-        found["order"] = np.array(grouped.order, dtype=np.intp)
-        found["starts"] = starts
-        found["sizes"] = sizes
-        found["group"] = np.repeat(np.arange(len(starts), dtype=np.intp), sizes)
-        found["bands"] = {t: np.array(b, dtype=np.int64) for t, b in grouped.bands.items()}
-    return found
+@dataclass
+class Layout:
+    """Every group of some levels of a frame, one after the other, as arrays: the unit positions in group order,
+    where each group starts, its size, each ordered position's group number, the population bands in group order,
+    and each group's level and name. One computation per variable and year then covers all its levels with a few
+    array operations, instead of a few per level."""
+
+    order: Any
+    order_list: list[int]
+    starts: Any
+    ends: list[int]
+    sizes: Any
+    group: Any
+    bands: dict[str, Any]
+    levels: list[str]
+    names: list[str]
+
+    @classmethod
+    def of(cls, frame: Frame, levels: Sequence[str]) -> Layout:
+        chosen = [frame.groups[level] for level in levels]
+        order_list = [p for g in chosen for p in g.order]
+        sizes = np.array([b - a for g in chosen for a, b in g.bounds], dtype=np.intp)
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.intp)
+        bands = {t: np.array([x for g in chosen for x in g.bands[t]], dtype=np.int64) for t in RATES}
+        return cls(
+            order=np.array(order_list, dtype=np.intp),
+            order_list=order_list,
+            starts=starts,
+            ends=(starts + sizes).tolist(),
+            sizes=sizes,
+            group=np.repeat(np.arange(len(sizes), dtype=np.intp), sizes),
+            bands=bands,
+            levels=[level for level, g in zip(levels, chosen, strict=True) for _ in g.names],
+            names=[name for g in chosen for name in g.names],
+        )
 
 
 def _segment_sums(array: Any, starts: Any) -> Any:
@@ -210,9 +238,9 @@ def _segment_sums(array: Any, starts: Any) -> Any:
 
 
 class Columns(NamedTuple):
-    """One level's groups as columns, in group order (aggregate_columns)."""
+    """Groups as columns, in group order (aggregate_columns)."""
 
-    level: str
+    levels: list[str]
     regions: list[str]
     values: list[float | None]
     rates: list[float | None]
@@ -232,7 +260,7 @@ def aggregate_columns(
     target: str | None,
     levels: Iterable[str],
     only: Mapping[str, Collection[str]] | None = None,
-) -> Iterator[Columns]:
+) -> Columns:
     """Every group of every level as columns: sum, rate, median, status, n, n_units, n_imputed and the imputed part
     of the sum; `imputed` gives each imputed unit's imputed amount (all of its figure, or for a merged unit the
     part that came from its imputed old units).
@@ -240,78 +268,74 @@ def aggregate_columns(
     As levels.aggregate and headline_series do it: a group's sum is over its units with a figure (math.fsum), its
     rate over their population only (no rate without inhabitants, as measures.per_capita), its median over their
     figures. Status: imputed if any of them is imputed, else estimated if any is, missing if none has a figure
-    (never 0). This is the innermost loop of every computation, so it works on whole levels at once with numpy
-    arrays (counts, population, rates, statuses, and medians from one sort per level) and calls math.fsum once per
-    group on a slice, so that every sum stays correctly rounded, exactly as before (tests/test_analytics_golden.py).
-    `only` ({level: group names}) gives just those groups (an incremental recompute)."""
+    (never 0). This is the innermost loop of every computation, so it works on all the levels at once with numpy
+    arrays (counts, population, rates, statuses, and medians from one sort) and calls math.fsum once per group on
+    a slice, so that every sum stays correctly rounded, exactly as before (tests/test_analytics_golden.py). `only`
+    ({level: group names}) gives just those groups (an incremental recompute)."""
+    layout = frame.layout(levels)
     codes = frame.codes
+    order, starts = layout.order, layout.starts
+    size = len(layout.names)
     vals = np.array(list(map(values.get, codes)), dtype=float)  # None becomes NaN: no figure
-    present = ~np.isnan(vals)
-    imp = np.fromiter((c in imputed for c in codes), bool, len(codes)) if imputed else None
-    amounts = list(map(imputed.get, codes)) if imputed else None
-    est = np.fromiter((c in estimated for c in codes), bool, len(codes)) if estimated else None
+    have = ~np.isnan(vals)[order]
+    ordered = np.where(have, vals[order], 0.0)
+    counts = _segment_sums(have, starts)
+    empty = counts == 0
+    if imputed:
+        imp = np.fromiter((c in imputed for c in codes), bool, len(codes))
+        n_imp = _segment_sums(imp[order] & have, starts)
+    else:
+        n_imp = np.zeros(size, np.int64)
+    # Medians: the figures sorted within each group (one sort by group, then value), the middle one or the mean of
+    # the middle two, as statistics.median takes them.
+    kept = np.flatnonzero(have)
+    sorted_values = ordered[kept[np.lexsort((ordered[kept], layout.group[kept]))]]
+    medians: Any = np.zeros(size)
+    if len(sorted_values):
+        first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        half = counts // 2
+        last = len(sorted_values) - 1
+        high = sorted_values[np.minimum(first + half, last)]
+        low = sorted_values[np.clip(first + half - 1, 0, last)]
+        medians = np.where(counts % 2 == 1, high, (low + high) / 2)
+    figures = ordered.tolist()
+    totals = np.array(list(map(math.fsum, map(figures.__getitem__, map(slice, starts.tolist(), layout.ends)))))
     spec = RATES.get(target) if target else None
-    for level in levels:
-        grouped = frame.groups[level]
-        if not grouped.names:
-            continue
-        arrays = _arrays(grouped)
-        order, starts, sizes = arrays["order"], arrays["starts"], arrays["sizes"]
-        have = present[order]
-        ordered = np.where(have, vals[order], 0.0)
-        counts = _segment_sums(have, starts)
-        n_imp = _segment_sums(imp[order] & have, starts) if imp is not None else np.zeros(len(starts), np.int64)
-        # Medians: the figures sorted within each group (one sort by group, then value), the middle one or the
-        # mean of the middle two, as statistics.median takes them.
-        kept = np.flatnonzero(have)
-        sorted_values = ordered[kept[np.lexsort((ordered[kept], arrays["group"][kept]))]]
-        empty = counts == 0
-        medians: Any = np.full(len(starts), np.nan)
-        if len(sorted_values):
-            first = np.concatenate(([0], np.cumsum(counts)[:-1]))
-            half = counts // 2
-            high = sorted_values[np.minimum(first + half, len(sorted_values) - 1)]
-            low = sorted_values[np.clip(first + half - 1, 0, len(sorted_values) - 1)]
-            medians = np.where(counts % 2 == 1, high, (low + high) / 2)
-        figures = ordered.tolist()
-        ends = (starts + sizes).tolist()
-        totals = np.array([math.fsum(figures[a:b]) for a, b in zip(starts.tolist(), ends, strict=True)])
-        no_rate = empty
-        rates: Any = totals
-        if spec is not None and target:
-            people = _segment_sums(np.where(have, arrays["bands"][target], 0), starts)
-            no_rate = empty | (people == 0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                rates = totals / people * spec.per
-        status = np.where(empty, _MISSING, "").astype(object)
-        if est is not None:
-            status[(_segment_sums(est[order] & have, starts) > 0) & ~empty] = _ESTIMATED
-        status[n_imp > 0] = _IMPUTED
-        chosen = range(len(starts))
-        if only is not None:
-            wanted = only.get(level, ())
-            chosen = [i for i, name in enumerate(grouped.names) if name in wanted]  # type: ignore[assignment]
-        parts: list[float | None] = [None] * len(starts)
-        if amounts is not None:
-            ordered_amt = list(map(amounts.__getitem__, grouped.order))
-            for i in np.flatnonzero(n_imp).tolist():
-                parts[i] = math.fsum(a for a in ordered_amt[starts[i] : ends[i]] if a is not None)
-        value_list = _with_none(totals, empty)
-        columns = Columns(
-            level,
-            grouped.names,
-            value_list,
-            [None] * len(starts) if spec is None or not target else _with_none(rates, no_rate),
-            _with_none(medians, empty),
-            status.tolist(),
-            counts.tolist(),
-            sizes.tolist(),
-            n_imp.tolist(),
-            parts,
-        )
-        if only is not None:
-            columns = Columns(level, *([column[i] for i in chosen] for column in columns[1:]))  # type: ignore[arg-type]
-        yield columns
+    if spec is not None:
+        people = _segment_sums(np.where(have, layout.bands[target], 0), starts)  # type: ignore[index]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rates = _with_none(totals / people * spec.per, empty | (people == 0))
+    else:
+        rates = [None] * size
+    status = np.where(empty, _MISSING, "").astype(object)
+    if estimated:
+        est = np.fromiter((c in estimated for c in codes), bool, len(codes))
+        status[(_segment_sums(est[order] & have, starts) > 0) & ~empty] = _ESTIMATED
+    status[n_imp > 0] = _IMPUTED
+    parts: list[float | None] = [None] * size
+    if imputed:
+        amounts = list(map(imputed.get, codes))
+        ordered_amt = list(map(amounts.__getitem__, layout.order_list))
+        for i in np.flatnonzero(n_imp).tolist():
+            parts[i] = math.fsum(a for a in ordered_amt[starts[i] : layout.ends[i]] if a is not None)
+    totals_list = _with_none(totals, empty)
+    columns = Columns(
+        layout.levels,
+        layout.names,
+        totals_list,
+        rates,
+        _with_none(medians, empty),
+        status.tolist(),
+        counts.tolist(),
+        layout.sizes.tolist(),
+        n_imp.tolist(),
+        parts,
+    )
+    if only is None:
+        return columns
+    pairs = enumerate(zip(layout.levels, layout.names, strict=True))
+    chosen = [i for i, (level, name) in pairs if name in only.get(level, ())]
+    return Columns(*([column[i] for i in chosen] for column in columns))  # type: ignore[arg-type]
 
 
 def _with_none(array: Any, missing: Any) -> list[float | None]:
