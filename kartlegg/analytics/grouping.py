@@ -201,7 +201,6 @@ class Layout:
     array operations, instead of a few per level."""
 
     order: Any
-    order_list: list[int]
     starts: Any
     ends: list[int]
     sizes: Any
@@ -219,7 +218,6 @@ class Layout:
         bands = {t: np.array([x for g in chosen for x in g.bands[t]], dtype=np.int64) for t in RATES}
         return cls(
             order=np.array(order_list, dtype=np.intp),
-            order_list=order_list,
             starts=starts,
             ends=(starts + sizes).tolist(),
             sizes=sizes,
@@ -281,8 +279,15 @@ def aggregate_columns(
     ordered = np.where(have, vals[order], 0.0)
     counts = _segment_sums(have, starts)
     empty = counts == 0
+    position = frame.position
     if imputed:
-        imp = np.fromiter((c in imputed for c in codes), bool, len(codes))
+        found = [(position[c], a) for c, a in imputed.items() if c in position]
+        imp = np.zeros(len(codes), bool)
+        amounts = np.zeros(len(codes))
+        if found:
+            where, amount = zip(*found, strict=True)
+            imp[list(where)] = True
+            amounts[list(where)] = [0.0 if a is None else a for a in amount]
         n_imp = _segment_sums(imp[order] & have, starts)
     else:
         n_imp = np.zeros(size, np.int64)
@@ -309,15 +314,16 @@ def aggregate_columns(
         rates = [None] * size
     status = np.where(empty, _MISSING, "").astype(object)
     if estimated:
-        est = np.fromiter((c in estimated for c in codes), bool, len(codes))
+        est = np.zeros(len(codes), bool)
+        est[[position[c] for c in estimated if c in position]] = True
         status[(_segment_sums(est[order] & have, starts) > 0) & ~empty] = _ESTIMATED
     status[n_imp > 0] = _IMPUTED
     parts: list[float | None] = [None] * size
     if imputed:
-        amounts = list(map(imputed.get, codes))
-        ordered_amt = list(map(amounts.__getitem__, layout.order_list))
+        # The imputed amounts of the group's units, 0 for the others: the same correctly rounded sum.
+        ordered_amt = amounts[order].tolist()
         for i in np.flatnonzero(n_imp).tolist():
-            parts[i] = math.fsum(a for a in ordered_amt[starts[i] : layout.ends[i]] if a is not None)
+            parts[i] = math.fsum(ordered_amt[starts[i] : layout.ends[i]])
     totals_list = _with_none(totals, empty)
     columns = Columns(
         layout.levels,
