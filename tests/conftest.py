@@ -54,3 +54,20 @@ def _bokmal_by_default() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def wsgi_keeps_connection() -> Iterator[None]:
+    """For tests that call a bare WSGIHandler (schemathesis, raw WSGI bodies): it sends request_started and
+    request_finished, and Django closes a connection there whose autocommit differs from the settings, as inside the
+    test's transaction, so PostgreSQL would lose it mid-test. Django's own test client disconnects the same handler."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)

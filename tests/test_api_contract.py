@@ -35,7 +35,11 @@ HYPOTHESIS = settings(
 
 
 @pytest.fixture
-def world() -> dict[str, Any]:
+def world(wsgi_keeps_connection: None) -> dict[str, Any]:
+    return _world()
+
+
+def _world() -> dict[str, Any]:
     cache.clear()
     SmallSurvey()
     analytics.compute()

@@ -137,7 +137,7 @@ def _wsgi_put(path: str, body: bytes, headers: dict[str, str]) -> tuple[str, int
     return status[0], len(body) - stream.tell()
 
 
-def test_ten_megabyte_body_is_drained_and_answered_413(respondent_round: Any) -> None:
+def test_ten_megabyte_body_is_drained_and_answered_413(respondent_round: Any, wsgi_keeps_connection: None) -> None:
     round_obj, auth = respondent_round
     body = b'{"values": {"A_navn": "' + b"x" * (10 * 1024 * 1024) + b'"}, "version": 0}'
     status, unread = _wsgi_put(put_url(round_obj.pk), body, auth)

@@ -101,7 +101,7 @@ def run_schedule(now: dt.datetime | None = None, base_url: str | None = None) ->
 
 @transaction.atomic
 def _bring_up_to_date(pk: int, now: dt.datetime, report: ScheduleReport, base_url: str | None) -> None:
-    series = PulseSeries.objects.select_for_update().select_related("version", "created_by").get(pk=pk)
+    series = PulseSeries.objects.select_for_update(of=("self",)).select_related("version", "created_by").get(pk=pk)
     for wave in series.waves.filter(state=WaveState.OPEN, closes_at__lte=now).select_related("round"):
         close_wave(wave, now)
         report.closed.append(wave.pk)
