@@ -187,6 +187,11 @@ class Check:
     ok: bool | None  # None: reported, no target
 
 
+def errors_note(errors: Mapping[str, int]) -> list[str]:
+    """The note line that counts a run's errors by kind (none when there were none)."""
+    return ["Feil etter type: " + ", ".join(f"{k}: {v}" for k, v in sorted(errors.items()))] if errors else []
+
+
 def summary(title: str, checks: Sequence[Check], notes: Sequence[str] = ()) -> bool:
     """Print the result block; True when every check with a target passed."""
     width = max(len(c.name) for c in checks) + 2

@@ -43,6 +43,7 @@ from benchmarks._common import (  # noqa: E402 - the project root must be on the
     BenchmarkError,
     Check,
     app_env,
+    errors_note,
     gunicorn,
     log,
     manage,
@@ -477,8 +478,7 @@ def report(
         f"Vekst: én størrelse her ({args.respondents} respondenter); hver lagring skriver et fast antall rader "
         f"({SECTION_SIZE} svar og {SECTION_SIZE} logghendelser), så kostnaden vokser lineært med antall lagringer.",
     ]
-    if result.errors:
-        notes.append("Feil etter type: " + ", ".join(f"{k}: {v}" for k, v in sorted(result.errors.items())))
+    notes += errors_note(result.errors)
     passed = summary("deadline_load: innsending de siste dagene før fristen", checks, notes)
     return 0 if passed else 1
 

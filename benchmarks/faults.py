@@ -42,6 +42,7 @@ from benchmarks._common import (  # noqa: E402 - the project root must be on the
     BenchmarkError,
     Check,
     app_env,
+    errors_note,
     gunicorn,
     log,
     manage,
@@ -418,8 +419,7 @@ def report(
         f"{RETRY_SECONDS:.0f} s til serveren tar dem. Kontrollert {audit_rows} logghendelser.",
         *events,
     ]
-    if load.errors:
-        notes.append("Feil etter type: " + ", ".join(f"{k}: {v}" for k, v in sorted(load.errors.items())))
+    notes += errors_note(load.errors)
     passed = summary("faults: feil under fristen (drept gunicorn-arbeider, oppgavearbeider, PostgreSQL)", checks, notes)
     return 0 if passed else 1
 

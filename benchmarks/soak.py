@@ -35,6 +35,7 @@ from benchmarks._common import (  # noqa: E402 - the project root must be on the
     BenchmarkError,
     Check,
     app_env,
+    errors_note,
     gunicorn,
     log,
     manage,
@@ -319,8 +320,7 @@ def report(args: argparse.Namespace, soak: Soak, lost: int, audit_rows: int, war
         f"PostgreSQL med fsync og synkron commit. Oppvarming de første {warm:.0f} s. "
         f"Kontrollert {audit_rows} logghendelser.",
     ]
-    if soak.errors:
-        notes.append("Feil etter type: " + ", ".join(f"{k}: {v}" for k, v in sorted(soak.errors.items())))
+    notes += errors_note(soak.errors)
     passed = summary("soak: blandet last over tid (lagringer, statistikk, kontroller, rapporter)", checks, notes)
     return 0 if passed else 1
 
