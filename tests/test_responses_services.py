@@ -292,3 +292,34 @@ def test_prefill_fills_only_blanks_and_can_be_undone(analyst, respondent) -> Non
     services.undo_batch(new, result.batch, respondent)
     values, _ = services.stored_values(new)
     assert values[CELL] is None and values["A_antall"] == Decimal(9) and values["A_navn"] == "Ola"
+
+
+def test_saves_return_the_verdicts_of_a_full_validation(resp, respondent) -> None:  # type: ignore[no-untyped-def]
+    """A save validates only what it changed (services.validating keeps the last validation); its verdicts must be
+    those of validating the stored answers in full, also after a write this process did not see."""
+    import random
+
+    from kartlegg.surveys import engine
+
+    defn = resp.round.version.definition()
+    grid = defn.questions["B_arsverk"].cell_codes()
+    rng = random.Random(18)
+    services.forget_validations()
+    version = resp.version
+    seen: set[str] = set()
+    for step in range(16):
+        values: dict[str, object] = {code: rng.choice(["", "0", "1,5", "30", "75"]) for code in rng.sample(grid, 2)}
+        values["A_har_team"] = rng.choice(["ja", "nei", ""])
+        values["A_antall"] = rng.choice(["", "2", "2000"])
+        if step == 8:
+            # Behind the service's back (an import in another process): the kept validation no longer matches.
+            Answer.objects.filter(response=resp, variable__in=grid).update(value_text="50", value_num=50)
+        _locked, result = services.save_for_user(respondent, resp.round_id, "4601", values, {}, version)
+        assert result.ok, result.errors
+        version = result.version
+        stored_values, comments = services.stored_values(Response.objects.get(pk=resp.pk), defn)
+        full = engine.validate(defn, stored_values, comments, services.validation_context(resp))
+        assert result.validation is not None
+        assert (result.validation.errors, result.validation.warnings) == (full.errors, full.warnings)
+        seen.update(issue.rule_code for issue in full.errors + full.warnings)
+    assert {"B_prosent", "A_antall_maks"} <= seen

@@ -7,6 +7,7 @@ channel (form, API, import, admin) goes through these functions, so the rules li
 - submitting: submitting and reopening.
 - previous: last round's answers (beside each field, prefill).
 - rounds: opening and locking rounds, status counts.
+- validating: validating a response's values, after a save only what the save touched.
 """
 
 from . import history
@@ -37,11 +38,10 @@ from .saving import (
     typed_error,
     undo_batch,
     validate_response,
-    validate_values,
-    validation_context,
     values_from_rows,
 )
 from .submitting import SubmitResult, reopen, submit
+from .validating import forget_validations, validate_values, validation_context
 
 __all__ = [
     "history",
@@ -55,6 +55,7 @@ __all__ = [
     "StaleVersion",
     "SubmitResult",
     "comment_codes",
+    "forget_validations",
     "get_response_for_user",
     "get_round_for_user",
     "lock_response",

@@ -20,6 +20,7 @@ from kartlegg.surveys import engine
 from .. import writes
 from ..models import Answer, Response, ResponseStatus
 from .access import NotWritable, lock_response, lock_response_for_user, writable_reason
+from .validating import validate_values
 
 # The engine limits text further; this only spares it from parsing megabytes sent by a misbehaving client.
 MAX_TEXT_LENGTH = 100_000
@@ -101,28 +102,10 @@ def values_from_rows(defn: Any, rows: Iterable[tuple[str, str | None, str]]) -> 
     return values, comments
 
 
-def validation_context(response: Response) -> dict[str, Any]:
-    """The read-only variables rules may use (_population_total…), from the unit's reference data."""
-    unit = response.unit
-    return {
-        "_population_total": Decimal(unit.population_total) if unit.population_total else None,
-        "_population_0_17": Decimal(unit.population_0_17) if unit.population_0_17 else None,
-        "_population_18_plus": Decimal(unit.population_18_plus) if unit.population_18_plus else None,
-        "_year": Decimal(response.round.year),
-    }
-
-
-def validate_values(
-    response: Response, values: dict[str, Any], comments: dict[str, str], defn: Any | None = None
-) -> engine.ValidationResult:
-    defn = defn or response.round.version.definition()
-    return engine.validate(defn, values, comments, validation_context(response))
-
-
 def validate_response(response: Response) -> engine.ValidationResult:
     defn = response.round.version.definition()
     values, comments = stored_values(response, defn)
-    return validate_values(response, values, comments, defn)
+    return validate_values(response, values, comments, defn, incremental=False)
 
 
 def parse_values(defn: Any, raw_values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -58,11 +58,26 @@ class Issue:
     explained: bool = False
 
 
+@dataclass(frozen=True)
+class _Memo:
+    """What a validation found, kept so that the next validation of the same response re-checks only what its
+    changed values touch (validate's `previous`): the values it saw, each shown question's issues (required and
+    range) and each rule's issues (before warnings are marked explained, which depends on comments only)."""
+
+    defn: Definition
+    values: dict[str, Any]
+    context: dict[str, Any]
+    shown: frozenset[str]
+    by_question: dict[str, list[Issue]]
+    by_rule: list[list[Issue]]
+
+
 @dataclass
 class ValidationResult:
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     relevant: set[str] = field(default_factory=set)
+    memo: _Memo | None = field(default=None, repr=False, compare=False)
 
     @property
     def unexplained_warnings(self) -> list[Issue]:
@@ -107,36 +122,116 @@ def validate(
     values: dict[str, Any],
     comments: dict[str, str] | None = None,
     context: dict[str, Any] | None = None,
+    previous: ValidationResult | None = None,
 ) -> ValidationResult:
     """Check required fields, ranges and rules. `context` supplies the reserved variables (_population_total…);
-    missing ones are blank, so rules written as `empty(_population_total) or …` simply pass."""
+    missing ones are blank, so rules written as `empty(_population_total) or …` simply pass.
+
+    `previous`, a result of this function for the same definition and context (as a rule: the same response a
+    moment ago), lets it re-check only the questions and rules whose variables changed since, or whose questions
+    were shown or hidden since; the others keep their issues. The result is the same as without it (the skip logic
+    is always evaluated in full, and whether a warning is explained is always judged from `comments`)."""
     comments = comments or {}
     context = dict(context or {})
     shown = relevant_codes(defn, values, context)
-    result = ValidationResult(relevant=shown)
+    seen = {code: _frozen(value) for code, value in values.items() if value is not None}
+    dirty = _dirty(defn, previous.memo if previous is not None else None, seen, context, shown)
+    memo = previous.memo if previous is not None and dirty is not None else None
     lookup = _lookup(defn, values, shown, context)
 
+    by_question: dict[str, list[Issue]] = {}
     for question in defn.questions.values():
         if question.code not in shown:
             continue
-        codes = question.cell_codes() if question.is_grid else [question.code]
-        parsed = {code: _coerce(defn, code, values.get(code)) for code in codes}
-        if question.required and all(_is_blank(v) for v in parsed.values()):
-            what = "Fyll ut minst én celle i tabellen." if question.is_grid else "Feltet må fylles ut."
-            result.errors.append(Issue(f"required.{question.code}", what, [question.code], "error"))
-        for code, value in parsed.items():
-            message = _range_problem(question, value)
-            if message:
-                result.errors.append(Issue(f"range.{code}", message, [code], "error"))
+        if memo is not None and dirty is not None and question.code not in dirty and question.code in memo.by_question:
+            by_question[question.code] = memo.by_question[question.code]
+        else:
+            by_question[question.code] = _question_issues(defn, question, values)
 
-    for rule in defn.rules:
-        for issue in _check_rule(defn, rule, lookup, shown, context, values):
+    inputs = _rule_inputs(defn) if memo is not None else []
+    by_rule: list[list[Issue]] = []
+    for index, rule in enumerate(defn.rules):
+        if memo is not None and dirty is not None and not inputs[index] & dirty:
+            by_rule.append(memo.by_rule[index])
+        else:
+            by_rule.append(_check_rule(defn, rule, lookup, shown, context, values))
+
+    result = ValidationResult(relevant=shown)
+    for issues in by_question.values():
+        result.errors.extend(issues)
+    for issues in by_rule:
+        for issue in issues:
             if issue.severity == "warning":
                 explained = _explained(defn, issue.variables, comments)
                 result.warnings.append(Issue(issue.rule_code, issue.message, issue.variables, "warning", explained))
             else:
                 result.errors.append(issue)
+    result.memo = _Memo(defn, seen, context, frozenset(shown), by_question, by_rule)
     return result
+
+
+def _frozen(value: Any) -> Any:
+    """A value as validation compares it with the previous one: its type too (True == 1 in Python), lists as
+    tuples."""
+    return (type(value), tuple(value) if isinstance(value, list) else value)
+
+
+def _input_key(defn: Definition, code: str) -> str:
+    """What a changed value code touches: its question (a grid for a cell), or the code itself."""
+    question = defn.question_for(code)
+    return question.code if question is not None else code
+
+
+def _dirty(
+    defn: Definition, memo: _Memo | None, seen: dict[str, Any], context: dict[str, Any], shown: set[str]
+) -> set[str] | None:
+    """The questions (or bare codes) whose values or visibility changed since `memo`; None when it cannot be used."""
+    if memo is None or memo.defn is not defn or memo.context != context:
+        return None
+    changed = {code for code in seen.keys() | memo.values.keys() if seen.get(code) != memo.values.get(code)}
+    return {_input_key(defn, code) for code in changed} | (set(shown) ^ memo.shown)
+
+
+# Per definition (held, so its id is not reused while the entry lives): each rule's inputs as _input_key names.
+_RULE_INPUTS: dict[int, tuple[Definition, list[frozenset[str]]]] = {}
+
+
+def _rule_inputs(defn: Definition) -> list[frozenset[str]]:
+    entry = _RULE_INPUTS.get(id(defn))
+    if entry is not None and entry[0] is defn:
+        return entry[1]
+    inputs = []
+    for rule in defn.rules:
+        extra = {CELL_VARIABLE: ex.NUMBER} if rule.each_cell else None
+        names = set(defn.compiled(rule.expression, extra).names)
+        if rule.when:
+            names |= defn.compiled(rule.when, extra).names
+        if rule.each_cell:
+            names.add(rule.each_cell)
+        keys = set()
+        for name in names - set(RESERVED_VARIABLES) - {CELL_VARIABLE}:
+            keys.add(name)  # a name that expands to nothing is looked up as itself
+            keys.update(_input_key(defn, code) for code in defn.expand(name))
+        inputs.append(frozenset(keys))
+    if len(_RULE_INPUTS) > 64:
+        _RULE_INPUTS.clear()
+    _RULE_INPUTS[id(defn)] = (defn, inputs)
+    return inputs
+
+
+def _question_issues(defn: Definition, question: Question, values: dict[str, Any]) -> list[Issue]:
+    """A shown question's errors: required, then the range of each value (each cell of a grid)."""
+    issues = []
+    codes = question.cell_codes() if question.is_grid else [question.code]
+    parsed = {code: _coerce(defn, code, values.get(code)) for code in codes}
+    if question.required and all(_is_blank(v) for v in parsed.values()):
+        what = "Fyll ut minst én celle i tabellen." if question.is_grid else "Feltet må fylles ut."
+        issues.append(Issue(f"required.{question.code}", what, [question.code], "error"))
+    for code, value in parsed.items():
+        message = _range_problem(question, value)
+        if message:
+            issues.append(Issue(f"range.{code}", message, [code], "error"))
+    return issues
 
 
 def _range_problem(question: Question, value: Any) -> str:

@@ -1,0 +1,113 @@
+"""Validation that re-checks only what changed (engine.validate's `previous`) gives exactly the verdicts of a full
+validation: random edits on the shipped questionnaires, each validated both ways. Pure, no database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal as D
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kartlegg.surveys import engine
+from kartlegg.surveys.engine import validation
+
+ROOT = Path(__file__).resolve().parent.parent / "questionnaires"
+
+
+def _definition(name: str) -> engine.Definition:
+    return engine.definition_from_dict(yaml.safe_load((ROOT / name).read_text(encoding="utf-8")))
+
+
+def _random_value(rng: random.Random, question: engine.Question) -> Any:
+    """A value of the question's type, sometimes out of range, sometimes blank."""
+    kind = engine.value_kind(question)
+    if rng.random() < 0.15:
+        return None
+    if kind in engine.NUMERIC_TYPES:
+        low, high = question.effective_bounds()
+        top = high if high is not None else D(500)
+        value = D(rng.randint(-20, int(top) + 50))
+        return value if kind == "integer" else value + D(rng.randint(0, 99)) / 100
+    if kind == "yesno":
+        return rng.random() < 0.5
+    if kind == "choice":
+        return rng.choice(question.choices)[0]
+    if kind == "multichoice":
+        return sorted(rng.sample([c for c, _ in question.choices], rng.randint(0, len(question.choices))))
+    if kind == "date":
+        return dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 400))
+    return rng.choice(["", "tekst", "x" * rng.randint(1, 30)])
+
+
+def _same(left: engine.ValidationResult, right: engine.ValidationResult) -> None:
+    assert left.errors == right.errors
+    assert left.warnings == right.warnings
+    assert left.relevant == right.relevant
+
+
+@pytest.mark.parametrize("name", ["annual-2024.yaml", "annual-2020.yaml", "pulse-2020.yaml"])
+def test_incremental_validation_matches_full_on_random_edits(name: str) -> None:
+    defn = _definition(name)
+    rng = random.Random(name)
+    codes = engine.value_codes(defn)
+    context = {"_population_total": D(5000), "_population_0_17": D(1000), "_population_18_plus": D(4000)}
+    values: dict[str, Any] = {}
+    comments: dict[str, str] = {}
+    previous = engine.validate(defn, values, comments, context)
+    for step in range(150):
+        # A save: a few values (often a run of grid cells, as the form's sections), now and then comments or a new
+        # context (reference data loaded again), which the memo must not survive.
+        start = rng.randrange(len(codes))
+        for code in codes[start : start + rng.choice([1, 3, 30])]:
+            question = defn.question_for(code)
+            assert question is not None
+            values[code] = _random_value(rng, question)
+        if rng.random() < 0.2:
+            code = rng.choice(codes)
+            comments[code] = rng.choice(["", "forklart"])
+        if step % 40 == 39:
+            context = {**context, "_population_total": D(rng.randint(0, 10_000))}
+        incremental = engine.validate(defn, values, comments, context, previous=previous)
+        full = engine.validate(defn, values, comments, context)
+        _same(incremental, full)
+        # Sometimes the memo is an older one (another process saved in between): still the same verdicts.
+        previous = incremental if rng.random() < 0.8 else previous
+
+
+def test_a_memo_of_other_values_or_definition_gives_the_full_verdicts() -> None:
+    defn = _definition("annual-2024.yaml")
+    other = _definition("annual-2024.yaml")
+    rng = random.Random(7)
+    first = {code: _random_value(rng, q) for code in engine.value_codes(defn) if (q := defn.question_for(code))}
+    second = {code: _random_value(rng, q) for code in engine.value_codes(defn) if (q := defn.question_for(code))}
+    memo = engine.validate(other, first, {}, {})
+    _same(engine.validate(defn, second, {}, {}, previous=memo), engine.validate(defn, second, {}, {}))
+    memo = engine.validate(defn, first, {}, {"_population_total": D(1)})
+    _same(engine.validate(defn, first, {}, {}, previous=memo), engine.validate(defn, first, {}, {}))
+
+
+def test_a_save_of_one_value_re_checks_only_the_rules_that_read_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    defn = _definition("annual-2024.yaml")
+    grid = next(q for q in defn.questions.values() if q.is_grid)
+    reading_grid = [r for r in defn.rules if grid.code in validation._rule_inputs(defn)[defn.rules.index(r)]]
+    assert reading_grid and len(reading_grid) < len(defn.rules)
+    values: dict[str, Any] = {}
+    previous = engine.validate(defn, values, {}, {})
+    checked: list[str] = []
+    original = validation._check_rule
+
+    def counting(defn_: Any, rule: engine.Rule, *args: Any) -> Any:
+        checked.append(rule.code)
+        return original(defn_, rule, *args)
+
+    monkeypatch.setattr(validation, "_check_rule", counting)
+    values[grid.cell_codes()[0]] = D(3)
+    result = engine.validate(defn, values, {}, {}, previous=previous)
+    assert sorted(checked) == sorted(r.code for r in reading_grid)
+    checked.clear()
+    _same(result, engine.validate(defn, values, {}, {}))
+    assert len(checked) == len(defn.rules)
