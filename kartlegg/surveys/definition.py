@@ -148,6 +148,7 @@ class Definition:
     cells: dict[str, tuple[Question, str, str]] = field(init=False, repr=False, compare=False)
     _compiled: dict[str, ex.Compiled] = field(init=False, repr=False, compare=False)
     _verdicts: dict[str, dict[Any, bool]] = field(init=False, repr=False, compare=False)
+    _expanded: dict[str, list[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.questions = {q.code: q for s in self.sections for q in s.questions}
@@ -159,6 +160,7 @@ class Definition:
                         self.cells[f"{q.code}.{r}.{c}"] = (q, r, c)
         self._compiled = {}
         self._verdicts = {}
+        self._expanded = {}
 
     def question_for(self, code: str) -> Question | None:
         """The question a value code belongs to (the grid for a cell code)."""
@@ -197,7 +199,16 @@ class Definition:
         return None
 
     def expand(self, name: str) -> list[str]:
-        """The value codes a multi-cell name stands for (the name itself for a single variable)."""
+        """The value codes a multi-cell name stands for (the name itself for a single variable). Kept per name, as
+        validation looks the same names up on every save: do not change the list returned."""
+        found = self._expanded.get(name)
+        if found is None:
+            if len(self._expanded) > MAX_VERDICTS:
+                self._expanded.clear()
+            found = self._expanded[name] = self._expand(name)
+        return found
+
+    def _expand(self, name: str) -> list[str]:
         question = self.questions.get(name)
         if question is not None and question.is_grid:
             return question.cell_codes()

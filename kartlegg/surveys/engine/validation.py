@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from kartlegg.surveys import expressions as ex
 from kartlegg.surveys.definition import (
@@ -135,26 +135,38 @@ def validate(
     context = dict(context or {})
     shown = relevant_codes(defn, values, context)
     seen = {code: _frozen(value) for code, value in values.items() if value is not None}
-    dirty = _dirty(defn, previous.memo if previous is not None else None, seen, context, shown)
-    memo = previous.memo if previous is not None and dirty is not None else None
+    changes = _changes(defn, previous.memo if previous is not None else None, seen, context, shown)
+    memo = previous.memo if previous is not None and changes is not None else None
     lookup = _lookup(defn, values, shown, context)
 
     by_question: dict[str, list[Issue]] = {}
     for question in defn.questions.values():
         if question.code not in shown:
             continue
-        if memo is not None and dirty is not None and question.code not in dirty and question.code in memo.by_question:
+        if (
+            memo is not None
+            and changes is not None
+            and question.code not in changes.keys
+            and question.code in memo.by_question
+        ):
             by_question[question.code] = memo.by_question[question.code]
         else:
             by_question[question.code] = _question_issues(defn, question, values)
 
-    inputs = _rule_inputs(defn) if memo is not None else []
+    inputs, cell_wise = _rule_inputs(defn) if memo is not None else ([], [])
     by_rule: list[list[Issue]] = []
     for index, rule in enumerate(defn.rules):
-        if memo is not None and dirty is not None and not inputs[index] & dirty:
-            by_rule.append(memo.by_rule[index])
-        else:
-            by_rule.append(_check_rule(defn, rule, lookup, shown, context, values))
+        reuse = None
+        if memo is not None and changes is not None:
+            touched = inputs[index] & changes.keys
+            if not touched:
+                by_rule.append(memo.by_rule[index])
+                continue
+            if cell_wise[index] and touched == {rule.each_cell} and rule.each_cell not in changes.shown:
+                # Only cells of the rule's own grid changed, and the rule reads no other cell of it: the other
+                # cells keep their verdicts.
+                reuse = (changes.codes, memo.by_rule[index])
+        by_rule.append(_check_rule(defn, rule, lookup, shown, context, values, reuse))
 
     result = ValidationResult(relevant=shown)
     for issues in by_question.values():
@@ -182,47 +194,57 @@ def _input_key(defn: Definition, code: str) -> str:
     return question.code if question is not None else code
 
 
-def _dirty(
+class _Changes(NamedTuple):
+    codes: set[str]  # value codes whose value changed
+    keys: set[str]  # what they touch (_input_key), and the questions shown or hidden since
+    shown: set[str]  # the questions shown or hidden since
+
+
+def _changes(
     defn: Definition, memo: _Memo | None, seen: dict[str, Any], context: dict[str, Any], shown: set[str]
-) -> set[str] | None:
-    """The questions (or bare codes) whose values or visibility changed since `memo`; None when it cannot be used."""
+) -> _Changes | None:
+    """What changed since `memo`; None when it cannot be used (another definition or context)."""
     if memo is None or memo.defn is not defn or memo.context != context:
         return None
-    changed = {code for code in seen.keys() | memo.values.keys() if seen.get(code) != memo.values.get(code)}
-    return {_input_key(defn, code) for code in changed} | (set(shown) ^ memo.shown)
+    codes = {code for code in seen.keys() | memo.values.keys() if seen.get(code) != memo.values.get(code)}
+    toggled = set(shown) ^ memo.shown
+    return _Changes(codes, {_input_key(defn, code) for code in codes} | toggled, toggled)
 
 
-# Per definition (held, so its id is not reused while the entry lives): each rule's inputs as _input_key names.
-_RULE_INPUTS: dict[int, tuple[Definition, list[frozenset[str]]]] = {}
+# Per definition (held, so its id is not reused while the entry lives): each rule's inputs as _input_key names, and
+# whether a per-cell rule's verdict for a cell depends on that cell alone among its grid's cells.
+_RULE_INPUTS: dict[int, tuple[Definition, tuple[list[frozenset[str]], list[bool]]]] = {}
 
 
-def _rule_inputs(defn: Definition) -> list[frozenset[str]]:
+def _rule_inputs(defn: Definition) -> tuple[list[frozenset[str]], list[bool]]:
     entry = _RULE_INPUTS.get(id(defn))
     if entry is not None and entry[0] is defn:
         return entry[1]
-    inputs = []
+    inputs: list[frozenset[str]] = []
+    cell_wise: list[bool] = []
     for rule in defn.rules:
         extra = {CELL_VARIABLE: ex.NUMBER} if rule.each_cell else None
         names = set(defn.compiled(rule.expression, extra).names)
         if rule.when:
             names |= defn.compiled(rule.when, extra).names
-        if rule.each_cell:
-            names.add(rule.each_cell)
         keys = set()
         for name in names - set(RESERVED_VARIABLES) - {CELL_VARIABLE}:
             keys.add(name)  # a name that expands to nothing is looked up as itself
             keys.update(_input_key(defn, code) for code in defn.expand(name))
+        cell_wise.append(bool(rule.each_cell) and rule.each_cell not in keys)
+        if rule.each_cell:
+            keys.add(rule.each_cell)
         inputs.append(frozenset(keys))
     if len(_RULE_INPUTS) > 64:
         _RULE_INPUTS.clear()
-    _RULE_INPUTS[id(defn)] = (defn, inputs)
-    return inputs
+    _RULE_INPUTS[id(defn)] = (defn, (inputs, cell_wise))
+    return inputs, cell_wise
 
 
 def _question_issues(defn: Definition, question: Question, values: dict[str, Any]) -> list[Issue]:
     """A shown question's errors: required, then the range of each value (each cell of a grid)."""
     issues = []
-    codes = question.cell_codes() if question.is_grid else [question.code]
+    codes = defn.expand(question.code) if question.is_grid else [question.code]
     parsed = {code: _coerce(defn, code, values.get(code)) for code in codes}
     if question.required and all(_is_blank(v) for v in parsed.values()):
         what = "Fyll ut minst én celle i tabellen." if question.is_grid else "Feltet må fylles ut."
@@ -255,8 +277,16 @@ def _rule_questions(defn: Definition, names: frozenset[str]) -> set[str]:
 
 
 def _check_rule(
-    defn: Definition, rule: Rule, lookup: Any, shown: set[str], context: dict[str, Any], values: dict[str, Any]
+    defn: Definition,
+    rule: Rule,
+    lookup: Any,
+    shown: set[str],
+    context: dict[str, Any],
+    values: dict[str, Any],
+    reuse: tuple[set[str], list[Issue]] | None = None,
 ) -> list[Issue]:
+    """The rule's issues. `reuse` (changed value codes, the rule's issues before) for a per-cell rule whose cells'
+    verdicts depend on nothing else that changed: only the changed cells are evaluated."""
     extra = {CELL_VARIABLE: ex.NUMBER} if rule.each_cell else None
     compiled = defn.compiled(rule.expression, extra)
     referenced = _rule_questions(defn, compiled.names)
@@ -282,7 +312,13 @@ def _check_rule(
     # are kept with the definition: a save re-evaluates only values not seen before, in practice the changed cells.
     value_only = compiled.names <= {CELL_VARIABLE} and (when is None or when.names <= {CELL_VARIABLE})
     verdicts: dict[Any, bool] = defn.cell_verdicts(rule.code) if value_only else {}
+    changed, before = reuse if reuse is not None else (None, [])
+    failed_before = {issue.variables[0]: issue for issue in before}
     for cell in defn.expand(rule.each_cell):
+        if changed is not None and cell not in changed:
+            if cell in failed_before:
+                issues.append(failed_before[cell])
+            continue
         value = _coerce(defn, cell, values.get(cell))
         key = None if isinstance(value, list) else (type(value), value)
         passed = verdicts.get(key) if key is not None else None
