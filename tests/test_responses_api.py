@@ -333,3 +333,27 @@ def test_openapi_documents_the_put_body_and_responses(client: Client) -> None:
     body_schema = operation["requestBody"]["content"]["application/json"]["schema"]
     assert {"values", "version"} <= set(body_schema["required"])
     assert {"200", "400", "401", "403", "404", "409", "422"} <= set(operation["responses"])
+
+
+def test_a_saved_body_is_exactly_the_documented_schema(setup: dict[str, Any]) -> None:
+    """The PUT answer is written as JSON by the view (not validated by Django Ninja on every save), so it must still
+    be exactly SavedOut: every field, no other, each value of the documented type."""
+    from kartlegg.responses.api import SavedOut
+
+    answer = put(
+        setup["client"],
+        setup["round"].pk,
+        BAERUM,
+        {"values": {CELL: "1,5", "E_fact": "ja"}, "comments": {CELL: "Ny"}, "version": 0},
+        setup["auth"],
+    )
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/json; charset=utf-8"
+    body = answer.json()
+    assert list(body) == list(SavedOut.model_fields)
+    assert SavedOut.model_validate(body).model_dump(mode="json") == body
+    assert body["values"][CELL] == 1.5 and body["comments"] == {CELL: "Ny"}
+    assert body["errors"] or body["warnings"]
+    assert all(
+        set(issue) == {"rule", "message", "variables", "explained"} for issue in body["errors"] + body["warnings"]
+    )
