@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from kartlegg.analytics import compute, grouping, headline, services
 from kartlegg.analytics.levels import COUNTY, NATION, UNIT
-from kartlegg.analytics.models import AS_REPORTED, Aggregate, AggregateSet
+from kartlegg.analytics.models import AS_REPORTED, AggregateSet
 from kartlegg.analytics.series import harmonise_year
+from kartlegg.analytics.services import store
 from kartlegg.analytics.services.extract import load_geography
 from kartlegg.geography.models import ReportingUnit
 from kartlegg.responses.models import Answer, Response, ResponseStatus, Round
@@ -145,10 +146,8 @@ def survey() -> SmallSurvey:
 
 def stored(
     variable: str, level: str, structure: int, year: int, rule: str = "carry_forward", version: str = "live"
-) -> dict[str, Aggregate]:
-    rows = Aggregate.objects.filter(
-        variable=variable, level=level, structure=structure, year=year, rule=rule, data_version=version
-    )
+) -> dict[str, store.Cell]:
+    rows = store.cells(variable=variable, level=level, structure=structure, year=year, rule=rule, data_version=version)
     return {row.region: row for row in rows}
 
 
@@ -159,7 +158,9 @@ def snapshot() -> set[tuple[Any, ...]]:
     )  # fmt: skip
     return {
         (*row[:11], *(None if v is None else round(v, 9) for v in row[11:]))
-        for row in Aggregate.objects.values_list(*fields, "value", "rate", "median", "value_imputed")
+        for row in (
+            tuple(getattr(c, f) for f in (*fields, "value", "rate", "median", "value_imputed")) for c in store.cells()
+        )
     }
 
 
@@ -201,7 +202,7 @@ def test_without_imputation_gaps_stay_missing(survey: SmallSurvey) -> None:
     services.compute(rule="none")
     row = stored(headline.ADULTS, UNIT, AS_REPORTED, 2020, rule="none")["1516"]
     assert row.value is None and row.status == ".."
-    assert not Aggregate.objects.filter(rule="carry_forward").exists()
+    assert not store.blocks(rule="carry_forward").exists()
 
 
 def test_county_rows_match_the_core_headline_series(survey: SmallSurvey) -> None:
@@ -281,7 +282,7 @@ def test_compute_is_idempotent(survey: SmallSurvey) -> None:
     first = services.compute()
     before = snapshot()
     second = services.compute()
-    assert first.rows == second.rows == Aggregate.objects.count()
+    assert first.rows == second.rows == store.count()
     assert snapshot() == before
 
 
@@ -303,7 +304,7 @@ def test_incremental_recompute_equals_full(survey: SmallSurvey) -> None:
 def test_recompute_for_response_without_stored_aggregates_does_nothing(survey: SmallSurvey) -> None:
     response = Response.objects.get(round=survey.rounds[2019], unit__code="1504")
     assert services.recompute_for_response(response).rows == 0
-    assert not Aggregate.objects.exists()
+    assert not store.blocks().exists()
 
 
 def test_cold_slice_is_computed_once_and_stored(survey: SmallSurvey) -> None:
@@ -360,11 +361,11 @@ def test_harmonise_plan_matches_the_core() -> None:
 def test_command_runs_and_rejects_bad_input(survey: SmallSurvey, capsys: pytest.CaptureFixture[str]) -> None:
     call_command("compute_aggregates", "--no-progress")
     assert "aggregater" in capsys.readouterr().out
-    count = Aggregate.objects.count()
+    count = store.count()
     call_command("compute_aggregates", "--round", str(survey.rounds[2020].pk))
-    assert Aggregate.objects.count() == count
+    assert store.count() == count
     call_command("compute_aggregates", "--no-progress", "--imputation", "none", "--structure", "2020")
-    assert Aggregate.objects.filter(rule="none", structure=2020).exists()
+    assert store.blocks(rule="none", structure=2020).exists()
     with pytest.raises(CommandError, match="2010"):
         call_command("compute_aggregates", "--no-progress", "--structure", "2010")
     with pytest.raises(CommandError, match="999999"):

@@ -14,8 +14,8 @@ from django.utils import timezone
 from kartlegg.accounts.tokens import create_token
 from kartlegg.analytics import headline, services
 from kartlegg.analytics.cube import round_half_up
-from kartlegg.analytics.models import AS_REPORTED, Aggregate
-from kartlegg.analytics.services import access
+from kartlegg.analytics.models import AS_REPORTED
+from kartlegg.analytics.services import access, store
 from tests.factories import make_analyst
 from tests.test_analytics_aggregates import SmallSurvey, stored
 
@@ -166,10 +166,10 @@ def test_unknown_variable_is_404_naming_it(client: Client, survey: SmallSurvey) 
 
 
 def test_cold_slice_is_computed_and_stored_then_read(client: Client, survey: SmallSurvey) -> None:
-    assert not Aggregate.objects.filter(variable="E_n", level="unit").exists()
+    assert not store.blocks(variable="E_n", level="unit").exists()
     first = get(client, "/E_n?level=unit&years=2020")
     assert first.status_code == 200
-    rows = Aggregate.objects.filter(variable="E_n", level="unit")
+    rows = store.blocks(variable="E_n", level="unit")
     assert rows.exists()
     stamp = max(rows.values_list("computed_at", flat=True))
     second = get(client, "/E_n?level=unit&years=2020")

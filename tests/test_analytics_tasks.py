@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from kartlegg.analytics import services, tasks
-from kartlegg.analytics.models import Aggregate
+from kartlegg.analytics.services import store
 from kartlegg.jobs.models import Job, JobStatus
 from tests.factories import make_analyst, make_respondent
 from tests.test_analytics_aggregates import SmallSurvey
@@ -33,7 +33,7 @@ def test_an_analyst_computes_everything_as_a_job_with_a_progress_bar(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     SmallSurvey()
-    assert not Aggregate.objects.exists()
+    assert not store.blocks().exists()
     analyst = _client(make_analyst())
     assert _client(make_respondent("1505")).post("/statistikk/publisering/beregn/").status_code == 403
     assert analyst.get("/statistikk/publisering/beregn/").status_code == 405
@@ -42,7 +42,7 @@ def test_an_analyst_computes_everything_as_a_job_with_a_progress_bar(
     job = Job.objects.get(key="analytics.compute_all")
     assert response.status_code == 302 and response["Location"] == f"/statistikk/publisering/?oppgave={job.pk}"
     assert job.status == JobStatus.DONE and job.total == len(services.catalogue().variables) == job.done
-    assert Aggregate.objects.exists()
+    assert store.blocks().exists()
     page = analyst.get(response["Location"]).content.decode()
     assert "Beregning av statistikken er ferdig" in page and "Tallene ble beregnet" in page
 

@@ -440,9 +440,9 @@ def test_setup_demo_creates_one_login_per_role_and_prints_them(capsys: pytest.Ca
     assert User.objects.get(username="fylke").is_reviewer
     assert User.objects.get(username="respondent").unit_codes() == {"4601"}
     # The statistics pages have their aggregates from the start.
-    from kartlegg.analytics.models import Aggregate
+    from kartlegg.analytics.services import store
 
-    assert Aggregate.objects.filter(year=2024, level="nation", variable="arsverk_totalt").exists()
+    assert store.blocks(year=2024, level="nation", variable="arsverk_totalt").exists()
     assert (
         Client().post(reverse("accounts:login"), {"username": "analytiker", "password": DEMO_PASSWORD}).status_code
         == 302

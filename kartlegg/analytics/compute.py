@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any
 
 from kartlegg.analytics import headline
@@ -24,10 +23,11 @@ from kartlegg.analytics.focus import Focus
 from kartlegg.analytics.grouping import (
     ALL_LEVELS,
     GROUP_LEVELS,
+    Block,
     Frame,
     HarmonisePlan,
-    Row,
     aggregate_columns,
+    blocks_of,
     make_frame,
     regrouped_units,
 )
@@ -184,7 +184,7 @@ def lineage_years(ctx: Context, variables: Sequence[Variable], codes: Collection
 
 def variable_rows(
     ctx: Context, variable: Variable, levels_by_structure: Mapping[int, Sequence[str]], years: Iterable[int]
-) -> Iterator[Row]:
+) -> Iterator[Block]:
     """Rows of one variable for each structure (with its levels) and each of `years`."""
     series = unit_series(ctx, variable)
     target = variable.target if variable.additive else None
@@ -201,7 +201,7 @@ def _rows(
     target: str | None,
     additive: bool,
     source_codes: Mapping[int, str],
-) -> Iterator[Row]:
+) -> Iterator[Block]:
     """Group a unit series for each structure and year: as reported, harmonised (additive figures: merges add up,
     splits are shared out and estimated) or regrouped (the year's units in the structure's regions)."""
     wanted = set(years)
@@ -227,14 +227,8 @@ def _rows(
                 frame = ctx.frame(year, structure, "regrouped")
             code = source_codes[year]
             only = None if ctx.focus is None else _touched(ctx, frame, year, structure, additive, levels)
-            c = aggregate_columns(frame, values, imputed, estimated, target, levels, only)
-            yield from map(
-                Row._make,
-                zip(
-                    repeat(name), c.levels, c.regions, repeat(year), c.values, c.rates, c.medians, c.statuses, c.n,
-                    c.n_units, c.n_imputed, repeat(code), repeat(structure), c.parts,
-                ),
-            )  # fmt: skip
+            columns = aggregate_columns(frame, values, imputed, estimated, target, levels, only)
+            yield from blocks_of(columns, name, year, structure, code)
 
 
 def _touched(
@@ -330,7 +324,7 @@ def headline_units(ctx: Context, years: Sequence[int]) -> dict[str, UnitSeries]:
 
 def headline_rows(
     ctx: Context, levels_by_structure: Mapping[int, Sequence[str]], years: Iterable[int]
-) -> Iterator[Row]:
+) -> Iterator[Block]:
     """The three headline sums (and their rates) for every level, grouped like every other variable. The total's
     imputed part is the imputed parts of adults and children (a unit may report one and not the other)."""
     variable = ctx.catalogue.get(headline.ADULTS)
@@ -354,7 +348,7 @@ def compute_rows(
     years: Iterable[int],
     levels_for: Callable[[Variable, int], Sequence[str]] | None = None,
     progress: Callable[[Variable], None] | None = None,
-) -> Iterator[Row]:
+) -> Iterator[Block]:
     """Rows for these variables. `levels_for(variable, structure)` picks the levels (none: skip that structure);
     by default every level for the headline and the group levels for the rest. `progress(variable)` is called
     after each variable."""
@@ -372,7 +366,7 @@ def compute_rows(
             yield from variable_rows(ctx, variable, levels, wanted)
         elif not headline_done:
             # One headline computation gives all three series (with the first headline variable's levels).
-            yield from (r for r in headline_rows(ctx, levels, wanted) if r.variable in chosen)
+            yield from (b for b in headline_rows(ctx, levels, wanted) if b.variable in chosen)
             headline_done = True
         if progress is not None:
             progress(variable)

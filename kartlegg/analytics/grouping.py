@@ -6,7 +6,7 @@ one variable's figures per unit into a row per region. Pure (no ORM); compute.py
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -38,23 +38,20 @@ ALL_LEVELS = GROUP_LEVELS + UNIT_LEVELS
 _MISSING, _ESTIMATED, _IMPUTED = STATUS_SYMBOLS[MISSING], STATUS_SYMBOLS[ESTIMATED], STATUS_SYMBOLS[IMPUTED]
 
 
-class Row(NamedTuple):
-    """One stored aggregate (a plain tuple: the computation makes one per stored row, hundreds of thousands)."""
+# The lists of a stored block (models.AggregateBlock), in region order.
+CELL_FIELDS = ("region", "value", "rate", "median", "status", "n", "n_units", "n_imputed", "value_imputed")
+
+
+class Block(NamedTuple):
+    """The figures of one variable at one level in one year and structure: `columns` maps every name of
+    CELL_FIELDS to a list, one entry per region (services/store.py stores it as one row)."""
 
     variable: str
     level: str
-    region: str
     year: int
-    value: float | None
-    rate: float | None
-    median: float | None
-    status: str
-    n: int
-    n_units: int
-    n_imputed: int
-    source_code: str
     structure: int
-    value_imputed: float | None = None  # the part of `value` from imputed units
+    source_code: str
+    columns: dict[str, list[Any]]
 
 
 @dataclass(frozen=True)
@@ -342,6 +339,23 @@ def aggregate_columns(
     pairs = enumerate(zip(layout.levels, layout.names, strict=True))
     chosen = [i for i, (level, name) in pairs if name in only.get(level, ())]
     return Columns(*([column[i] for i in chosen] for column in columns))  # type: ignore[arg-type]
+
+
+def blocks_of(columns: Columns, variable: str, year: int, structure: int, source_code: str) -> Iterator[Block]:
+    """The columns split into one block per level (a level's groups are consecutive)."""
+    levels = columns.levels
+    start, size = 0, len(levels)
+    while start < size:
+        level = levels[start]
+        end = start + 1
+        while end < size and levels[end] == level:
+            end += 1
+        cut = slice(start, end)
+        found = (columns.regions, columns.values, columns.rates, columns.medians, columns.statuses, columns.n,
+                 columns.n_units, columns.n_imputed, columns.parts)  # fmt: skip
+        lists = {name: column[cut] for name, column in zip(CELL_FIELDS, found, strict=True)}
+        yield Block(variable, level, year, structure, source_code, lists)
+        start = end
 
 
 def _with_none(array: Any, missing: Any) -> list[float | None]:

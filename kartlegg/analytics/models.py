@@ -1,10 +1,9 @@
 """Precomputed statistics and their publication.
 
-Aggregate holds one figure per (variable, imputation rule, structure, level, region, year). It is a wide row: the
-sum, the per-capita rate and the median sit side by side, with N and the status, because every measure the pages
-and the API offer is one of these or is derived from two of them at read time (change from last year, the share
-answering yes). One row per cell rather than one per cell and measure keeps the table a fifth of the size, which is
-what the 100× mapping needs.
+AggregateBlock holds the figures of one (variable, imputation rule, structure, level, year): every region of the level
+in one compact row, each cell a wide record (the sum, the per-capita rate and the median side by side, with N and
+the status), because every measure the pages and the API offer is one of these or is derived from two of them at
+read time (change from last year, the share answering yes).
 
 Every row belongs to one data version of its year: "live" (the current figures: the round's newest data version,
 or its submitted answers while it is open) or a pinned "v<N>" (quality.DataVersion number N of the round, computed
@@ -28,40 +27,43 @@ AS_REPORTED = 0
 LIVE = "live"
 
 
-class Aggregate(models.Model):
+class AggregateBlock(models.Model):
+    """The figures of one variable at one level in one year (for one imputation rule, structure and data version):
+    every region of the level in one compact row. `payload` is JSON with one list per column, in region order:
+    {"region": [...], "value": [...], "rate": [...], "median": [...], "status": [...], "n": [...], "n_units": [...],
+    "n_imputed": [...], "value_imputed": [...]}. One row per block rather than per region keeps a full computation
+    to a few thousand rows instead of ~190 000 (issue 11); services/store.py writes and reads it, and every reader
+    gets the cells (one per region) from there.
+
+    Per cell: `value` the sum over units with a figure (for yes/no: the number answering yes), None when no unit has
+    one; `rate` per capita with the variable's age band and base; `median`; `status` "" ok, ".." missing,
+    "e" estimated (split municipality), "i" imputed (":" is decided at read time, for shares); `n` units with a
+    figure (reported or imputed); `n_units` units in the group; `n_imputed`; `value_imputed` the part of `value`
+    that comes from imputed units (None when nothing is imputed): the cell's imputed share."""
+
     variable = models.CharField(_("variabel"), max_length=80)
     rule = models.CharField(_("imputering"), max_length=20)
     structure = models.PositiveSmallIntegerField(_("strukturår"))
     level = models.CharField(_("nivå"), max_length=20)
-    region = models.CharField(_("region"), max_length=120)
     year = models.PositiveSmallIntegerField(_("år"))
-    # The sum over units with a figure (for yes/no: the number answering yes). None when no unit has one.
-    value = models.FloatField(null=True)
-    rate = models.FloatField(null=True)  # per capita, with the variable's age band and base
-    median = models.FloatField(null=True)
-    # "" ok, ".." missing, "e" estimated (split municipality), "i" imputed; ":" is decided at read time (shares).
-    status = models.CharField(max_length=2, blank=True)
-    n = models.PositiveIntegerField(default=0)  # units with a figure (reported or imputed)
-    n_units = models.PositiveIntegerField(default=0)  # units in the group
-    n_imputed = models.PositiveIntegerField(default=0)
-    # The part of `value` that comes from imputed units (None when nothing is imputed): the cell's imputed share.
-    value_imputed = models.FloatField(null=True)
-    source_code = models.CharField(max_length=80, blank=True)  # the variable's code in that year's questionnaire
     data_version = models.CharField(max_length=40, default=LIVE)  # "live" or "v<number>" (quality.DataVersion)
+    source_code = models.CharField(max_length=80, blank=True)  # the variable's code in that year's questionnaire
+    regions = models.PositiveIntegerField(default=0)  # how many cells the payload holds
+    payload = models.TextField()
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["variable", "rule", "structure", "level", "year", "data_version", "region"],
-                name="unique_aggregate_cell_version",
+                fields=["variable", "rule", "structure", "level", "year", "data_version"],
+                name="unique_aggregate_block",
             )
         ]
-        verbose_name = _("aggregat")
-        verbose_name_plural = _("aggregater")
+        verbose_name = _("aggregatblokk")
+        verbose_name_plural = _("aggregatblokker")
 
     def __str__(self) -> str:
-        return f"{self.variable} {self.level}:{self.region} {self.year} = {self.value}"
+        return f"{self.variable} {self.level} {self.year} ({self.regions} regioner)"
 
 
 def version_key(number: int | None) -> str:

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 
 from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TAGS, Catalogue, Variable, build_catalogue
 from kartlegg.analytics.compute import Context, compute_rows, lineage_years
 from kartlegg.analytics.focus import Focus
-from kartlegg.analytics.grouping import ALL_LEVELS, GROUP_LEVELS, UNIT_LEVELS, Row
+from kartlegg.analytics.grouping import ALL_LEVELS, GROUP_LEVELS, UNIT_LEVELS, Block
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.levels import NATION
-from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate, AggregateSet, version_filter
+from kartlegg.analytics.models import AS_REPORTED, LIVE, AggregateSet, version_filter
+from kartlegg.analytics.services import store
 from kartlegg.analytics.services.extract import (
     Geography,
     YearValues,
@@ -33,8 +33,6 @@ from kartlegg.analytics.services.extract import (
 )
 from kartlegg.geography import services as geography
 from kartlegg.responses.models import Answer, Round
-
-INSERT_BATCH = 5_000
 
 
 class StatisticsError(ValueError):
@@ -147,67 +145,6 @@ def read_data(
     return found
 
 
-# The columns in the order of grouping.Row's fields, then the three the store adds: a row is written as
-# `row + (rule, data version, time)` without unpacking it.
-AGGREGATE_COLUMNS = (
-    "variable", "level", "region", "year", "value", "rate", "median", "status", "n", "n_units", "n_imputed",
-    "source_code", "structure", "value_imputed", "rule", "data_version", "computed_at",
-)  # fmt: skip
-assert AGGREGATE_COLUMNS[: len(Row._fields)] == Row._fields
-
-
-# The columns' PostgreSQL types, in AGGREGATE_COLUMNS order: binary COPY with known types dumps in C.
-COPY_TYPES = [
-    "varchar", "varchar", "varchar", "int2", "float8", "float8", "float8", "varchar", "int4", "int4", "int4",
-    "varchar", "int2", "float8", "varchar", "varchar", "timestamptz",
-]  # fmt: skip
-
-
-def _insert(rows: Iterable[Row], rule: str, keys: dict[int, str], moment: Any = None) -> int:
-    """Write rows straight to the table: COPY on PostgreSQL, executemany (5 000 at a time) on SQLite. bulk_create
-    would build a model instance and prepare every field of hundreds of thousands of rows one by one, and on
-    PostgreSQL an INSERT per row is a round trip per row; these values are already plain and typed."""
-    meta = Aggregate._meta
-    names = [meta.get_field(c).column or c for c in AGGREGATE_COLUMNS]  # type: ignore[union-attr]
-    quoted = ", ".join(connection.ops.quote_name(name) for name in names)
-    table = connection.ops.quote_name(meta.db_table)
-    moment = moment or timezone.now()
-    stamp = moment if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(moment)
-    tails = {year: (rule, key, stamp) for year, key in keys.items()}
-    tail = (rule, LIVE, stamp)
-
-    def values() -> Iterator[tuple[Any, ...]]:
-        for r in rows:
-            yield r + tails.get(r[3], tail)
-
-    sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608
-
-    def write(cursor: Any, batch: list[tuple[Any, ...]]) -> None:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(COPY_TYPES)
-                for row in batch:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(sql, batch)
-
-    # Rows are written a batch at a time, each batch its own COPY: computing the next rows may query the database
-    # (the geography is read lazily), which a connection in the middle of a COPY cannot do.
-    count = 0
-    batch: list[tuple[Any, ...]] = []
-    with connection.cursor() as cursor:
-        for row in values():
-            batch.append(row)
-            if len(batch) >= INSERT_BATCH:
-                write(cursor, batch)
-                count += len(batch)
-                batch = []
-        if batch:
-            write(cursor, batch)
-            count += len(batch)
-    return count
-
-
 def default_levels(variable: Variable, structure: int) -> Sequence[str]:
     """What a full computation stores: every level of the headline series in both structures; the group levels of
     the other variables, harmonised only (and the nation as reported for the imputed ones). The rest (their unit
@@ -266,7 +203,7 @@ def run(
 
 
 def _store(
-    plan: Plan, cat: Catalogue, rows: Iterable[Row], replace: bool, keys: dict[int, str], basis: dict[int, str]
+    plan: Plan, cat: Catalogue, rows: Iterable[Block], replace: bool, keys: dict[int, str], basis: dict[int, str]
 ) -> int:
     everything = replace and len(plan.variables) == len(cat.variables)
     scope = version_filter(keys)
@@ -274,12 +211,12 @@ def _store(
     with transaction.atomic():
         if everything:
             # From scratch: every structure of these years goes, including slices stored on request since.
-            Aggregate.objects.filter(scope, rule=plan.rule).delete()
+            store.blocks(scope, rule=plan.rule).delete()
         for structure in [] if everything else plan.structures:
             chosen = plan.variables if replace else [v for v in plan.variables if plan.levels_for(v, structure)]
-            stale = Aggregate.objects.filter(scope, rule=plan.rule, structure=structure)
+            stale = store.blocks(scope, rule=plan.rule, structure=structure)
             stale.filter(variable__in=[v.code for v in chosen]).delete()
-        count = _insert(rows, plan.rule, keys, moment)
+        count = store.write(rows, plan.rule, keys, moment)
         _record_sets(plan.rule, keys, basis, moment)
         return count
 
@@ -349,7 +286,7 @@ def stored_levels(
     """{(variable, structure): levels} that have stored rows of version `key`: an update rewrites exactly what is
     there."""
     found: dict[tuple[str, int], list[str]] = {}
-    rows = Aggregate.objects.filter(rule=rule, data_version=key, variable__in=[v.code for v in variables])
+    rows = store.blocks(rule=rule, data_version=key, variable__in=[v.code for v in variables])
     if years is not None:
         rows = rows.filter(year__in=list(years))
     for code, structure, level in rows.values_list("variable", "structure", "level").distinct():
@@ -421,24 +358,8 @@ def run_units(
     result.data_versions = {y: d.data_version for y, d in data.items()}
     rows = list(compute_rows(ctx, plan.variables, plan.structures, plan.years, plan.levels_for))
     moment = timezone.now()
-    cells: dict[tuple[int, str, int, frozenset[str]], list[str]] = {}
-    by_slice: dict[tuple[str, int, str, int], set[str]] = defaultdict(set)
-    for row in rows:
-        by_slice[(row.variable, row.structure, row.level, row.year)].add(row.region)
-    for (code, structure, level, row_year), regions in by_slice.items():
-        cells.setdefault((structure, level, row_year, frozenset(regions)), []).append(code)
     with transaction.atomic():
-        for (structure, level, row_year, chain), variables in cells.items():
-            Aggregate.objects.filter(
-                rule=plan.rule,
-                data_version=key,
-                structure=structure,
-                level=level,
-                year=row_year,
-                region__in=list(chain),
-                variable__in=variables,
-            ).delete()
-        result.rows = _insert(rows, plan.rule, keys, moment)
+        result.rows = store.merge(rows, plan.rule, key, moment)
         _record_sets(plan.rule, keys, result.data_versions, moment)
     return result
 
@@ -450,11 +371,9 @@ def is_warm(variable: Variable, rule: str, structure: int, level: str, years: It
     if not wanted:
         return True
     stored = set(
-        Aggregate.objects.filter(
+        store.blocks(
             variable=variable.code, rule=rule, structure=structure, level=level, year__in=wanted, data_version=key
-        )
-        .values_list("year", flat=True)
-        .distinct()
+        ).values_list("year", flat=True)
     )
     return stored >= set(wanted)
 

@@ -7,9 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Max
-
-from kartlegg.analytics.models import Aggregate
+from kartlegg.analytics.services import store
 
 
 @dataclass(frozen=True)
@@ -26,5 +24,5 @@ def freshness(variables: Sequence[str] | None = None) -> Freshness:
     """The newest computation of these variables (all when None), and whether a recompute waits."""
     from kartlegg.analytics.tasks import recompute_pending
 
-    rows = Aggregate.objects.all() if variables is None else Aggregate.objects.filter(variable__in=list(variables))
-    return Freshness(rows.aggregate(newest=Max("computed_at"))["newest"], recompute_pending())
+    newest = store.newest() if variables is None else store.newest(variable__in=list(variables))
+    return Freshness(newest, recompute_pending())

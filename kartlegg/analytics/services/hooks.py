@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_save
 
-from kartlegg.analytics.models import Aggregate
+from kartlegg.analytics.models import AggregateBlock
 from kartlegg.quality.models import DataVersion
 from kartlegg.responses.models import Response, Round
 
@@ -28,7 +28,7 @@ _FIELDS = {"status", "version", "submitted_at"}
 
 
 def _enabled() -> bool:
-    return bool(getattr(settings, "KARTLEGG_STATISTICS_RECOMPUTE_ON_SAVE", True)) and Aggregate.objects.exists()
+    return bool(getattr(settings, "KARTLEGG_STATISTICS_RECOMPUTE_ON_SAVE", True)) and AggregateBlock.objects.exists()
 
 
 def _schedule(round_id: int, units: list[str] | None) -> None:

@@ -22,7 +22,8 @@ from kartlegg.analytics import levels as lv
 from kartlegg.analytics.catalogue import HEADLINE_TARGET
 from kartlegg.analytics.cube import GEO, METRIC, TIME, Cube, Dimension, MetricUnit
 from kartlegg.analytics.measures import MISSING, OK, STATUS_SYMBOLS, Value, quartiles
-from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate, version_filter
+from kartlegg.analytics.models import AS_REPORTED, LIVE, version_filter
+from kartlegg.analytics.services import store
 from kartlegg.analytics.services.read import DEMO_NOTE, SOURCE, SOURCE_DETAIL, geography
 from kartlegg.geography.models import ReportingUnit
 
@@ -231,14 +232,17 @@ def build_profile(
     """`keys`: the version of each year to show (access.version_keys); default the live figures."""
     keys = {y: (keys or {}).get(y, LIVE) for y in years}
     places = places_of(unit, structure)
-    wanted = Q()
-    for place in places:
-        wanted |= Q(level=place.level, region=place.region)
     role_of = {(p.level, p.region): p.role for p in places}
     rows = (
-        Aggregate.objects.filter(wanted, rule=rule, structure=structure, variable__in=list(HEADLINE_TARGET))
-        .filter(version_filter(keys))
-        .values_list("level", "region", "variable", "year", "value", "rate", "status", "n")
+        (c.level, c.region, c.variable, c.year, c.value, c.rate, c.status, c.n)
+        for c in store.cells(
+            version_filter(keys),
+            places=list(role_of),
+            rule=rule,
+            structure=structure,
+            level__in=sorted({p.level for p in places}),
+            variable__in=list(HEADLINE_TARGET),
+        )
     )
     cells: dict[tuple[str, str, int], Value] = {}
     for level, region, variable, year, value, rate, symbol, n in rows:
@@ -286,14 +290,17 @@ def area_ranks(area: Area, structure: int, year: int, rule: str, key: str = LIVE
 def _ranks(
     mine_code: str, level: str, peers: list[str] | None, structure: int, year: int, rule: str, key: str = LIVE
 ) -> list[PeerRank]:
-    found_rows = Aggregate.objects.filter(
-        rule=rule, structure=structure, level=level, year=year, data_version=key, variable__in=list(HEADLINE_TARGET)
+    found_rows = store.cells(
+        regions=peers,
+        rule=rule,
+        structure=structure,
+        level=level,
+        year=year,
+        data_version=key,
+        variable__in=list(HEADLINE_TARGET),
     )
-    if peers is not None:
-        found_rows = found_rows.filter(region__in=peers)
-    rows = found_rows.values_list("variable", "region", "rate")
     rates: dict[str, dict[str, float]] = {}
-    for variable, region, rate in rows:
+    for variable, region, rate in ((c.variable, c.region, c.rate) for c in found_rows):
         if rate is not None:
             rates.setdefault(variable, {})[region] = rate
     result = []
@@ -334,16 +341,21 @@ def competence(
 ) -> Competence | None:
     """Each education's share of the årsverk (sections B and C together) for the subject and the nation."""
     wanted = [p for p in places if p.role in ("unit", "nation")]
-    query = Q()
-    for place in wanted:
-        query |= Q(level=place.level, region=place.region)
     prefixes = Q()
     if not grids:
         return None
     for grid in grids:
         prefixes |= Q(variable__startswith=f"{grid}.*.")
-    rows = Aggregate.objects.filter(query, prefixes, rule=rule, structure=structure, year=year).values_list(
-        "level", "variable", "value"
+    rows = (
+        (c.level, c.variable, c.value)
+        for c in store.cells(
+            prefixes,
+            places=[(p.level, p.region) for p in wanted],
+            level__in=sorted({p.level for p in wanted}),
+            rule=rule,
+            structure=structure,
+            year=year,
+        )
     )
     sums: dict[str, dict[str, float]] = {}
     columns: list[str] = []

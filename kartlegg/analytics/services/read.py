@@ -41,8 +41,9 @@ from kartlegg.analytics.measures import (
     SUPPRESSED,
     Value,
 )
-from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate, AggregateSet, Publication, version_filter
+from kartlegg.analytics.models import AS_REPORTED, LIVE, AggregateSet, Publication, version_filter
 from kartlegg.analytics.params import Request
+from kartlegg.analytics.services import store
 from kartlegg.analytics.services.extract import Geography, load_geography
 from kartlegg.geography import logic
 from kartlegg.geography.models import ReferenceLoad, ReportingUnit
@@ -224,9 +225,8 @@ def structure_years() -> list[int]:
 
 
 def data_stamp() -> int:
-    """Changes whenever aggregates are written: rows are only ever deleted and inserted again, and ids only grow
-    (AUTOINCREMENT on SQLite, a sequence on PostgreSQL), so the newest id names the state. One index lookup."""
-    return Aggregate.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    """Changes whenever aggregates are written (store.stamp: the newest block id). One index lookup."""
+    return store.stamp()
 
 
 def region_labels(level: str, structure: int, years: Sequence[int]) -> dict[str, str]:
@@ -300,18 +300,18 @@ def build_table(request: Request, unpublished: Sequence[int] = (), keys: Mapping
     if keys is not None:
         # A year before that the caller gave no version for (not visible to the caller) is not read.
         chosen = {y: k for y, k in chosen.items() if y in keys or y in years}
-    rows = Aggregate.objects.filter(
+    rows = store.cells(
         version_filter(chosen),
         variable=variable.code,
         rule=request.rule,
         structure=request.structure,
         level=level,
-    ).values_list("region", "year", "value", "rate", "median", "status", "n", "value_imputed", "computed_at")
+    )
     found: dict[tuple[str, int], tuple[Any, ...]] = {}
     updated = None
-    for region, year, value, rate, middle, symbol, n, part, computed in rows:
-        found[(region, year)] = (value, rate, middle, symbol, n, part)
-        updated = computed if updated is None or computed > updated else updated
+    for c in rows:
+        found[(c.region, c.year)] = (c.value, c.rate, c.median, c.status, c.n, c.value_imputed)
+        updated = c.computed_at if updated is None or c.computed_at > updated else updated
     regions = _order(level, sorted({region for region, year in found if year in years}))
     labels = region_labels(level, request.structure, years)
     cells: dict[tuple[str, int], Cell] = {}
@@ -345,14 +345,18 @@ def imputed_counts(request: Request, keys: Mapping[int, str] | None = None) -> d
     units (the as-reported nation row of the same version), whatever structure the table is on: a merged unit
     with two silent parts is two units that did not report, a split unit one."""
     chosen = {y: (keys or {}).get(y, LIVE) for y in request.years}
-    rows = Aggregate.objects.filter(
+    rows = store.cells(
         version_filter(chosen),
         variable=request.variable.code,
         rule=request.rule,
         structure=AS_REPORTED,
         level=lv.NATION,
-    ).values_list("year", "n", "n_units", "n_imputed")
-    return {year: (imputed + units - n, imputed, units - n) for year, n, units, imputed in rows if imputed + units - n}
+    )
+    return {
+        c.year: (c.n_imputed + c.n_units - c.n, c.n_imputed, c.n_units - c.n)
+        for c in rows
+        if c.n_imputed + c.n_units - c.n
+    }
 
 
 def notes_for(table: Table) -> list[str]:

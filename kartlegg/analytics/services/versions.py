@@ -21,8 +21,9 @@ from typing import Any
 from django.db.models import Q
 
 from kartlegg.analytics.catalogue import Variable
-from kartlegg.analytics.models import AS_REPORTED, LIVE, Aggregate, AggregateSet, Publication, version_key
+from kartlegg.analytics.models import AS_REPORTED, LIVE, AggregateSet, Publication, version_key
 from kartlegg.analytics.services import aggregates as services
+from kartlegg.analytics.services import store
 from kartlegg.analytics.services.aggregates import Plan, Result, StatisticsError, every_level
 from kartlegg.quality.models import DataVersion
 from kartlegg.responses.models import Round
@@ -98,7 +99,7 @@ def _run(
     plan: Plan | None = None
     if variables is None and levels is None:
         # A rebuild rewrites exactly what is stored of the version (slices stored on request included).
-        stored = [y for y in pins if Aggregate.objects.filter(year=y, rule=rule, data_version=keys[y]).exists()]
+        stored = [y for y in pins if store.blocks(year=y, rule=rule, data_version=keys[y]).exists()]
         if stored and len(pins) == 1:
             plan = services.update_plan(rule, chosen, sorted(pins), keys[stored[0]], stored)
             replace = False
@@ -314,22 +315,30 @@ def year_aggregates(
     if key != LIVE and not AggregateSet.objects.filter(year=year, rule=rule, data_version=key).exists():
         pin(round_obj, int(key[1:]), rule)
     found = AggregateSet.objects.filter(year=year, rule=rule, data_version=key).first()
-    rows = Aggregate.objects.filter(
+    narrow: dict[str, Any] = {}
+    if variables is not None:
+        narrow["variable__in"] = list(variables)
+    if levels is not None:
+        narrow["level__in"] = list(levels)
+    cells = store.cells(
         year=year,
         rule=rule,
         data_version=key,
         structure=services.checked_structure(None) if structure is None else structure,
+        **narrow,
     )
-    if variables is not None:
-        rows = rows.filter(variable__in=list(variables))
-    if levels is not None:
-        rows = rows.filter(level__in=list(levels))
     fields = ("variable", "level", "region", "value", "rate", "median", "status", "n", "n_units", "n_imputed",
               "value_imputed", "source_code")  # fmt: skip
+    rows = sorted(({f: getattr(c, f) for f in fields} for c in cells), key=_row_order)
     return YearAggregates(
         year=year,
         key=key,
         source=found.source if found else "",
         computed_at=found.computed_at if found else None,
-        rows=list(rows.order_by("variable", "level", "region").values(*fields)),
+        rows=rows,
     )
+
+
+def _row_order(row: dict[str, Any]) -> tuple[str, str, str]:
+    """As the rows were ordered in the database (variable, level, region)."""
+    return row["variable"], row["level"], row["region"]
