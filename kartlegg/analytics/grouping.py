@@ -233,18 +233,19 @@ def _segment_sums(array: Any, starts: Any) -> Any:
 
 
 class Columns(NamedTuple):
-    """Groups as columns, in group order (aggregate_columns)."""
+    """Groups as columns, in group order (aggregate_columns): the figures as numpy arrays (float64 with NaN for
+    "no figure", int64 counts), the names and statuses as lists."""
 
     levels: list[str]
     regions: list[str]
-    values: list[float | None]
-    rates: list[float | None]
-    medians: list[float | None]
+    values: Any
+    rates: Any
+    medians: Any
     statuses: list[str]
-    n: list[int]
-    n_units: list[int]
-    n_imputed: list[int]
-    parts: list[float | None]
+    n: Any
+    n_units: Any
+    n_imputed: Any
+    parts: Any
 
 
 def aggregate_columns(
@@ -302,43 +303,41 @@ def aggregate_columns(
         medians = np.where(counts % 2 == 1, high, (low + high) / 2)
     figures = ordered.tolist()
     totals = np.array(list(map(math.fsum, map(figures.__getitem__, map(slice, starts.tolist(), layout.ends)))))
+    totals[empty] = np.nan
     spec = RATES.get(target) if target else None
     if spec is not None:
         people = _segment_sums(np.where(have, layout.bands[target], 0), starts)  # type: ignore[index]
         with np.errstate(divide="ignore", invalid="ignore"):
-            rates = _with_none(totals / people * spec.per, empty | (people == 0))
+            rates = np.where(empty | (people == 0), np.nan, totals / people * spec.per)
     else:
-        rates = [None] * size
+        rates = np.full(size, np.nan)
     status = np.where(empty, _MISSING, "").astype(object)
     if estimated:
         est = np.zeros(len(codes), bool)
         est[[position[c] for c in estimated if c in position]] = True
         status[(_segment_sums(est[order] & have, starts) > 0) & ~empty] = _ESTIMATED
     status[n_imp > 0] = _IMPUTED
-    parts: list[float | None] = [None] * size
+    parts = np.full(size, np.nan)
     if imputed:
         # The imputed amounts of the group's units, 0 for the others: the same correctly rounded sum.
         ordered_amt = amounts[order].tolist()
         for i in np.flatnonzero(n_imp).tolist():
             parts[i] = math.fsum(ordered_amt[starts[i] : layout.ends[i]])
-    totals_list = _with_none(totals, empty)
+    medians = np.where(empty, np.nan, medians)
     columns = Columns(
-        layout.levels,
-        layout.names,
-        totals_list,
-        rates,
-        _with_none(medians, empty),
-        status.tolist(),
-        counts.tolist(),
-        layout.sizes.tolist(),
-        n_imp.tolist(),
-        parts,
+        layout.levels, layout.names, totals, rates, medians, status.tolist(), counts, layout.sizes, n_imp, parts
     )
     if only is None:
         return columns
     pairs = enumerate(zip(layout.levels, layout.names, strict=True))
     chosen = [i for i, (level, name) in pairs if name in only.get(level, ())]
-    return Columns(*([column[i] for i in chosen] for column in columns))  # type: ignore[arg-type]
+    return Columns(
+        [columns.levels[i] for i in chosen],
+        [columns.regions[i] for i in chosen],
+        *(column[chosen] for column in columns[2:5]),
+        [columns.statuses[i] for i in chosen],
+        *(column[chosen] for column in columns[6:]),
+    )
 
 
 def blocks_of(columns: Columns, variable: str, year: int, structure: int, source_code: str) -> Iterator[Block]:
@@ -356,11 +355,3 @@ def blocks_of(columns: Columns, variable: str, year: int, structure: int, source
         lists = {name: column[cut] for name, column in zip(CELL_FIELDS, found, strict=True)}
         yield Block(variable, level, year, structure, source_code, lists)
         start = end
-
-
-def _with_none(array: Any, missing: Any) -> list[float | None]:
-    """The array as a list of floats, None where `missing` is set."""
-    found: list[float | None] = array.tolist()
-    for i in np.flatnonzero(missing).tolist():
-        found[i] = None
-    return found

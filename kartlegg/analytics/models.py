@@ -29,11 +29,10 @@ LIVE = "live"
 
 class AggregateBlock(models.Model):
     """The figures of one variable at one level in one year (for one imputation rule, structure and data version):
-    every region of the level in one compact row. `payload` is JSON with one list per column, in region order:
-    {"region": [...], "value": [...], "rate": [...], "median": [...], "status": [...], "n": [...], "n_units": [...],
-    "n_imputed": [...], "value_imputed": [...]}. One row per block rather than per region keeps a full computation
-    to a few thousand rows instead of ~190 000 (issue 11); services/store.py writes and reads it, and every reader
-    gets the cells (one per region) from there.
+    every region of the level in one compact row. `payload` holds one list per column (region, value, rate, median,
+    status, n, n_units, n_imputed, value_imputed), in region order, packed by services/store.py (encode, decode),
+    which every reader goes through. One row per block rather than per region keeps a full computation to some
+    ten thousand rows instead of ~190 000 (issue 11).
 
     Per cell: `value` the sum over units with a figure (for yes/no: the number answering yes), None when no unit has
     one; `rate` per capita with the variable's age band and base; `median`; `status` "" ok, ".." missing,
@@ -49,7 +48,7 @@ class AggregateBlock(models.Model):
     data_version = models.CharField(max_length=40, default=LIVE)  # "live" or "v<number>" (quality.DataVersion)
     source_code = models.CharField(max_length=80, blank=True)  # the variable's code in that year's questionnaire
     regions = models.PositiveIntegerField(default=0)  # how many cells the payload holds
-    payload = models.TextField()
+    payload = models.BinaryField()
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

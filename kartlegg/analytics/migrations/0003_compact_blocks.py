@@ -7,10 +7,36 @@ lost; going back unpacks them again."""
 import json
 
 import django.utils.timezone
+import numpy as np
 from django.db import migrations, models
 
 CELLS = ("region", "value", "rate", "median", "status", "n", "n_units", "n_imputed", "value_imputed")
 KEY = ("variable", "rule", "structure", "level", "year", "data_version")
+
+
+def _encode(columns):
+    # As services.store.encode at the time of this migration (a migration must not import application code).
+    head = json.dumps({"region": columns["region"], "status": columns["status"]}, separators=(",", ":"))
+    parts = [head.encode(), b"\0"]
+    for name in ("value", "rate", "median", "value_imputed"):
+        parts.append(np.array([np.nan if v is None else v for v in columns[name]], dtype="<f8").tobytes())
+    for name in ("n", "n_units", "n_imputed"):
+        parts.append(np.array(columns[name], dtype="<i8").tobytes())
+    return b"".join(parts)
+
+
+def _decode(payload):
+    raw = bytes(payload)
+    cut = raw.index(b"\0")
+    found = json.loads(raw[:cut])
+    size, offset = len(found["region"]), cut + 1
+    for name, kind in [(n, "<f8") for n in ("value", "rate", "median", "value_imputed")] + [
+        (n, "<i8") for n in ("n", "n_units", "n_imputed")
+    ]:
+        values = np.frombuffer(raw, dtype=kind, count=size, offset=offset).tolist()
+        found[name] = [None if v != v else v for v in values]
+        offset += 8 * size
+    return found
 
 
 def pack(apps, schema_editor):
@@ -32,7 +58,7 @@ def pack(apps, schema_editor):
                 **dict(zip(KEY, key)),
                 source_code=entry["code"],
                 regions=len(entry["columns"]["region"]),
-                payload=json.dumps(entry["columns"], separators=(",", ":")),
+                payload=_encode(entry["columns"]),
                 computed_at=entry["at"],
             )
             for key, entry in found.items()
@@ -46,7 +72,7 @@ def unpack(apps, schema_editor):
     Block = apps.get_model("analytics", "AggregateBlock")
     batch = []
     for block in Block.objects.iterator(chunk_size=200):
-        columns = json.loads(block.payload)
+        columns = _decode(block.payload)
         for i in range(len(columns["region"])):
             batch.append(
                 Aggregate(
