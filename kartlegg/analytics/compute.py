@@ -18,15 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kartlegg.analytics import headline
+from kartlegg.analytics.batched import Job, aggregate_many
 from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TARGET, Catalogue, Variable
 from kartlegg.analytics.focus import Focus
+from kartlegg.analytics.gridseries import grid_blocks, grid_groups, grid_series
 from kartlegg.analytics.grouping import (
     ALL_LEVELS,
     GROUP_LEVELS,
     Block,
     Frame,
     HarmonisePlan,
-    aggregate_columns,
     blocks_of,
     make_frame,
     regrouped_units,
@@ -36,6 +37,7 @@ from kartlegg.analytics.models import AS_REPORTED
 from kartlegg.analytics.series import harmonise_population, restate_units
 
 _SUM_CODES = {headline.ADULTS: "A", headline.CHILDREN: "C"}
+_HEADLINE_CODES = frozenset(HEADLINE_TARGET)
 
 
 @dataclass
@@ -182,14 +184,54 @@ def lineage_years(ctx: Context, variables: Sequence[Variable], codes: Collection
     return found
 
 
+# Jobs grouped together: at most this many per frame and levels, and at most this many unit figures in all.
+BATCH_JOBS = 64
+BATCH_CELLS = 400_000
+
+
+@dataclass
+class Batch:
+    """Variable-years waiting to be grouped, by frame and levels: batched.aggregate_many groups many at once."""
+
+    pending: dict[tuple[int, tuple[str, ...]], tuple[Frame, list[tuple[Job, str, int, int, str]]]] = field(
+        default_factory=dict
+    )
+
+    def add(
+        self, frame: Frame, levels: Sequence[str], job: Job, name: str, year: int, structure: int, code: str
+    ) -> Iterator[Block]:
+        key = (id(frame), tuple(levels))
+        entry = self.pending.setdefault(key, (frame, []))
+        entry[1].append((job, name, year, structure, code))
+        if len(entry[1]) >= min(BATCH_JOBS, max(1, BATCH_CELLS // max(1, len(frame.codes)))):
+            del self.pending[key]
+            yield from _grouped(frame, key[1], entry[1])
+
+    def flush(self) -> Iterator[Block]:
+        pending, self.pending = self.pending, {}
+        for (_, levels), (frame, items) in pending.items():
+            yield from _grouped(frame, levels, items)
+
+
+def _grouped(frame: Frame, levels: Sequence[str], items: list[tuple[Job, str, int, int, str]]) -> Iterator[Block]:
+    found = aggregate_many(frame, levels, [item[0] for item in items])
+    for (_, name, year, structure, code), columns in zip(items, found, strict=True):
+        yield from blocks_of(columns, name, year, structure, code)
+
+
 def variable_rows(
-    ctx: Context, variable: Variable, levels_by_structure: Mapping[int, Sequence[str]], years: Iterable[int]
+    ctx: Context,
+    variable: Variable,
+    levels_by_structure: Mapping[int, Sequence[str]],
+    years: Iterable[int],
+    batch: Batch,
 ) -> Iterator[Block]:
-    """Rows of one variable for each structure (with its levels) and each of `years`."""
+    """Rows of one variable for each structure (with its levels) and each of `years` (some of them may wait in
+    `batch` until it is flushed)."""
     series = unit_series(ctx, variable)
     target = variable.target if variable.additive else None
     codes = {year: variable.codes[year] for year in series.values}
-    yield from _rows(ctx, variable.code, series, levels_by_structure, years, target, variable.additive, codes)
+    yield from _rows(ctx, variable.code, series, levels_by_structure, years, target, variable.additive, codes, batch)
 
 
 def _rows(
@@ -201,6 +243,7 @@ def _rows(
     target: str | None,
     additive: bool,
     source_codes: Mapping[int, str],
+    batch: Batch,
 ) -> Iterator[Block]:
     """Group a unit series for each structure and year: as reported, harmonised (additive figures: merges add up,
     splits are shared out and estimated) or regrouped (the year's units in the structure's regions)."""
@@ -227,8 +270,8 @@ def _rows(
                 frame = ctx.frame(year, structure, "regrouped")
             code = source_codes[year]
             only = None if ctx.focus is None else _touched(ctx, frame, year, structure, additive, levels)
-            columns = aggregate_columns(frame, values, imputed, estimated, target, levels, only)
-            yield from blocks_of(columns, name, year, structure, code)
+            job = Job(values, imputed, estimated, target, only)
+            yield from batch.add(frame, levels, job, name, year, structure, code)
 
 
 def _touched(
@@ -323,7 +366,7 @@ def headline_units(ctx: Context, years: Sequence[int]) -> dict[str, UnitSeries]:
 
 
 def headline_rows(
-    ctx: Context, levels_by_structure: Mapping[int, Sequence[str]], years: Iterable[int]
+    ctx: Context, levels_by_structure: Mapping[int, Sequence[str]], years: Iterable[int], batch: Batch
 ) -> Iterator[Block]:
     """The three headline sums (and their rates) for every level, grouped like every other variable. The total's
     imputed part is the imputed parts of adults and children (a unit may report one and not the other)."""
@@ -338,7 +381,7 @@ def headline_rows(
     for base, target in HEADLINE_TARGET.items():
         series = units[base]
         codes = dict.fromkeys(all_years, base)
-        yield from _rows(ctx, base, series, levels_by_structure, wanted, target, True, codes)
+        yield from _rows(ctx, base, series, levels_by_structure, wanted, target, True, codes, batch)
 
 
 def compute_rows(
@@ -359,14 +402,40 @@ def compute_rows(
 
     pick = levels_for or default
     chosen = {v.code for v in variables}
+    # One headline computation gives all three series; only the chosen ones are kept.
+    skip = _HEADLINE_CODES - chosen
+    return (b for b in _compute(ctx, variables, structures, wanted, pick, progress) if b.variable not in skip)
+
+
+def _compute(
+    ctx: Context,
+    variables: Sequence[Variable],
+    structures: Sequence[int],
+    wanted: list[int],
+    pick: Callable[[Variable, int], Sequence[str]],
+    progress: Callable[[Variable], None] | None,
+) -> Iterator[Block]:
     headline_done = False
+    batch = Batch()
+    done: set[str] = set()
+    if ctx.focus is None:
+        # The årsverk grids many variables at a time (gridseries.py); an incremental recompute goes one by one.
+        for group in grid_groups(ctx, variables):
+            yield from grid_blocks(ctx, grid_series(ctx, group), structures, wanted, pick)
+            for variable in group:
+                done.add(variable.code)
+                if progress is not None:
+                    progress(variable)
     for variable in variables:
+        if variable.code in done:
+            continue
         levels = {s: [lvl for lvl in pick(variable, s) if lvl in ctx.levels] for s in structures}
         if variable.kind != HEADLINE:
-            yield from variable_rows(ctx, variable, levels, wanted)
+            yield from variable_rows(ctx, variable, levels, wanted, batch)
         elif not headline_done:
-            # One headline computation gives all three series (with the first headline variable's levels).
-            yield from (b for b in headline_rows(ctx, levels, wanted) if b.variable in chosen)
+            # With the first headline variable's levels.
+            yield from headline_rows(ctx, levels, wanted, batch)
             headline_done = True
         if progress is not None:
             progress(variable)
+    yield from batch.flush()

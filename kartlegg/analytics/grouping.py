@@ -225,15 +225,8 @@ class Layout:
         )
 
 
-def _segment_sums(array: Any, starts: Any) -> Any:
-    """Each group's sum of an integer or boolean array in group order (exact: integers)."""
-    if not len(starts):
-        return np.zeros(0, dtype=np.int64)
-    return np.add.reduceat(array.astype(np.int64), starts)
-
-
 class Columns(NamedTuple):
-    """Groups as columns, in group order (aggregate_columns): the figures as numpy arrays (float64 with NaN for
+    """Groups as columns, in group order (batched.aggregate_many): the figures as numpy arrays (float64 with NaN for
     "no figure", int64 counts), the names and statuses as lists."""
 
     levels: list[str]
@@ -246,98 +239,6 @@ class Columns(NamedTuple):
     n_units: Any
     n_imputed: Any
     parts: Any
-
-
-def aggregate_columns(
-    frame: Frame,
-    values: Mapping[str, float | None],
-    imputed: Mapping[str, float],
-    estimated: Collection[str],
-    target: str | None,
-    levels: Iterable[str],
-    only: Mapping[str, Collection[str]] | None = None,
-) -> Columns:
-    """Every group of every level as columns: sum, rate, median, status, n, n_units, n_imputed and the imputed part
-    of the sum; `imputed` gives each imputed unit's imputed amount (all of its figure, or for a merged unit the
-    part that came from its imputed old units).
-
-    As levels.aggregate and headline_series do it: a group's sum is over its units with a figure (math.fsum), its
-    rate over their population only (no rate without inhabitants, as measures.per_capita), its median over their
-    figures. Status: imputed if any of them is imputed, else estimated if any is, missing if none has a figure
-    (never 0). This is the innermost loop of every computation, so it works on all the levels at once with numpy
-    arrays (counts, population, rates, statuses, and medians from one sort) and calls math.fsum once per group on
-    a slice, so that every sum stays correctly rounded, exactly as before (tests/test_analytics_golden.py). `only`
-    ({level: group names}) gives just those groups (an incremental recompute)."""
-    layout = frame.layout(levels)
-    codes = frame.codes
-    order, starts = layout.order, layout.starts
-    size = len(layout.names)
-    vals = np.array(list(map(values.get, codes)), dtype=float)  # None becomes NaN: no figure
-    have = ~np.isnan(vals)[order]
-    ordered = np.where(have, vals[order], 0.0)
-    counts = _segment_sums(have, starts)
-    empty = counts == 0
-    position = frame.position
-    if imputed:
-        found = [(position[c], a) for c, a in imputed.items() if c in position]
-        imp = np.zeros(len(codes), bool)
-        amounts = np.zeros(len(codes))
-        if found:
-            where, amount = zip(*found, strict=True)
-            imp[list(where)] = True
-            amounts[list(where)] = [0.0 if a is None else a for a in amount]
-        n_imp = _segment_sums(imp[order] & have, starts)
-    else:
-        n_imp = np.zeros(size, np.int64)
-    # Medians: the figures sorted within each group (one sort by group, then value), the middle one or the mean of
-    # the middle two, as statistics.median takes them.
-    kept = np.flatnonzero(have)
-    sorted_values = ordered[kept[np.lexsort((ordered[kept], layout.group[kept]))]]
-    medians: Any = np.zeros(size)
-    if len(sorted_values):
-        first = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        half = counts // 2
-        last = len(sorted_values) - 1
-        high = sorted_values[np.minimum(first + half, last)]
-        low = sorted_values[np.clip(first + half - 1, 0, last)]
-        medians = np.where(counts % 2 == 1, high, (low + high) / 2)
-    figures = ordered.tolist()
-    totals = np.array(list(map(math.fsum, map(figures.__getitem__, map(slice, starts.tolist(), layout.ends)))))
-    totals[empty] = np.nan
-    spec = RATES.get(target) if target else None
-    if spec is not None:
-        people = _segment_sums(np.where(have, layout.bands[target], 0), starts)  # type: ignore[index]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rates = np.where(empty | (people == 0), np.nan, totals / people * spec.per)
-    else:
-        rates = np.full(size, np.nan)
-    status = np.where(empty, _MISSING, "").astype(object)
-    if estimated:
-        est = np.zeros(len(codes), bool)
-        est[[position[c] for c in estimated if c in position]] = True
-        status[(_segment_sums(est[order] & have, starts) > 0) & ~empty] = _ESTIMATED
-    status[n_imp > 0] = _IMPUTED
-    parts = np.full(size, np.nan)
-    if imputed:
-        # The imputed amounts of the group's units, 0 for the others: the same correctly rounded sum.
-        ordered_amt = amounts[order].tolist()
-        for i in np.flatnonzero(n_imp).tolist():
-            parts[i] = math.fsum(ordered_amt[starts[i] : layout.ends[i]])
-    medians = np.where(empty, np.nan, medians)
-    columns = Columns(
-        layout.levels, layout.names, totals, rates, medians, status.tolist(), counts, layout.sizes, n_imp, parts
-    )
-    if only is None:
-        return columns
-    pairs = enumerate(zip(layout.levels, layout.names, strict=True))
-    chosen = [i for i, (level, name) in pairs if name in only.get(level, ())]
-    return Columns(
-        [columns.levels[i] for i in chosen],
-        [columns.regions[i] for i in chosen],
-        *(column[chosen] for column in columns[2:5]),
-        [columns.statuses[i] for i in chosen],
-        *(column[chosen] for column in columns[6:]),
-    )
 
 
 def blocks_of(columns: Columns, variable: str, year: int, structure: int, source_code: str) -> Iterator[Block]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +74,9 @@ class Imputed:
         return text + "."
 
 
-def _carry_over(known: dict[str, tuple[float, int]], mapping: Mapping[str, Harmonised]) -> dict[str, tuple[float, int]]:
+def _carry_over(
+    known: dict[str, tuple[Any, int]], mapping: Mapping[str, Harmonised], combine: Callable[[list[Any]], Any]
+) -> dict[str, tuple[Any, int]]:
     """Last known figures moved onto the new codes. A new code gets a figure only when every old code behind it has
     one (its source year is the oldest of theirs); codes the mapping does not mention keep theirs."""
     parts: dict[str, list[float]] = defaultdict(list)
@@ -91,7 +93,7 @@ def _carry_over(known: dict[str, tuple[float, int]], mapping: Mapping[str, Harmo
     moved = {code: item for code, item in known.items() if code not in mapping}
     for new in parts:
         if new not in incomplete:
-            moved[new] = (math.fsum(parts[new]), min(years[new]))
+            moved[new] = (combine(parts[new]), min(years[new]))
     return moved
 
 
@@ -141,13 +143,15 @@ def impute(
     forward_mappings: Mapping[int, Mapping[str, Harmonised]] | None = None,
     max_gap: int | None = None,
     checked: bool = False,
+    combine: Callable[[list[Any]], Any] = math.fsum,
 ) -> Imputed:
     """Apply the non-response rule to one variable.
 
     values_by_year: {year: {unit: value or None}}; expected_by_year: {year: the units that should have reported};
     forward_mappings: {year: {code in the previous survey year: Harmonised onto this year}} for years after a
     reform; max_gap: carry a figure at most this many years (None: no limit); checked: the forward mappings were
-    checked already (services.extract.Geography checks each once; a computation imputes ~200 variables with them).
+    checked already (services.extract.Geography checks each once; a computation imputes ~200 variables with them);
+    combine: how the parts of a merged unit add up (math.fsum; gridseries.py passes its own for rows of figures).
     """
     if rule not in RULES:
         raise AnalyticsError(f"Ukjent imputeringsregel {rule!r}; gyldige er {', '.join(RULES)}.")
@@ -171,12 +175,14 @@ def impute(
             shown = ", ".join(sorted(unknown)[:5])
             raise AnalyticsError(f"Verdier for enheter som ikke skulle rapportere i {year}: {shown}.")
         if year in mappings:
-            known = _carry_over(known, mappings[year])
+            known = _carry_over(known, mappings[year], combine)
         codes = sorted(expected)
         values: dict[str, float | None] = dict.fromkeys(codes)  # in code order, as the notes list them
         got = {code: raw for code, raw in given.items() if raw is not None}
-        # Floats from the database go straight through; anything else is checked and converted.
-        for code in sorted(c for c, raw in got.items() if type(raw) is not float or not math.isfinite(raw)):
+        # Floats from the database go straight through; anything else is checked and converted. With `combine`
+        # given, the figures are rows of several variables at once (numpy arrays, gridseries.py), already checked.
+        plain = combine is math.fsum
+        for code in sorted(c for c, raw in got.items() if plain and (type(raw) is not float or not math.isfinite(raw))):
             got[code] = number(got[code], f"verdien for {code} i {year}")
         if got:
             values.update(got)

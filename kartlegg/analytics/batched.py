@@ -1,0 +1,166 @@
+"""The innermost loop of every computation, for many variables at once: the figures per unit of a batch of
+variable-years that share a frame and levels become one units × jobs matrix, and every group of every level is
+computed for all of them with a few array operations (counts, population, rates, statuses, and medians from one
+sort). Pure (no ORM); compute.py collects the jobs.
+
+As levels.aggregate and headline_series do it: a group's sum is over its units with a figure (math.fsum, once
+per group and job, so that every sum stays correctly rounded), its rate over their population only (no rate
+without inhabitants, as measures.per_capita), its median over their figures. Status: imputed if any of them is
+imputed, else estimated if any is, missing if none has a figure (never 0). tests/test_analytics_golden.py checks
+that the figures are exactly those of the earlier one-variable-at-a-time code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from kartlegg.analytics.grouping import Columns, Frame, Layout
+from kartlegg.analytics.measures import ESTIMATED, IMPUTED, MISSING, RATES, STATUS_SYMBOLS
+
+_MISSING, _ESTIMATED, _IMPUTED = STATUS_SYMBOLS[MISSING], STATUS_SYMBOLS[ESTIMATED], STATUS_SYMBOLS[IMPUTED]
+
+
+class Job(NamedTuple):
+    """One variable in one year and structure: its figure per unit code (None: no figure), each imputed unit's
+    imputed amount (all of its figure, or for a merged unit the part that came from its imputed old units), the
+    estimated units (split municipalities), the rate's target (None: no rate), and `only` ({level: group names}:
+    just those groups, for an incremental recompute)."""
+
+    values: Mapping[str, float | None]
+    imputed: Mapping[str, float]
+    estimated: Collection[str]
+    target: str | None
+    only: Mapping[str, Collection[str]] | None = None
+
+
+def _segment_sums(array: Any, starts: Any) -> Any:
+    """Each group's sum (per column) of an integer or boolean array in group order (exact: integers)."""
+    if not len(starts):
+        return np.zeros((0, *array.shape[1:]), dtype=np.int64)
+    return np.add.reduceat(array.astype(np.int64), starts, axis=0)
+
+
+def _matrix(codes: Sequence[str], found: Sequence[Mapping[str, Any]]) -> Any:
+    """codes × jobs, NaN where a job has no value for a code."""
+    matrix = np.empty((len(codes), len(found)))
+    for j, values in enumerate(found):
+        matrix[:, j] = np.array(list(map(values.get, codes)), dtype=float)  # None becomes NaN
+    return matrix
+
+
+def _medians(layout: Layout, ordered: Any, have: Any, counts: Any) -> Any:
+    """Each group's median per job: the figures sorted within each group (a stable sort by value, then by group,
+    with the missing ones last in their group), the middle one or the mean of the middle two."""
+    keyed = np.where(have, ordered, np.inf)
+    by_value = np.argsort(keyed, axis=0, kind="stable")
+    by_group = np.argsort(layout.group[by_value], axis=0, kind="stable")
+    ranked = np.take_along_axis(keyed, np.take_along_axis(by_value, by_group, axis=0), axis=0)
+    if not len(ranked):
+        return np.zeros(counts.shape)
+    last = len(ranked) - 1
+    first = layout.starts[:, None]
+    half = counts // 2
+    high = np.take_along_axis(ranked, np.minimum(first + half, last), axis=0)
+    low = np.take_along_axis(ranked, np.clip(first + half - 1, 0, last), axis=0)
+    return np.where(counts % 2 == 1, high, (low + high) / 2)
+
+
+def _fsums(matrix: Any, slices: Sequence[slice]) -> Any:
+    """math.fsum of every group's slice of every column."""
+    result = np.zeros((len(slices), matrix.shape[1]))
+    for j, figures in enumerate(matrix.T.tolist()):
+        result[:, j] = list(map(math.fsum, map(figures.__getitem__, slices)))
+    return result
+
+
+class Inputs(NamedTuple):
+    """What aggregate_matrix groups, as codes × jobs matrices in the frame's code order: the figures (NaN: none),
+    which are imputed and their imputed amounts, which are estimated; per job the rate's target and `only`."""
+
+    values: Any
+    flagged: Any
+    amounts: Any
+    estimated: Any
+    targets: list[str | None]
+    only: list[Mapping[str, Collection[str]] | None]
+
+
+def aggregate_many(frame: Frame, levels: Sequence[str], jobs: Sequence[Job]) -> list[Columns]:
+    """Every group of every level, for each job (aggregate_matrix)."""
+    codes, position = frame.codes, frame.position
+    width = len(jobs)
+    flagged = np.zeros((len(codes), width), bool)
+    amounts = np.zeros((len(codes), width))
+    estimated = np.zeros((len(codes), width), bool)
+    for j, job in enumerate(jobs):
+        for code, amount in job.imputed.items():
+            p = position.get(code)
+            if p is not None:
+                flagged[p, j] = True
+                amounts[p, j] = 0.0 if amount is None else amount
+        if job.estimated:
+            estimated[[position[c] for c in job.estimated if c in position], j] = True
+    values = _matrix(codes, [job.values for job in jobs])
+    inputs = Inputs(values, flagged, amounts, estimated, [job.target for job in jobs], [job.only for job in jobs])
+    return aggregate_matrix(frame, levels, inputs)
+
+
+def aggregate_matrix(frame: Frame, levels: Sequence[str], inputs: Inputs) -> list[Columns]:
+    """Every group of every level, for each column of the inputs: sum, rate, median, status, n, n_units, n_imputed
+    and the imputed part of the sum (grouping.Columns, in the layout's group order)."""
+    layout = frame.layout(levels)
+    order, starts = layout.order, layout.starts
+    size, width = len(layout.names), len(inputs.targets)
+    ordered = inputs.values[order]
+    have = ~np.isnan(ordered)
+    ordered[~have] = 0.0
+    counts = _segment_sums(have, starts)
+    empty = counts == 0
+    medians = np.where(empty, np.nan, _medians(layout, ordered, have, counts))
+    slices = list(map(slice, starts.tolist(), layout.ends))
+    totals = _fsums(ordered, slices)
+    totals[empty] = np.nan
+    rates = np.full((size, width), np.nan)
+    for target in {t for t in inputs.targets if t and t in RATES}:
+        spec = RATES[target]
+        chosen = [j for j, t in enumerate(inputs.targets) if t == target]
+        people = _segment_sums(np.where(have[:, chosen], layout.bands[target][:, None], 0), starts)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            found = totals[:, chosen] / people * spec.per
+        rates[:, chosen] = np.where(empty[:, chosen] | (people == 0), np.nan, found)
+    n_imp = _segment_sums(inputs.flagged[order] & have, starts)
+    status = np.where(empty, _MISSING, "").astype(object)
+    status[(_segment_sums(inputs.estimated[order] & have, starts) > 0) & ~empty] = _ESTIMATED
+    status[n_imp > 0] = _IMPUTED
+    # The imputed amounts of the group's units, 0 for the others: the same correctly rounded sum.
+    parts = np.full((size, width), np.nan)
+    ordered_amounts = inputs.amounts[order]
+    for j in np.flatnonzero(n_imp.any(axis=0)).tolist():
+        figures = ordered_amounts[:, j].tolist()
+        for i in np.flatnonzero(n_imp[:, j]).tolist():
+            parts[i, j] = math.fsum(figures[slices[i]])
+    result = []
+    for j, only in enumerate(inputs.only):
+        columns = Columns(
+            layout.levels, layout.names, totals[:, j], rates[:, j], medians[:, j], status[:, j].tolist(),
+            counts[:, j], layout.sizes, n_imp[:, j], parts[:, j],
+        )  # fmt: skip
+        result.append(columns if only is None else select(columns, only))
+    return result
+
+
+def select(columns: Columns, only: Mapping[str, Collection[str]]) -> Columns:
+    """Just the groups `only` names ({level: group names})."""
+    pairs = enumerate(zip(columns.levels, columns.regions, strict=True))
+    chosen = [i for i, (level, name) in pairs if name in only.get(level, ())]
+    return Columns(
+        [columns.levels[i] for i in chosen],
+        [columns.regions[i] for i in chosen],
+        *(column[chosen] for column in columns[2:5]),
+        [columns.statuses[i] for i in chosen],
+        *(column[chosen] for column in columns[6:]),
+    )
