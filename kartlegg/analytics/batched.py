@@ -52,13 +52,17 @@ def _matrix(codes: Sequence[str], found: Sequence[Mapping[str, Any]]) -> Any:
     return matrix
 
 
-def _medians(layout: Layout, ordered: Any, have: Any, counts: Any) -> Any:
-    """Each group's median per job: the figures sorted within each group (a stable sort by value, then by group,
-    with the missing ones last in their group), the middle one or the mean of the middle two."""
-    keyed = np.where(have, ordered, np.inf)
-    by_value = np.argsort(keyed, axis=0, kind="stable")
-    by_group = np.argsort(layout.group[by_value], axis=0, kind="stable")
-    ranked = np.take_along_axis(keyed, np.take_along_axis(by_value, by_group, axis=0), axis=0)
+def _medians(layout: Layout, units: Any, counts: Any) -> Any:
+    """Each group's median per job: the figures sorted within each group, the middle one or the mean of the middle
+    two. One sort of the units per job gives each figure its rank (missing ones last); a group's figures are then
+    in order of (group, rank), one integer sort for every level at once."""
+    size = len(units)
+    keyed = np.where(np.isnan(units), np.inf, units)
+    by_value = np.argsort(keyed, axis=0)
+    rank = np.empty_like(by_value)
+    np.put_along_axis(rank, by_value, np.arange(size)[:, None], axis=0)
+    key = layout.group[:, None] * size + rank[layout.order]
+    ranked = np.take_along_axis(keyed[layout.order], np.argsort(key, axis=0), axis=0)
     if not len(ranked):
         return np.zeros(counts.shape)
     last = len(ranked) - 1
@@ -120,7 +124,7 @@ def aggregate_matrix(frame: Frame, levels: Sequence[str], inputs: Inputs) -> lis
     ordered[~have] = 0.0
     counts = _segment_sums(have, starts)
     empty = counts == 0
-    medians = np.where(empty, np.nan, _medians(layout, ordered, have, counts))
+    medians = np.where(empty, np.nan, _medians(layout, inputs.values, counts))
     slices = list(map(slice, starts.tolist(), layout.ends))
     totals = _fsums(ordered, slices)
     totals[empty] = np.nan

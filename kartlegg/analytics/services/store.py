@@ -100,10 +100,9 @@ INTS = ("n", "n_units", "n_imputed")
 
 def encode(columns: dict[str, Any]) -> bytes:
     head = json.dumps({"region": list(columns["region"]), "status": list(columns["status"])}, separators=(",", ":"))
-    parts = [head.encode(), b"\0"]
-    parts += [np.asarray(columns[name], dtype="<f8").tobytes() for name in FLOATS]
-    parts += [np.asarray(columns[name], dtype="<i8").tobytes() for name in INTS]
-    return b"".join(parts)
+    floats = np.array([columns[name] for name in FLOATS], dtype="<f8")  # None becomes NaN
+    ints = np.array([columns[name] for name in INTS], dtype="<i8")
+    return b"".join((head.encode(), b"\0", floats.tobytes(), ints.tobytes()))
 
 
 def decode(payload: bytes | memoryview) -> dict[str, list[Any]]:
@@ -152,10 +151,11 @@ def _insert(rows: list[tuple[Any, ...]]) -> None:
                 for row in rows:
                     copy.write_row(row)
         else:
-            stamp = connection.ops.adapt_datetimefield_value
+            stamps = {id(row[-1]): row[-1] for row in rows}
+            adapted = {key: connection.ops.adapt_datetimefield_value(moment) for key, moment in stamps.items()}
             marks = ", ".join(["%s"] * len(BLOCK_COLUMNS))
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(sql, [(*row[:-1], stamp(row[-1])) for row in rows])
+            cursor.executemany(sql, [(*row[:-1], adapted[id(row[-1])]) for row in rows])
 
 
 def write(found: Iterable[Block], rule: str, keys: dict[int, str], moment: Any) -> int:
