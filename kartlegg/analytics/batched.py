@@ -3,8 +3,8 @@ variable-years that share a frame and levels become one units × jobs matrix, an
 computed for all of them with a few array operations (counts, population, rates, statuses, and medians from one
 sort). Pure (no ORM); compute.py collects the jobs.
 
-As levels.aggregate and headline_series do it: a group's sum is over its units with a figure (math.fsum, once
-per group and job, so that every sum stays correctly rounded), its rate over their population only (no rate
+As levels.aggregate and headline_series do it: a group's sum is over its units with a figure (correctly rounded,
+as math.fsum gives it: exact.segment_sums), its rate over their population only (no rate
 without inhabitants, as measures.per_capita), its median over their figures. Status: imputed if any of them is
 imputed, else estimated if any is, missing if none has a figure (never 0). tests/test_analytics_golden.py checks
 that the figures are exactly those of the earlier one-variable-at-a-time code.
@@ -12,12 +12,12 @@ that the figures are exactly those of the earlier one-variable-at-a-time code.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from kartlegg.analytics.exact import segment_sums
 from kartlegg.analytics.grouping import Columns, Frame, Layout
 from kartlegg.analytics.measures import ESTIMATED, IMPUTED, MISSING, RATES, STATUS_SYMBOLS
 
@@ -73,14 +73,6 @@ def _medians(layout: Layout, units: Any, counts: Any) -> Any:
     return np.where(counts % 2 == 1, high, (low + high) / 2)
 
 
-def _fsums(matrix: Any, slices: Sequence[slice]) -> Any:
-    """math.fsum of every group's slice of every column."""
-    result = np.zeros((len(slices), matrix.shape[1]))
-    for j, figures in enumerate(matrix.T.tolist()):
-        result[:, j] = list(map(math.fsum, map(figures.__getitem__, slices)))
-    return result
-
-
 class Inputs(NamedTuple):
     """What aggregate_matrix groups, as codes × jobs matrices in the frame's code order: the figures (NaN: none),
     which are imputed and their imputed amounts, which are estimated; per job the rate's target and `only`."""
@@ -125,8 +117,7 @@ def aggregate_matrix(frame: Frame, levels: Sequence[str], inputs: Inputs) -> lis
     counts = _segment_sums(have, starts)
     empty = counts == 0
     medians = np.where(empty, np.nan, _medians(layout, inputs.values, counts))
-    slices = list(map(slice, starts.tolist(), layout.ends))
-    totals = _fsums(ordered, slices)
+    totals = segment_sums(ordered, starts)
     totals[empty] = np.nan
     rates = np.full((size, width), np.nan)
     for target in {t for t in inputs.targets if t and t in RATES}:
@@ -142,11 +133,10 @@ def aggregate_matrix(frame: Frame, levels: Sequence[str], inputs: Inputs) -> lis
     status[n_imp > 0] = _IMPUTED
     # The imputed amounts of the group's units, 0 for the others: the same correctly rounded sum.
     parts = np.full((size, width), np.nan)
-    ordered_amounts = inputs.amounts[order]
-    for j in np.flatnonzero(n_imp.any(axis=0)).tolist():
-        figures = ordered_amounts[:, j].tolist()
-        for i in np.flatnonzero(n_imp[:, j]).tolist():
-            parts[i, j] = math.fsum(figures[slices[i]])
+    imputed = np.flatnonzero(n_imp.any(axis=0))
+    if len(imputed):
+        found = segment_sums(np.ascontiguousarray(inputs.amounts[order][:, imputed]), starts)
+        parts[:, imputed] = np.where(n_imp[:, imputed] > 0, found, np.nan)
     result = []
     for j, only in enumerate(inputs.only):
         columns = Columns(

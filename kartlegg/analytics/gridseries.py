@@ -23,6 +23,7 @@ import numpy as np
 
 from kartlegg.analytics.batched import Inputs, aggregate_matrix
 from kartlegg.analytics.catalogue import HEADLINE, Variable
+from kartlegg.analytics.exact import row_sums
 from kartlegg.analytics.grouping import Block, HarmonisePlan, blocks_of
 from kartlegg.analytics.imputation import impute
 from kartlegg.analytics.models import AS_REPORTED
@@ -68,14 +69,22 @@ def _raw(ctx: Any, variables: Sequence[Variable], year: int) -> dict[str, Any]:
     answered = ctx.answered(year, ctx.catalogue.grid_of(first, year), key)
     expected = ctx.codes_of(year)
     units = [u for u in answered if u in expected]
+    cells: dict[str, Any] = {}
+
+    def cell(code: str) -> Any:
+        if code not in cells:
+            column = data.values.get(code, {})
+            cells[code] = np.array([column.get(u, 0.0) for u in units], dtype=float)
+        return cells[code]
+
     matrix = np.empty((len(units), len(variables)))
     for k, variable in enumerate(variables):
         if variable.derived:
-            columns = [data.values.get(c, {}) for c in ctx.catalogue.cells_of(variable, year)]
-            matrix[:, k] = [math.fsum(col[u] for col in columns if u in col) for u in units]
+            # The total of its cells per unit, a blank cell 0: the correctly rounded sum, as math.fsum gives it.
+            found = [cell(c) for c in ctx.catalogue.cells_of(variable, year)]
+            matrix[:, k] = row_sums(np.column_stack(found)) if found else 0.0
         else:
-            column = data.values.get(variable.codes[year], {})
-            matrix[:, k] = [column.get(u, 0.0) for u in units]
+            matrix[:, k] = cell(variable.codes[year])
     return dict(zip(units, matrix, strict=True))
 
 
