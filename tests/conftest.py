@@ -56,6 +56,17 @@ def _bokmal_by_default() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _nothing_kept() -> Iterator[None]:
+    """The statistics' kept figures (analytics/services/kept.py) live in the process; each test's database is new
+    (a transaction rolled back, ids reused), so nothing kept may carry from one test into the next."""
+    from kartlegg.analytics.services import kept
+
+    kept.forget()
+    yield
+    kept.forget()
+
+
 @pytest.fixture
 def wsgi_keeps_connection() -> Iterator[None]:
     """For tests that call a bare WSGIHandler (schemathesis, raw WSGI bodies): it sends request_started and

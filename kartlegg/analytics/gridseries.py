@@ -125,22 +125,31 @@ def apply_rows(
     return out, flagged
 
 
+def _rows_at(position: Mapping[str, int], found: Mapping[str, Any]) -> tuple[list[int], list[Any]]:
+    """The frame positions of the codes that have a row, and the rows."""
+    where, rows = [], []
+    for code, row in found.items():
+        p = position.get(code)
+        if p is not None and row is not None:
+            where.append(p)
+            rows.append(row)
+    return where, rows
+
+
 def _inputs(
     frame: Any, values: Mapping[str, Any], imputed: Mapping[str, Any], estimated: Iterable[str], chosen: list[int]
 ) -> tuple[Any, Any, Any, Any]:
+    """The matrices batched.aggregate_matrix takes, for the chosen variables of the group (columns of the rows)."""
     position, size, width = frame.position, len(frame.codes), len(chosen)
     matrix = np.full((size, width), np.nan)
-    for code, row in values.items():
-        p = position.get(code)
-        if p is not None and row is not None:
-            matrix[p] = row[chosen]
+    where, rows = _rows_at(position, values)
+    if where:
+        matrix[where] = np.array(rows)[:, chosen]
     flagged = np.zeros((size, width), bool)
     amounts = np.zeros((size, width))
-    for code, amount in imputed.items():
-        p = position.get(code)
-        if p is not None:
-            flagged[p] = True
-            amounts[p] = amount[chosen] if isinstance(amount, np.ndarray) else amount
+    for p, amount in zip(*_rows_at(position, imputed), strict=True):
+        flagged[p] = True
+        amounts[p] = amount[chosen] if isinstance(amount, np.ndarray) else amount
     marked = np.zeros((size, width), bool)
     marked[[position[c] for c in estimated if c in position]] = True
     return matrix, flagged, amounts, marked

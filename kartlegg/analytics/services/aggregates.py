@@ -23,6 +23,7 @@ from kartlegg.analytics.grouping import ALL_LEVELS, GROUP_LEVELS, UNIT_LEVELS, B
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.levels import NATION
 from kartlegg.analytics.models import AS_REPORTED, LIVE, AggregateSet, version_filter
+from kartlegg.analytics.services import kept as kept_figures
 from kartlegg.analytics.services import store
 from kartlegg.analytics.services.extract import (
     Geography,
@@ -192,14 +193,34 @@ def run(
     try:
         if data is None:
             data = read_data(rounds, cat, plan.variables, [y for y in data_years if y in geo.units])
+            everything = len(plan.variables) == len(cat.variables)
+        else:
+            everything = False
         result.data_versions = {y: d.data_version for y, d in data.items()}
-        ctx = Context(cat, geo, data, plan.rule)
+        caches: dict[str, Any] = {}
+        ctx = _context(cat, geo, data, plan.rule, caches)
         rows = compute_rows(ctx, plan.variables, plan.structures, plan.years, plan.levels_for, progress)
         result.rows = _store(plan, cat, rows, replace, keys, result.data_versions)
+        if everything:
+            kept_figures.remember(rounds, geo, data, caches)  # a later change to some units starts from these
     finally:
         if collecting:
             gc.enable()
     return result
+
+
+def _context(cat: Catalogue, geo: Geography, data: dict[int, YearValues], rule: str, caches: dict[str, Any]) -> Context:
+    """A computation's context whose geography-only caches (frames, harmonisation plans, codes) live in `caches`,
+    so that the next computation on the same geography (kept.py) reuses them."""
+    return Context(
+        cat,
+        geo,
+        data,
+        rule,
+        _frames=caches.setdefault("frames", {}),
+        _plans=caches.setdefault("plans", {}),
+        _codes=caches.setdefault("codes", {}),
+    )
 
 
 def _store(
@@ -327,27 +348,51 @@ def recompute_live(round_id: int, unit_codes: Sequence[str] | None = None, rule:
         years = [y for y in sorted(rounds) if y >= round_obj.year or y == min(rounds)]
         plan = update_plan(rule, list(cat.variables.values()), years)
         return Result() if plan is None else run(plan, rounds, cat)
-    codes = set(
-        Answer.objects.filter(response__round_id=round_id, response__unit__code__in=list(unit_codes)).values_list(
-            "variable", flat=True
+    found = kept_figures.update(rounds, round_obj.year, unit_codes)
+    if found is not None:
+        # Only the codes whose values changed, for these units and any other unit of the round that changed since.
+        codes, units = found.codes, sorted(found.units)
+    else:
+        codes = set(
+            Answer.objects.filter(response__round_id=round_id, response__unit__code__in=list(unit_codes)).values_list(
+                "variable", flat=True
+            )
         )
-    )
+        units = list(unit_codes)
     plan = update_plan(rule, cat.for_codes(round_obj.year, codes), [])
     if plan is None or not plan.variables:
-        return Result()  # nothing stored yet: the first full computation will include it
-    return run_units(plan, rounds, cat, round_obj.year, unit_codes)
+        return Result()  # nothing changed, or nothing stored yet: the first full computation will include it
+    try:
+        return run_units(plan, rounds, cat, round_obj.year, units, kept=found)
+    except BaseException:
+        kept_figures.forget()  # the kept figures may be ahead of the stored ones now
+        raise
 
 
 def run_units(
-    plan: Plan, rounds: dict[int, Round], cat: Catalogue, year: int, unit_codes: Sequence[str], key: str = LIVE
+    plan: Plan,
+    rounds: dict[int, Round],
+    cat: Catalogue,
+    year: int,
+    unit_codes: Sequence[str],
+    key: str = LIVE,
+    kept: kept_figures.Update | None = None,
 ) -> Result:
     """Recompute what a change to these units of `year` moves (analytics.focus): the groups that hold them (their
     region chain at every stored level), in `year` and in each year where their figures are carried to or from,
     for the plan's variables; every other row stays as it is, because it is the same. The values are read as a
-    full computation reads them, so the rows are the ones it would write."""
-    geo = load_geography(sorted(rounds) + [s for s in plan.structures if s != AS_REPORTED])
-    data = read_data(rounds, cat, plan.variables, [y for y in sorted(rounds) if y in geo.units])
-    ctx = Context(cat, geo, data, plan.rule)
+    full computation reads them, so the rows are the ones it would write. `kept` gives the figures kept from the
+    computation before, brought up to date (kept.py); without it everything is read and kept for the next time."""
+    caches: dict[str, Any] = {}
+    if kept is not None:
+        geo, data, caches = kept.geo, kept.data, kept.caches
+    else:
+        geo = load_geography(sorted(rounds) + [s for s in plan.structures if s != AS_REPORTED])
+        every = list(cat.variables.values())
+        data = read_data(rounds, cat, every, [y for y in sorted(rounds) if y in geo.units])
+        if key == LIVE:
+            kept_figures.remember(rounds, geo, data, caches)
+    ctx = _context(cat, geo, data, plan.rule, caches)
     focus = Focus.of([c for c in unit_codes if c in ctx.codes_of(year)], geo.forward_mappings(ctx.years))
     focus.years = frozenset({year} | lineage_years(ctx, plan.variables, focus.codes))
     ctx.focus = focus
@@ -361,6 +406,8 @@ def run_units(
     with transaction.atomic():
         result.rows = store.merge(rows, plan.rule, key, moment)
         _record_sets(plan.rule, keys, result.data_versions, moment)
+    if key == LIVE:
+        kept_figures.wrote()
     return result
 
 

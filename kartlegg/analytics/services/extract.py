@@ -124,6 +124,24 @@ def read_year(round_obj: Round, codes: Collection[str] | None = None, version: A
     return result
 
 
+def read_units(round_obj: Round, units: Collection[str]) -> dict[str, dict[str, float]]:
+    """The live numeric values of some units of a round ({code: {unit: value}}), as read_year reads the round's
+    submitted answers: a unit that has not submitted has none."""
+    found: dict[str, dict[str, float]] = defaultdict(dict)
+    rows = Answer.objects.filter(
+        response__round_id=round_obj.pk,
+        response__submitted_at__isnull=False,
+        response__unit__code__in=sorted(units),
+        value_num__isnull=False,
+    )
+    query = rows.annotate(number=Cast("value_num", FloatField())).values_list(
+        "response__unit__code", "variable", "number"
+    )
+    for unit, code, number in stream(query):
+        found[code][unit] = number
+    return dict(found)
+
+
 def stream(query: Any) -> Iterator[tuple[Any, ...]]:
     """The rows of a values_list query, CHUNK at a time from a server-side cursor on PostgreSQL (as
     QuerySet.iterator does), without Django's per-row conversion: the columns are already text and floats, and on

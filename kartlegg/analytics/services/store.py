@@ -98,8 +98,23 @@ FLOATS = ("value", "rate", "median", "value_imputed")
 INTS = ("n", "n_units", "n_imputed")
 
 
+_REGION_TEXT: dict[tuple[str, ...], str] = {}
+
+
+def _region_text(regions: Any) -> str:
+    """The JSON of a region list; the same lists recur for every variable, so each is written once per process."""
+    key = tuple(regions)
+    text = _REGION_TEXT.get(key)
+    if text is None:
+        if len(_REGION_TEXT) > 10_000:
+            _REGION_TEXT.clear()
+        text = _REGION_TEXT[key] = json.dumps(list(key), separators=(",", ":"))
+    return text
+
+
 def encode(columns: dict[str, Any]) -> bytes:
-    head = json.dumps({"region": list(columns["region"]), "status": list(columns["status"])}, separators=(",", ":"))
+    status = json.dumps(list(columns["status"]), separators=(",", ":"))
+    head = '{"region":' + _region_text(columns["region"]) + ',"status":' + status + "}"
     floats = np.array([columns[name] for name in FLOATS], dtype="<f8")  # None becomes NaN
     ints = np.array([columns[name] for name in INTS], dtype="<i8")
     return b"".join((head.encode(), b"\0", floats.tobytes(), ints.tobytes()))
