@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from kartlegg.analytics import services
+from kartlegg.analytics.catalogue import affected
 from kartlegg.analytics.services import aggregates, kept
 from kartlegg.responses.models import Answer, Response
 from tests.test_analytics_aggregates import SmallSurvey, snapshot
@@ -50,9 +51,27 @@ def test_one_unit_is_recomputed_from_its_own_answers_and_equals_a_full_computati
     result = services.recompute_for_response(response)
     assert reads == []  # nothing read again but the unit's answers
     assert result.rows > 0 and 2024 in result.years
-    # Only what reads the changed cell: the cell, the grid totals it is part of and the headline series.
+    # Only what the changed cell moves: the cell, the totals it is part of and the headline series.
     cat = services.catalogue()
-    assert result.variables == len(cat.for_codes(2024, ["B_b.r1.c1"])) < len(cat.variables) / 2
+    moved = affected(cat, 2024, ["B_b.r1.c1"])
+    assert result.variables == len(moved) < len(cat.for_codes(2024, ["B_b.r1.c1"]))
+    assert {v.code for v in moved} >= {"B_b.r1.c1", "B_b.r1.*", "B_b.*.c1"}
+    assert "B_b.r2.c2" not in {v.code for v in moved} and "B_b.*.c2" not in {v.code for v in moved}
+    incremental = snapshot()
+    services.compute()
+    assert snapshot() == incremental
+
+
+def test_a_unit_leaving_a_grid_blank_moves_every_cell_of_it(survey: SmallSurvey) -> None:
+    response = Response.objects.get(round=survey.rounds[2024], unit__code="1508")
+    answers = Answer.objects.filter(response=response, variable__startswith="B_b.")
+    last = answers.order_by("variable").first()
+    assert last is not None and answers.count() > 1
+    answers.exclude(pk=last.pk).delete()
+    services.compute()
+    last.delete()  # the grid is now blank: not answered, so every cell of it is imputed instead of 0
+    result = services.recompute_for_response(response)
+    assert result.variables >= len([v for v in services.catalogue().variables if v.startswith("B_b.")])
     incremental = snapshot()
     services.compute()
     assert snapshot() == incremental

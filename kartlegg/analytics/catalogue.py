@@ -162,6 +162,32 @@ class Catalogue:
         return result
 
 
+def affected(catalogue: Catalogue, year: int, codes: Iterable[str], regridded: Iterable[str] = ()) -> list[Variable]:
+    """The variables whose figures a change of these codes' values in `year` can move, narrower than for_codes: a
+    grid total only when one of its own cells changed. `regridded` names the grids (code prefixes) that some unit
+    answered before and not after, or the other way round: then a blank cell of it turns from missing into 0 (or
+    back), so every cell and total of that grid moves."""
+    wanted = set(codes)
+    grids = set(regridded)
+    result = []
+    for variable in catalogue.variables.values():
+        code = variable.codes.get(year)
+        if code is None:
+            continue
+        if variable.kind == HEADLINE:
+            tags = catalogue.tag_cells.get(year, {})
+            hit = any(c in wanted for tag in HEADLINE_TAGS[variable.code] for c in tags.get(tag, ()))
+        elif (variable.tag or variable.derived) and code.split(".")[0] in grids:
+            hit = True
+        elif variable.derived:
+            hit = not wanted.isdisjoint(catalogue.cells_of(variable, year))
+        else:
+            hit = code in wanted
+        if hit:
+            result.append(variable)
+    return result
+
+
 @dataclass(frozen=True)
 class _Entry:
     code: str

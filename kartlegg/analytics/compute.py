@@ -17,9 +17,12 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from kartlegg.analytics import headline
 from kartlegg.analytics.batched import Job, aggregate_many
 from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TARGET, Catalogue, Variable
+from kartlegg.analytics.exact import row_sums
 from kartlegg.analytics.focus import Focus
 from kartlegg.analytics.gridseries import grid_blocks, grid_groups, grid_series
 from kartlegg.analytics.grouping import (
@@ -300,13 +303,17 @@ def headline_inputs(
     for year in years:
         tags = ctx.catalogue.tag_cells.get(year, {})
         expected = ctx.codes_of(year) if only is None else ctx.codes_of(year) & set(only)
-        per_unit: dict[str, dict[str, list[float]]] = {}
+        per_unit: dict[str, dict[str, float]] = {}
         for key, tag in ((_SUM_CODES[headline.ADULTS], headline.TAG_ADULTS), ("C", headline.TAG_CHILDREN)):
-            for cell in tags.get(tag, ()):
-                for unit, value in ctx.data[year].values.get(cell, {}).items():
-                    if unit in expected:
-                        per_unit.setdefault(unit, {}).setdefault(key, []).append(value)
-        cells_by_year[year] = {unit: {k: math.fsum(v) for k, v in sums.items()} for unit, sums in per_unit.items()}
+            columns = [ctx.data[year].values.get(cell, {}) for cell in tags.get(tag, ())]
+            units = sorted({u for column in columns for u in column if u in expected})
+            if not units:
+                continue
+            # Each unit's tagged cells added up (a blank cell 0), correctly rounded as math.fsum does it.
+            matrix = np.array([[column.get(u, 0.0) for column in columns] for u in units], dtype=float)
+            for unit, total in zip(units, row_sums(matrix).tolist(), strict=True):
+                per_unit.setdefault(unit, {})[key] = total
+        cells_by_year[year] = per_unit
     return cells_by_year
 
 

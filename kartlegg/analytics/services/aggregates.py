@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TAGS, Catalogue, Variable, build_catalogue
+from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TAGS, Catalogue, Variable, affected, build_catalogue
 from kartlegg.analytics.compute import Context, compute_rows, lineage_years
 from kartlegg.analytics.focus import Focus
 from kartlegg.analytics.grouping import ALL_LEVELS, GROUP_LEVELS, UNIT_LEVELS, Block
@@ -350,8 +350,9 @@ def recompute_live(round_id: int, unit_codes: Sequence[str] | None = None, rule:
         return Result() if plan is None else run(plan, rounds, cat)
     found = kept_figures.update(rounds, round_obj.year, unit_codes)
     if found is not None:
-        # Only the codes whose values changed, for these units and any other unit of the round that changed since.
-        codes, units = found.codes, sorted(found.units)
+        # Only what the values that changed move, for these units and any other unit of the round changed since.
+        units = sorted(found.units)
+        plan = update_plan(rule, affected(cat, round_obj.year, found.codes, found.regridded), [])
     else:
         codes = set(
             Answer.objects.filter(response__round_id=round_id, response__unit__code__in=list(unit_codes)).values_list(
@@ -359,7 +360,7 @@ def recompute_live(round_id: int, unit_codes: Sequence[str] | None = None, rule:
             )
         )
         units = list(unit_codes)
-    plan = update_plan(rule, cat.for_codes(round_obj.year, codes), [])
+        plan = update_plan(rule, cat.for_codes(round_obj.year, codes), [])
     if plan is None or not plan.variables:
         return Result()  # nothing changed, or nothing stored yet: the first full computation will include it
     try:

@@ -2,15 +2,17 @@
 change is recomputed from that unit's answers alone (issue 11: one unit's recompute at most 5 % of a full one).
 
 After a computation that read every year's live data, the process keeps what it read: the geography (with the
-frames and harmonisation plans built from it) and every year's values per code and unit, with each open round's
-response states (unit → version, submitted). When a recompute of some units of a round comes next, the kept
-values are brought up to date instead of being read again, and only if they can be:
+frames and harmonisation plans built from it) and every year's values per code and unit, with a marker of each
+open round's responses (how many, how many submitted, the sum of their versions) and the time it read them. When
+a recompute of some units of a round comes next, the kept values are brought up to date instead of being read
+again, and only if they can be:
 
 - the reference data, the annual rounds and each year's data version (locked years) are unchanged;
-- the open years other than the changed round's have the same response states (else another change is on its
-  way, in its own recompute, and the values are read afresh);
-- in the changed round, the units whose state moved and the units named are read again (one query), and the codes
-  whose values differ from the kept ones are what changed: only the variables that read them are recomputed.
+- the open years other than the changed round's have the same markers (else another change is on its way, in its
+  own recompute, and the values are read afresh);
+- in the changed round, the units named and every unit whose response was saved since are read again (one query),
+  and the codes whose values differ from the kept ones are what changed: only the variables that read them are
+  recomputed.
 
 The kept figures are also dropped when another process has written aggregates since this one last did (a full
 `compute_aggregates` after a bulk import, say): the stored figures may then rest on data this process has not
@@ -20,12 +22,14 @@ process that never computes keeps nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
+from django.utils import timezone
 
 from kartlegg.analytics.models import LIVE
 from kartlegg.analytics.services import store
@@ -34,6 +38,7 @@ from kartlegg.geography.models import ReportingUnit
 from kartlegg.responses.models import Response, Round
 
 _lock = threading.Lock()
+SKEW = dt.timedelta(seconds=5)  # clocks of the web servers and the worker may differ a little
 
 
 @dataclass
@@ -42,7 +47,8 @@ class Kept:
     rounds: tuple[tuple[int, int, str], ...]  # (year, round id, data version label)
     geo: Geography
     data: dict[int, YearValues]
-    states: dict[int, dict[str, tuple[int, bool]]]  # open years: unit → (response version, submitted)
+    markers: dict[int, tuple[int, int, int]]  # open years: (responses, submitted, sum of their versions)
+    moment: Any  # when the open years were read: a response saved since has updated_at after it
     caches: dict[str, Any] = field(default_factory=dict)  # the Context's geography-only caches (frames, plans)
     stamp: int = 0  # store.stamp() after this process last wrote: another writer moves it
 
@@ -55,9 +61,19 @@ def reference_signature() -> tuple[Any, ...]:
     return found["count"], found["newest"]
 
 
-def _states(round_obj: Round) -> dict[str, tuple[int, bool]]:
-    rows = Response.objects.filter(round=round_obj).values_list("unit__code", "version", "submitted_at")
-    return {unit: (version, submitted is not None) for unit, version, submitted in rows}
+def _markers(rounds: Mapping[int, Round], years: Collection[int]) -> dict[int, tuple[int, int, int]]:
+    """Per open year: how many responses, how many submitted, and the sum of their versions (every save of a
+    response adds 1 to its version), in one query."""
+    by_round = {rounds[y].pk: y for y in years}
+    rows = (
+        Response.objects.filter(round_id__in=list(by_round))
+        .values("round_id")
+        .annotate(n=Count("pk"), submitted=Count("submitted_at"), versions=Sum("version"))
+    )
+    found = dict.fromkeys(years, (0, 0, 0))
+    for row in rows:
+        found[by_round[row["round_id"]]] = (row["n"], row["submitted"], row["versions"] or 0)
+    return found
 
 
 def _signature(rounds: Mapping[int, Round], data: Mapping[int, YearValues]) -> tuple[tuple[int, int, str], ...]:
@@ -67,8 +83,9 @@ def _signature(rounds: Mapping[int, Round], data: Mapping[int, YearValues]) -> t
 def remember(rounds: Mapping[int, Round], geo: Geography, data: dict[int, YearValues], caches: dict[str, Any]) -> None:
     """Keep what a computation read (every code of every year, live)."""
     global _kept
-    states = {y: _states(rounds[y]) for y, d in data.items() if d.data_version == LIVE}
-    kept = Kept(reference_signature(), _signature(rounds, data), geo, data, states, caches, store.stamp())
+    moment = timezone.now()
+    markers = _markers(rounds, [y for y, d in data.items() if d.data_version == LIVE])
+    kept = Kept(reference_signature(), _signature(rounds, data), geo, data, markers, moment, caches, store.stamp())
     with _lock:
         _kept = kept
 
@@ -96,6 +113,7 @@ class Update:
     caches: dict[str, Any]
     units: set[str]
     codes: set[str]
+    regridded: set[str]  # grids (code prefixes) some changed unit answered before and not after, or the reverse
 
 
 def update(rounds: Mapping[int, Round], year: int, units: Collection[str]) -> Update | None:
@@ -111,11 +129,16 @@ def update(rounds: Mapping[int, Round], year: int, units: Collection[str]) -> Up
     current = tuple((y, r.pk, labels[y]) for y, r in sorted(rounds.items()) if y in kept.data)
     if current != kept.rounds or reference_signature() != kept.reference:
         return None
-    if any(y != year and _states(rounds[y]) != state for y, state in kept.states.items()):
+    moment = timezone.now()
+    markers = _markers(rounds, list(kept.markers))
+    if any(y != year and markers[y] != marker for y, marker in kept.markers.items()):
         return None
-    states = _states(rounds[year])
-    before = kept.states.get(year, {})
-    changed = set(units) | {u for u in states.keys() | before.keys() if states.get(u) != before.get(u)}
+    if markers.get(year, (0, 0, 0))[0] < kept.markers.get(year, (0, 0, 0))[0]:
+        return None  # a response was deleted
+    # The units named, and every unit of the round whose response was saved since the kept figures were read.
+    since = kept.moment - SKEW
+    saved = Response.objects.filter(round=rounds[year], updated_at__gte=since).values_list("unit__code", flat=True)
+    changed = set(units) | set(saved)
     fresh = read_units(rounds[year], changed)
     values = kept.data[year].values
     codes: set[str] = set()
@@ -124,11 +147,17 @@ def update(rounds: Mapping[int, Round], year: int, units: Collection[str]) -> Up
             if column.get(unit) != fresh.get(code, {}).get(unit):
                 codes.add(code)
     codes.update(code for code in fresh if code not in values)
+    regridded: set[str] = set()
+    for unit in changed:
+        before = {c.split(".")[0] for c, column in values.items() if "." in c and unit in column}
+        after = {c.split(".")[0] for c, column in fresh.items() if "." in c and unit in column}
+        regridded |= before ^ after
     with _lock:
         for column in values.values():
             for unit in changed:
                 column.pop(unit, None)
         for code, column in fresh.items():
             values.setdefault(code, {}).update(column)
-        kept.states[year] = states
-    return Update(kept.geo, kept.data, kept.caches, changed, codes)
+        kept.markers[year] = markers[year]
+        kept.moment = moment
+    return Update(kept.geo, kept.data, kept.caches, changed, codes, regridded)
