@@ -23,7 +23,7 @@ from kartlegg.analytics import headline
 from kartlegg.analytics.batched import Job, aggregate_many
 from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TARGET, Catalogue, Variable
 from kartlegg.analytics.exact import row_sums
-from kartlegg.analytics.focus import Focus
+from kartlegg.analytics.focus import Focus, close, code_components
 from kartlegg.analytics.gridseries import grid_blocks, grid_groups, grid_series
 from kartlegg.analytics.grouping import (
     ALL_LEVELS,
@@ -57,6 +57,15 @@ class Context:
     _answered: dict[tuple[int, str], set[str]] = field(default_factory=dict)
     _plans: dict[tuple[int, int], HarmonisePlan] = field(default_factory=dict)
     _codes: dict[int, set[str]] = field(default_factory=dict)
+    _components: dict[tuple[int, ...], Mapping[str, frozenset[str]]] = field(default_factory=dict)
+
+    def focus_of(self, units: Iterable[str]) -> Focus:
+        """Focus.of for these units, with the reform links of the context's years worked out once."""
+        years = tuple(self.years)
+        if years not in self._components:
+            self._components[years] = code_components(self.geography.forward_mappings(list(years)))
+        components = self._components[years]
+        return Focus(close(units, components), components)
 
     def plan(self, year: int, structure: int) -> HarmonisePlan:
         if (year, structure) not in self._plans:
@@ -165,7 +174,7 @@ def lineage_years(ctx: Context, variables: Sequence[Variable], codes: Collection
     """The years in which any of `codes` (with every code linked to them) did not report a variable: its figure
     there is carried from another year (or missing), so a change elsewhere may move it. Computed from those codes
     alone."""
-    focus = Focus.of(codes, ctx.geography.forward_mappings(ctx.years))
+    focus = ctx.focus_of(codes)
     keep = focus.codes
     found: set[int] = set()
     imputed = [v for v in variables if v.imputed and v.kind != HEADLINE]

@@ -18,7 +18,6 @@ from django.utils import timezone, translation
 
 from kartlegg.analytics.catalogue import HEADLINE, HEADLINE_TAGS, Catalogue, Variable, affected, build_catalogue
 from kartlegg.analytics.compute import Context, compute_rows, lineage_years
-from kartlegg.analytics.focus import Focus
 from kartlegg.analytics.grouping import ALL_LEVELS, GROUP_LEVELS, UNIT_LEVELS, Block
 from kartlegg.analytics.imputation import RULES
 from kartlegg.analytics.levels import NATION
@@ -220,6 +219,7 @@ def _context(cat: Catalogue, geo: Geography, data: dict[int, YearValues], rule: 
         _frames=caches.setdefault("frames", {}),
         _plans=caches.setdefault("plans", {}),
         _codes=caches.setdefault("codes", {}),
+        _components=caches.setdefault("components", {}),
     )
 
 
@@ -394,7 +394,7 @@ def run_units(
         if key == LIVE:
             kept_figures.remember(rounds, geo, data, caches)
     ctx = _context(cat, geo, data, plan.rule, caches)
-    focus = Focus.of([c for c in unit_codes if c in ctx.codes_of(year)], geo.forward_mappings(ctx.years))
+    focus = ctx.focus_of([c for c in unit_codes if c in ctx.codes_of(year)])
     focus.years = frozenset({year} | lineage_years(ctx, plan.variables, focus.codes))
     ctx.focus = focus
     plan.years = sorted(focus.years)

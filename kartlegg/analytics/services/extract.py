@@ -10,13 +10,13 @@ not statistics variables here.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from django.db import connections
-from django.db.models import FloatField
+from django.db.models import FloatField, Max
 from django.db.models.functions import Cast
 
 from kartlegg.analytics.levels import UnitRecord
@@ -61,6 +61,20 @@ def data_version_of(round_obj: Round) -> tuple[str, Any]:
     if version is None:
         return LIVE, None
     return f"v{version.number}", version
+
+
+def data_version_labels(rounds: Mapping[int, Round]) -> dict[int, str]:
+    """{year: "v<number>" of the round's newest data version, or "live"}, in one query (as data_version_of)."""
+    try:
+        from kartlegg.quality.models import DataVersion
+    except ImportError:  # pragma: no cover - quality is part of the project
+        return dict.fromkeys(rounds, LIVE)
+    by_round = {r.pk: y for y, r in rounds.items()}
+    newest = DataVersion.objects.filter(round_id__in=list(by_round)).values("round_id").annotate(number=Max("number"))
+    labels = dict.fromkeys(rounds, LIVE)
+    for row in newest:
+        labels[by_round[row["round_id"]]] = f"v{row['number']}"
+    return labels
 
 
 @dataclass

@@ -3,14 +3,15 @@ change is recomputed from that unit's answers alone (issue 11: one unit's recomp
 
 After a computation that read every year's live data, the process keeps what it read: the geography (with the
 frames and harmonisation plans built from it) and every year's values per code and unit, with a marker of each
-open round's responses (how many, how many submitted, the sum of their versions) and the time it read them. When
+open round's responses (how many, how many submitted, the sum of their versions) and each response's state
+(version, submitted). When
 a recompute of some units of a round comes next, the kept values are brought up to date instead of being read
 again, and only if they can be:
 
 - the reference data, the annual rounds and each year's data version (locked years) are unchanged;
 - the open years other than the changed round's have the same markers (else another change is on its way, in its
   own recompute, and the values are read afresh);
-- in the changed round, the units named and every unit whose response was saved since are read again (one query),
+- in the changed round, the units named and every unit whose response state moved are read again (one query),
   and the codes whose values differ from the kept ones are what changed: only the variables that read them are
   recomputed.
 
@@ -22,23 +23,20 @@ process that never computes keeps nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, Sum
-from django.utils import timezone
 
 from kartlegg.analytics.models import LIVE
 from kartlegg.analytics.services import store
-from kartlegg.analytics.services.extract import Geography, YearValues, data_version_of, read_units
+from kartlegg.analytics.services.extract import Geography, YearValues, data_version_labels, read_units
 from kartlegg.geography.models import ReportingUnit
 from kartlegg.responses.models import Response, Round
 
 _lock = threading.Lock()
-SKEW = dt.timedelta(seconds=5)  # clocks of the web servers and the worker may differ a little
 
 
 @dataclass
@@ -48,7 +46,7 @@ class Kept:
     geo: Geography
     data: dict[int, YearValues]
     markers: dict[int, tuple[int, int, int]]  # open years: (responses, submitted, sum of their versions)
-    moment: Any  # when the open years were read: a response saved since has updated_at after it
+    states: dict[int, dict[str, tuple[int, bool]]]  # open years: unit → (response version, submitted)
     caches: dict[str, Any] = field(default_factory=dict)  # the Context's geography-only caches (frames, plans)
     stamp: int = 0  # store.stamp() after this process last wrote: another writer moves it
 
@@ -59,6 +57,11 @@ _kept: Kept | None = None
 def reference_signature() -> tuple[Any, ...]:
     found = ReportingUnit.objects.aggregate(count=Count("pk"), newest=Max("pk"))
     return found["count"], found["newest"]
+
+
+def _states(round_obj: Round) -> dict[str, tuple[int, bool]]:
+    rows = Response.objects.filter(round=round_obj).values_list("unit__code", "version", "submitted_at")
+    return {unit: (version, submitted is not None) for unit, version, submitted in rows}
 
 
 def _markers(rounds: Mapping[int, Round], years: Collection[int]) -> dict[int, tuple[int, int, int]]:
@@ -83,9 +86,10 @@ def _signature(rounds: Mapping[int, Round], data: Mapping[int, YearValues]) -> t
 def remember(rounds: Mapping[int, Round], geo: Geography, data: dict[int, YearValues], caches: dict[str, Any]) -> None:
     """Keep what a computation read (every code of every year, live)."""
     global _kept
-    moment = timezone.now()
-    markers = _markers(rounds, [y for y, d in data.items() if d.data_version == LIVE])
-    kept = Kept(reference_signature(), _signature(rounds, data), geo, data, markers, moment, caches, store.stamp())
+    live = [y for y, d in data.items() if d.data_version == LIVE]
+    markers = _markers(rounds, live)
+    states = {y: _states(rounds[y]) for y in live}
+    kept = Kept(reference_signature(), _signature(rounds, data), geo, data, markers, states, caches, store.stamp())
     with _lock:
         _kept = kept
 
@@ -125,20 +129,19 @@ def update(rounds: Mapping[int, Round], year: int, units: Collection[str]) -> Up
         return None
     if store.stamp() != kept.stamp:
         return None  # another process computed since (a full computation, a slice on request): read afresh
-    labels = {y: data_version_of(r)[0] for y, r in rounds.items() if y in kept.data}
+    labels = data_version_labels({y: r for y, r in rounds.items() if y in kept.data})
     current = tuple((y, r.pk, labels[y]) for y, r in sorted(rounds.items()) if y in kept.data)
     if current != kept.rounds or reference_signature() != kept.reference:
         return None
-    moment = timezone.now()
     markers = _markers(rounds, list(kept.markers))
     if any(y != year and markers[y] != marker for y, marker in kept.markers.items()):
         return None
     if markers.get(year, (0, 0, 0))[0] < kept.markers.get(year, (0, 0, 0))[0]:
         return None  # a response was deleted
-    # The units named, and every unit of the round whose response was saved since the kept figures were read.
-    since = kept.moment - SKEW
-    saved = Response.objects.filter(round=rounds[year], updated_at__gte=since).values_list("unit__code", flat=True)
-    changed = set(units) | set(saved)
+    # The units named, and every unit of the round whose response was saved (or submitted, or reopened) since.
+    states = _states(rounds[year])
+    before = kept.states.get(year, {})
+    changed = set(units) | {u for u in states.keys() | before.keys() if states.get(u) != before.get(u)}
     fresh = read_units(rounds[year], changed)
     values = kept.data[year].values
     codes: set[str] = set()
@@ -159,5 +162,5 @@ def update(rounds: Mapping[int, Round], year: int, units: Collection[str]) -> Up
         for code, column in fresh.items():
             values.setdefault(code, {}).update(column)
         kept.markers[year] = markers[year]
-        kept.moment = moment
+        kept.states[year] = states
     return Update(kept.geo, kept.data, kept.caches, changed, codes, regridded)
