@@ -58,6 +58,8 @@ class Context:
     _plans: dict[tuple[int, int], HarmonisePlan] = field(default_factory=dict)
     _codes: dict[int, set[str]] = field(default_factory=dict)
     _components: dict[tuple[int, ...], Mapping[str, frozenset[str]]] = field(default_factory=dict)
+    # Each year's headline inputs (headline_inputs): read-only once made; kept.py drops a year whose data it changes.
+    _headline: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def focus_of(self, units: Iterable[str]) -> Focus:
         """Focus.of for these units, with the reform links of the context's years worked out once."""
@@ -310,12 +312,18 @@ def headline_inputs(
     sums two numbers per unit instead of a hundred cells, for every level (of the units in `only`, when given)."""
     cells_by_year: dict[int, dict[str, dict[str, float]]] = {}
     for year in years:
+        if only is None and year in ctx._headline:
+            cells_by_year[year] = ctx._headline[year]
+            continue
         tags = ctx.catalogue.tag_cells.get(year, {})
         expected = ctx.codes_of(year) if only is None else ctx.codes_of(year) & set(only)
         per_unit: dict[str, dict[str, float]] = {}
         for key, tag in ((_SUM_CODES[headline.ADULTS], headline.TAG_ADULTS), ("C", headline.TAG_CHILDREN)):
             columns = [ctx.data[year].values.get(cell, {}) for cell in tags.get(tag, ())]
-            units = sorted({u for column in columns for u in column if u in expected})
+            if only is None:
+                units = sorted({u for column in columns for u in column if u in expected})
+            else:  # a few units: look them up rather than go through every column
+                units = sorted(u for u in expected if any(u in column for column in columns))
             if not units:
                 continue
             # Each unit's tagged cells added up (a blank cell 0), correctly rounded as math.fsum does it.
@@ -323,6 +331,8 @@ def headline_inputs(
             for unit, total in zip(units, row_sums(matrix).tolist(), strict=True):
                 per_unit.setdefault(unit, {})[key] = total
         cells_by_year[year] = per_unit
+        if only is None:
+            ctx._headline[year] = per_unit
     return cells_by_year
 
 

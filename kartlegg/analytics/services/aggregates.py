@@ -209,8 +209,9 @@ def run(
 
 
 def _context(cat: Catalogue, geo: Geography, data: dict[int, YearValues], rule: str, caches: dict[str, Any]) -> Context:
-    """A computation's context whose geography-only caches (frames, harmonisation plans, codes) live in `caches`,
-    so that the next computation on the same geography (kept.py) reuses them."""
+    """A computation's context whose caches (frames, harmonisation plans, codes, reform links: the geography's;
+    headline inputs and who answered each grid: the data's) live in `caches`, so that the next computation from
+    the same kept figures (kept.py) reuses them."""
     return Context(
         cat,
         geo,
@@ -220,6 +221,8 @@ def _context(cat: Catalogue, geo: Geography, data: dict[int, YearValues], rule: 
         _plans=caches.setdefault("plans", {}),
         _codes=caches.setdefault("codes", {}),
         _components=caches.setdefault("components", {}),
+        _headline=caches.setdefault("headline", {}),
+        _answered=caches.setdefault("answered", {}),
     )
 
 

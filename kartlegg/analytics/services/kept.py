@@ -47,7 +47,7 @@ class Kept:
     data: dict[int, YearValues]
     markers: dict[int, tuple[int, int, int]]  # open years: (responses, submitted, sum of their versions)
     states: dict[int, dict[str, tuple[int, bool]]]  # open years: unit → (response version, submitted)
-    caches: dict[str, Any] = field(default_factory=dict)  # the Context's geography-only caches (frames, plans)
+    caches: dict[str, Any] = field(default_factory=dict)  # the Context's caches (frames, plans, headline inputs)
     stamp: int = 0  # store.stamp() after this process last wrote: another writer moves it
 
 
@@ -163,4 +163,9 @@ def update(rounds: Mapping[int, Round], year: int, units: Collection[str]) -> Up
             values.setdefault(code, {}).update(column)
         kept.markers[year] = markers[year]
         kept.states[year] = states
+        # What was made from the year's old values.
+        kept.caches.get("headline", {}).pop(year, None)
+        answered = kept.caches.get("answered", {})
+        for key in [k for k in answered if k[0] == year]:
+            del answered[key]
     return Update(kept.geo, kept.data, kept.caches, changed, codes, regridded)
