@@ -60,6 +60,7 @@ class Context:
     _components: dict[tuple[int, ...], Mapping[str, frozenset[str]]] = field(default_factory=dict)
     # Each year's headline inputs (headline_inputs): read-only once made; kept.py drops a year whose data it changes.
     _headline: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict)
+    _headline_stale: dict[int, set[str]] = field(default_factory=dict)
 
     def focus_of(self, units: Iterable[str]) -> Focus:
         """Focus.of for these units, with the reform links of the context's years worked out once."""
@@ -313,6 +314,11 @@ def headline_inputs(
     cells_by_year: dict[int, dict[str, dict[str, float]]] = {}
     for year in years:
         if only is None and year in ctx._headline:
+            stale = ctx._headline_stale.pop(year, None)
+            if stale:  # units whose values changed since (kept.py): only theirs are summed again
+                fresh = headline_inputs(ctx, [year], stale)[year]
+                kept = {u: sums for u, sums in ctx._headline[year].items() if u not in stale}
+                ctx._headline[year] = {**kept, **fresh}
             cells_by_year[year] = ctx._headline[year]
             continue
         tags = ctx.catalogue.tag_cells.get(year, {})

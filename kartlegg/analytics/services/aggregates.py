@@ -222,6 +222,7 @@ def _context(cat: Catalogue, geo: Geography, data: dict[int, YearValues], rule: 
         _codes=caches.setdefault("codes", {}),
         _components=caches.setdefault("components", {}),
         _headline=caches.setdefault("headline", {}),
+        _headline_stale=caches.setdefault("headline_stale", {}),
         _answered=caches.setdefault("answered", {}),
     )
 

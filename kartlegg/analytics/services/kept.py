@@ -164,7 +164,8 @@ def update(rounds: Mapping[int, Round], year: int, units: Collection[str]) -> Up
         kept.markers[year] = markers[year]
         kept.states[year] = states
         # What was made from the year's old values.
-        kept.caches.get("headline", {}).pop(year, None)
+        if year in kept.caches.get("headline", {}):
+            kept.caches.setdefault("headline_stale", {}).setdefault(year, set()).update(changed)
         answered = kept.caches.get("answered", {})
         for key in [k for k in answered if k[0] == year]:
             del answered[key]
