@@ -23,7 +23,7 @@ import numpy as np
 
 from kartlegg.analytics.batched import Inputs, aggregate_matrix
 from kartlegg.analytics.catalogue import HEADLINE, Variable
-from kartlegg.analytics.exact import row_sums
+from kartlegg.analytics.exact import segment_sums
 from kartlegg.analytics.grouping import Block, HarmonisePlan, blocks_of
 from kartlegg.analytics.imputation import impute
 from kartlegg.analytics.models import AS_REPORTED
@@ -78,13 +78,26 @@ def _raw(ctx: Any, variables: Sequence[Variable], year: int) -> dict[str, Any]:
         return cells[code]
 
     matrix = np.empty((len(units), len(variables)))
+    totals: list[tuple[int, list[str]]] = []
     for k, variable in enumerate(variables):
         if variable.derived:
-            # The total of its cells per unit, a blank cell 0: the correctly rounded sum, as math.fsum gives it.
-            found = [cell(c) for c in ctx.catalogue.cells_of(variable, year)]
-            matrix[:, k] = row_sums(np.column_stack(found)) if found else 0.0
+            totals.append((k, ctx.catalogue.cells_of(variable, year)))
         else:
             matrix[:, k] = cell(variable.codes[year])
+    if totals:
+        # Each total of its cells per unit, a blank cell 0: the correctly rounded sum, as math.fsum gives it. All
+        # the totals at once: their cells one after the other, a segment each.
+        stacked = [cell(c) for _, found in totals for c in found] or [np.zeros(len(units))]
+        sizes = [len(found) for _, found in totals]
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.intp)
+        sums = segment_sums(np.vstack(stacked), starts[np.array(sizes) > 0]) if any(sizes) else None
+        position = 0
+        for (k, _), size in zip(totals, sizes, strict=True):
+            if size and sums is not None:
+                matrix[:, k] = sums[position]
+                position += 1
+            else:
+                matrix[:, k] = 0.0
     return dict(zip(units, matrix, strict=True))
 
 

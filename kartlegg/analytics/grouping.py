@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -24,6 +24,7 @@ from kartlegg.analytics.levels import (
     UNIT,
     UnitRecord,
     group_of,
+    with_fields,
 )
 from kartlegg.analytics.measures import ESTIMATED, IMPUTED, MISSING, RATES, STATUS_SYMBOLS
 from kartlegg.analytics.series import check_mapping
@@ -91,20 +92,23 @@ class Frame:
 
 def make_frame(units: Sequence[UnitRecord], levels: Iterable[str]) -> Frame:
     codes = [u.code for u in units]
-    bands = {target: [getattr(u.population, spec.band) for u in units] for target, spec in RATES.items()}
+    bands = {
+        t: np.array([getattr(u.population, spec.band) for u in units], dtype=np.int64) for t, spec in RATES.items()
+    }
     groups = {}
     for level in levels:
         found = [group_of(unit, level) for unit in units]
-        order = sorted((p for p, g in enumerate(found) if g is not None), key=lambda p: (found[p], p))
-        names: list[str] = []
-        bounds: list[tuple[int, int]] = []
-        for i, p in enumerate(order):
-            if not names or found[p] != names[-1]:
-                names.append(found[p])  # type: ignore[arg-type]
-                bounds.append((i, i))
-            bounds[-1] = (bounds[-1][0], i + 1)
-        ordered = {target: [band[p] for p in order] for target, band in bands.items()}
-        groups[level] = Grouped(order, bounds, names, ordered, {codes[p]: found[p] for p in order})  # type: ignore[misc]
+        present = np.array([p for p, g in enumerate(found) if g is not None], dtype=np.intp)
+        # Groups in name order, units in their order within a group (a stable sort by group).
+        names, inverse, counts = np.unique(
+            np.array([found[p] for p in present.tolist()], dtype=str), return_inverse=True, return_counts=True
+        )
+        order = present[np.argsort(inverse, kind="stable")].tolist()
+        ends = np.cumsum(counts).tolist()
+        bounds = list(zip([0, *ends[:-1]], ends, strict=True)) if ends else []
+        ordered = {target: band[order].tolist() for target, band in bands.items()}
+        member = {codes[p]: found[p] for p in order}
+        groups[level] = Grouped(order, bounds, names.tolist(), ordered, member)  # type: ignore[arg-type]
     return Frame(codes, {c: i for i, c in enumerate(codes)}, groups)
 
 
@@ -175,7 +179,7 @@ def regrouped_units(
             result.append(unit)
             continue
         result.append(
-            replace(
+            with_fields(
                 unit,
                 municipality_code=successor.municipality_code,
                 county_code=successor.county_code,

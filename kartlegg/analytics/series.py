@@ -17,10 +17,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from kartlegg.analytics.levels import Aggregate, UnitRecord, aggregate
+from kartlegg.analytics.levels import Aggregate, UnitRecord, aggregate, with_fields
 from kartlegg.analytics.measures import AnalyticsError, number
 from kartlegg.geography.logic import Change, ChangeIndex, Harmonised, PopulationBands, harmonise
 
@@ -251,7 +251,7 @@ def restate_units(structure_units: Sequence[UnitRecord], population: Mapping[str
     for unit in structure_units:
         bands = population.get(unit.code, empty)
         result.append(
-            replace(
+            with_fields(
                 unit,
                 population_total=bands.total,
                 population_0_17=bands.age_0_17,
