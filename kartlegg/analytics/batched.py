@@ -111,13 +111,12 @@ def aggregate_matrix(frame: Frame, levels: Sequence[str], inputs: Inputs) -> lis
     layout = frame.layout(levels)
     order, starts = layout.order, layout.starts
     size, width = len(layout.names), len(inputs.targets)
-    ordered = inputs.values[order]
-    have = ~np.isnan(ordered)
-    ordered[~have] = 0.0
+    units = np.where(np.isnan(inputs.values), 0.0, inputs.values)
+    have = ~np.isnan(inputs.values)[order]
     counts = _segment_sums(have, starts)
     empty = counts == 0
     medians = np.where(empty, np.nan, _medians(layout, inputs.values, counts))
-    totals = segment_sums(ordered, starts)
+    totals = segment_sums(units, starts, order)
     totals[empty] = np.nan
     rates = np.full((size, width), np.nan)
     for target in {t for t in inputs.targets if t and t in RATES}:
@@ -135,7 +134,7 @@ def aggregate_matrix(frame: Frame, levels: Sequence[str], inputs: Inputs) -> lis
     parts = np.full((size, width), np.nan)
     imputed = np.flatnonzero(n_imp.any(axis=0))
     if len(imputed):
-        found = segment_sums(np.ascontiguousarray(inputs.amounts[order][:, imputed]), starts)
+        found = segment_sums(np.ascontiguousarray(inputs.amounts[:, imputed]), starts, order)
         parts[:, imputed] = np.where(n_imp[:, imputed] > 0, found, np.nan)
     result = []
     for j, only in enumerate(inputs.only):
