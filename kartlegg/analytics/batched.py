@@ -150,10 +150,9 @@ def select(columns: Columns, only: Mapping[str, Collection[str]]) -> Columns:
     """Just the groups `only` names ({level: group names})."""
     pairs = enumerate(zip(columns.levels, columns.regions, strict=True))
     chosen = [i for i, (level, name) in pairs if name in only.get(level, ())]
+    c = columns
     return Columns(
-        [columns.levels[i] for i in chosen],
-        [columns.regions[i] for i in chosen],
-        *(column[chosen] for column in columns[2:5]),
-        [columns.statuses[i] for i in chosen],
-        *(column[chosen] for column in columns[6:]),
-    )
+        [c.levels[i] for i in chosen], [c.regions[i] for i in chosen], c.values[chosen], c.rates[chosen],
+        c.medians[chosen], [c.statuses[i] for i in chosen], c.n[chosen], c.n_units[chosen], c.n_imputed[chosen],
+        c.parts[chosen],
+    )  # fmt: skip

@@ -125,7 +125,7 @@ def apply_rows(
         if any(v is None for v in found):
             out[new] = None
         else:
-            out[new] = combine_rows([v * w for v, (_, w) in zip(found, parts, strict=True)])
+            out[new] = combine_rows([v * w for v, (_, w) in zip(found, parts, strict=True) if v is not None])
     flagged: dict[str, Any] = {}
     if imputed:
         weights = {new: dict(parts) for new, parts in plan.merged}

@@ -106,7 +106,7 @@ class Migration(migrations.Migration):
                 ("data_version", models.CharField(default="live", max_length=40)),
                 ("source_code", models.CharField(blank=True, max_length=80)),
                 ("regions", models.PositiveIntegerField(default=0)),
-                ("payload", models.TextField()),
+                ("payload", models.BinaryField()),
                 ("computed_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={

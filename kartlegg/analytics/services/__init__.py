@@ -1,7 +1,8 @@
 """The database side of analytics, one module per subject; the pure calculations sit beside this package
 (catalogue, compute, charts, params, measures, levels, series, imputation, cube, jsonstat, px).
 
-- aggregates: compute and store Aggregate rows (all, one round's, what one response touches; `ensure` a slice).
+- aggregates: compute and store the aggregates (all, one round's, what one response touches; `ensure` a slice);
+  store: the compact blocks they are kept in; kept: the worker's figures kept between computations.
 - extract: read answers, rounds and geography from the other apps.
 - read: build the tables that pages and the API show.
 - access: who may see which years (publication, embargo).

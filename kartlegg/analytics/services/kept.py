@@ -140,8 +140,8 @@ def update(rounds: Mapping[int, Round], year: int, units: Collection[str]) -> Up
         return None  # a response was deleted
     # The units named, and every unit of the round whose response was saved (or submitted, or reopened) since.
     states = _states(rounds[year])
-    before = kept.states.get(year, {})
-    changed = set(units) | {u for u in states.keys() | before.keys() if states.get(u) != before.get(u)}
+    previous = kept.states.get(year, {})
+    changed = set(units) | {u for u in states.keys() | previous.keys() if states.get(u) != previous.get(u)}
     fresh = read_units(rounds[year], changed)
     values = kept.data[year].values
     codes: set[str] = set()

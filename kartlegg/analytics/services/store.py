@@ -1,6 +1,6 @@
 """Compact storage of the aggregates: one AggregateBlock row per (variable, rule, structure, level, year, data
 version), every region of the level in it as parallel lists (models.AggregateBlock). A full computation writes a
-few thousand blocks instead of ~190 000 rows; the readers get cells, one per region, from `cells()`.
+some ten thousand blocks instead of ~190 000 rows; the readers get cells, one per region, from `cells()`.
 
 Writing a block replaces it (delete, insert): block ids only grow, so the newest id names the state of the store
 (services.read.data_stamp). An incremental recompute writes the changed regions of some blocks (`merge`): the
@@ -158,7 +158,7 @@ def _insert(rows: list[tuple[Any, ...]]) -> None:
         return
     meta = AggregateBlock._meta
     table = connection.ops.quote_name(meta.db_table)
-    names = ", ".join(connection.ops.quote_name(meta.get_field(c).column) for c in BLOCK_COLUMNS)
+    names = ", ".join(connection.ops.quote_name(c) for c in BLOCK_COLUMNS)  # the fields are their columns
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
@@ -203,7 +203,7 @@ def merge(found: Sequence[Block], rule: str, key: str, moment: Any) -> int:
             structure__in=sorted({b.structure for b in found}),
             level__in=sorted({b.level for b in found}),
         )
-        old: dict[tuple[str, int, str, int], tuple[int, bytes]] = {}
+        old: dict[tuple[str, int, str, int], tuple[int, Any]] = {}
         for pk, variable, structure, level, year, payload in stored.values_list(
             "pk", "variable", "structure", "level", "year", "payload"
         ):

@@ -300,7 +300,7 @@ def year_aggregates(
     """A year's stored aggregates at one data version, for the report: `data_version` a number (pinned, computed
     now if it never was), "live", or None for what the public sees (the published version; live when the year is
     not published). `structure` defaults to the newest structure year (AS_REPORTED, 0, for each year's own units);
-    `variables` and `levels` narrow the rows. Each row is a dict of the Aggregate fields."""
+    `variables` and `levels` narrow the rows. Each row is a dict of a cell's fields (store.Cell)."""
     rule = services.checked_rule(rule)
     if data_version is None:
         publication = Publication.objects.filter(year=year).first()
