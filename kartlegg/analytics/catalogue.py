@@ -11,7 +11,7 @@ codes (arsverk_voksne_per_10000 …) are accepted as aliases of (series, "per_ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,15 +141,19 @@ class Catalogue:
         found.sort(key=lambda v: (v.kind != HEADLINE, v.section, v.code))
         return found[:limit]
 
+    def coded(self, year: int) -> Iterator[tuple[Variable, str]]:
+        """The variables with a code in `year`, with that code."""
+        for variable in self.variables.values():
+            code = variable.codes.get(year)
+            if code is not None:
+                yield variable, code
+
     def for_codes(self, year: int, codes: Iterable[str]) -> list[Variable]:
         """The variables that read any of these codes in `year` (a changed answer, say); derived totals and the
         headline follow their cells."""
         wanted = set(codes)
         result = []
-        for variable in self.variables.values():
-            code = variable.codes.get(year)
-            if code is None:
-                continue
+        for variable, code in self.coded(year):
             if variable.kind == HEADLINE:
                 cells = {c for tag in HEADLINE_TAGS[variable.code] for c in self.tag_cells.get(year, {}).get(tag, ())}
                 hit = bool(cells & wanted)
@@ -170,10 +174,7 @@ def affected(catalogue: Catalogue, year: int, codes: Iterable[str], regridded: I
     wanted = set(codes)
     grids = set(regridded)
     result = []
-    for variable in catalogue.variables.values():
-        code = variable.codes.get(year)
-        if code is None:
-            continue
+    for variable, code in catalogue.coded(year):
         if variable.kind == HEADLINE:
             tags = catalogue.tag_cells.get(year, {})
             hit = any(c in wanted for tag in HEADLINE_TAGS[variable.code] for c in tags.get(tag, ()))

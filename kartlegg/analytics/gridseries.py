@@ -24,7 +24,7 @@ import numpy as np
 from kartlegg.analytics.batched import Inputs, aggregate_matrix
 from kartlegg.analytics.catalogue import HEADLINE, Variable
 from kartlegg.analytics.exact import segment_sums
-from kartlegg.analytics.grouping import Block, HarmonisePlan, blocks_of
+from kartlegg.analytics.grouping import Block, blocks_of
 from kartlegg.analytics.imputation import impute
 from kartlegg.analytics.models import AS_REPORTED
 
@@ -112,32 +112,6 @@ def grid_series(ctx: Any, variables: list[Variable]) -> GridSeries:
     return GridSeries(variables, years, result.values, result.sources)
 
 
-def apply_rows(
-    plan: HarmonisePlan, values: Mapping[str, Any], imputed: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """HarmonisePlan.apply for rows of figures."""
-    out: dict[str, Any] = {}
-    for new, old, weight in plan.single:
-        value = values.get(old)
-        out[new] = None if value is None else value * weight
-    for new, parts in plan.merged:
-        found = [values.get(code) for code, _ in parts]
-        if any(v is None for v in found):
-            out[new] = None
-        else:
-            out[new] = combine_rows([v * w for v, (_, w) in zip(found, parts, strict=True) if v is not None])
-    flagged: dict[str, Any] = {}
-    if imputed:
-        weights = {new: dict(parts) for new, parts in plan.merged}
-        for new, old, weight in plan.single:
-            if old in imputed:
-                flagged[new] = imputed[old] * weight
-        for new, sources in plan.sources.items():
-            if new in weights and imputed.keys() & set(sources):
-                flagged[new] = combine_rows([imputed[c] * weights[new][c] for c in sources if c in imputed])
-    return out, flagged
-
-
 def _rows_at(position: Mapping[str, int], found: Mapping[str, Any]) -> tuple[list[int], list[Any]]:
     """The frame positions of the codes that have a row, and the rows."""
     where, rows = [], []
@@ -196,7 +170,7 @@ def grid_blocks(
                 frame = ctx.frame(year, AS_REPORTED, "own")
             else:
                 plan = ctx.plan(year, structure)
-                values, imputed = apply_rows(plan, values, imputed)
+                values, imputed = plan.apply(values, imputed, combine_rows)
                 estimated = plan.estimated
                 frame = ctx.frame(year, structure, "harmonised")
             for levels, chosen in by_levels.items():

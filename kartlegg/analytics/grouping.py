@@ -6,7 +6,7 @@ one variable's figures per unit into a row per region. Pure (no ORM); compute.py
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -139,21 +139,26 @@ class HarmonisePlan:
         return cls(single, merged, frozenset(estimated), sources)
 
     def apply(
-        self, values: Mapping[str, float | None], imputed: Mapping[str, float] | Collection[str]
-    ) -> tuple[dict[str, float | None], dict[str, float]]:
+        self,
+        values: Mapping[str, Any],
+        imputed: Mapping[str, Any] | Collection[str],
+        combine: Callable[[list[Any]], Any] = math.fsum,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         """(values on the new codes, {new code built from an imputed old code: the imputed part of its value}).
-        `imputed` gives each imputed old code's imputed amount (a plain collection: all of its value)."""
-        out: dict[str, float | None] = {}
+        `imputed` gives each imputed old code's imputed amount (a plain collection: all of its value). The values
+        may be rows of several variables (numpy arrays, gridseries.py), with `combine` adding the parts of a
+        merged unit element by element as math.fsum does."""
+        out: dict[str, Any] = {}
         for new, old, weight in self.single:
             value = values.get(old)
             out[new] = None if value is None else value * weight
         for new, parts in self.merged:
             found = [values.get(code) for code, _ in parts]
-            if None in found:
+            if any(v is None for v in found):
                 out[new] = None
             else:
-                out[new] = math.fsum([v * w for v, (_, w) in zip(found, parts, strict=True)])  # type: ignore[operator]
-        flagged: dict[str, float] = {}
+                out[new] = combine([v * w for v, (_, w) in zip(found, parts, strict=True) if v is not None])
+        flagged: dict[str, Any] = {}
         if imputed:
             amounts = imputed if isinstance(imputed, Mapping) else {c: values.get(c) or 0.0 for c in imputed}
             weights = {new: dict(parts) for new, parts in self.merged}
@@ -162,7 +167,7 @@ class HarmonisePlan:
                     flagged[new] = amounts[old] * weight
             for new, sources in self.sources.items():
                 if new in weights and amounts.keys() & set(sources):
-                    flagged[new] = math.fsum(amounts[c] * weights[new][c] for c in sources if c in amounts)
+                    flagged[new] = combine([amounts[c] * weights[new][c] for c in sources if c in amounts])
         return out, flagged
 
 
