@@ -47,3 +47,15 @@ def test_a_full_computation_gives_exactly_the_recorded_rows() -> None:
     assert len(found) == len(recorded) > 1000
     differ = [(a, b) for a, b in zip(found, recorded, strict=True) if a != b]
     assert not differ, differ[:3]
+
+
+def test_grids_split_into_small_matrices_give_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 100× mapping groups a grid a few variables at a time (gridseries.MATRIX_CELLS); the figures are the same."""
+    from kartlegg.analytics import gridseries
+
+    monkeypatch.setattr(gridseries, "MATRIX_CELLS", 1)
+    SmallSurvey()
+    for rule in RULES:
+        services.compute(rule=rule)
+    recorded = [json.loads(line) for line in gzip.decompress(GOLDEN.read_bytes()).decode().splitlines()]
+    assert rows() == recorded

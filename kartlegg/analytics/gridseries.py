@@ -28,6 +28,8 @@ from kartlegg.analytics.grouping import Block, blocks_of
 from kartlegg.analytics.imputation import impute
 from kartlegg.analytics.models import AS_REPORTED
 
+MATRIX_CELLS = 2_000_000  # figures per matrix at the most (grid_blocks)
+
 
 def combine_rows(parts: list[Any]) -> Any:
     """math.fsum of the parts, element by element."""
@@ -173,10 +175,28 @@ def grid_blocks(
                 values, imputed = plan.apply(values, imputed, combine_rows)
                 estimated = plan.estimated
                 frame = ctx.frame(year, structure, "harmonised")
-            for levels, chosen in by_levels.items():
-                matrix, flagged, amounts, marked = _inputs(frame, values, imputed, estimated, chosen)
-                variables = [series.variables[k] for k in chosen]
-                targets = [v.target if v.additive else None for v in variables]
-                inputs = Inputs(matrix, flagged, amounts, marked, targets, [None] * len(chosen))
-                for variable, columns in zip(variables, aggregate_matrix(frame, levels, inputs), strict=True):
-                    yield from blocks_of(columns, variable.code, year, structure, variable.codes[year])
+            for levels, every in by_levels.items():
+                # At most MATRIX_CELLS figures per matrix (the layout repeats each unit once per level): a 100×
+                # mapping's grid would otherwise hold a few hundred MB at once.
+                rows = max(1, len(frame.layout(levels).order))
+                step = max(1, MATRIX_CELLS // rows)
+                for start in range(0, len(every), step):
+                    chosen = every[start : start + step]
+                    yield from _grouped(frame, levels, series, year, structure, (values, imputed, estimated), chosen)
+
+
+def _grouped(
+    frame: Any,
+    levels: Sequence[str],
+    series: GridSeries,
+    year: int,
+    structure: int,
+    found: tuple[Mapping[str, Any], Mapping[str, Any], Iterable[str]],
+    chosen: list[int],
+) -> Iterator[Block]:
+    matrix, flagged, amounts, marked = _inputs(frame, *found, chosen)
+    variables = [series.variables[k] for k in chosen]
+    targets = [v.target if v.additive else None for v in variables]
+    inputs = Inputs(matrix, flagged, amounts, marked, targets, [None] * len(chosen))
+    for variable, columns in zip(variables, aggregate_matrix(frame, levels, inputs), strict=True):
+        yield from blocks_of(columns, variable.code, year, structure, variable.codes[year])
