@@ -101,14 +101,21 @@ def aggregate_many(frame: Frame, levels: Sequence[str], jobs: Sequence[Job]) -> 
         if job.estimated:
             estimated[[position[c] for c in job.estimated if c in position], j] = True
     values = _matrix(codes, [job.values for job in jobs])
+    only = jobs[0].only if jobs else None
+    if only is not None and all(job.only == only for job in jobs):
+        # An incremental recompute: only the groups that hold the changed units (the same for every job here).
+        inputs = Inputs(values, flagged, amounts, estimated, [job.target for job in jobs], [None] * width)
+        return aggregate_matrix(frame, levels, inputs, frame.layout(levels).subset(only))
     inputs = Inputs(values, flagged, amounts, estimated, [job.target for job in jobs], [job.only for job in jobs])
     return aggregate_matrix(frame, levels, inputs)
 
 
-def aggregate_matrix(frame: Frame, levels: Sequence[str], inputs: Inputs) -> list[Columns]:
+def aggregate_matrix(
+    frame: Frame, levels: Sequence[str], inputs: Inputs, layout: Layout | None = None
+) -> list[Columns]:
     """Every group of every level, for each column of the inputs: sum, rate, median, status, n, n_units, n_imputed
     and the imputed part of the sum (grouping.Columns, in the layout's group order)."""
-    layout = frame.layout(levels)
+    layout = layout or frame.layout(levels)
     order, starts = layout.order, layout.starts
     size, width = len(layout.names), len(inputs.targets)
     units = np.where(np.isnan(inputs.values), 0.0, inputs.values)

@@ -208,14 +208,15 @@ BATCH_CELLS = 400_000
 class Batch:
     """Variable-years waiting to be grouped, by frame and levels: batched.aggregate_many groups many at once."""
 
-    pending: dict[tuple[int, tuple[str, ...]], tuple[Frame, list[tuple[Job, str, int, int, str]]]] = field(
+    pending: dict[tuple[int, tuple[str, ...], Any], tuple[Frame, list[tuple[Job, str, int, int, str]]]] = field(
         default_factory=dict
     )
 
     def add(
         self, frame: Frame, levels: Sequence[str], job: Job, name: str, year: int, structure: int, code: str
     ) -> Iterator[Block]:
-        key = (id(frame), tuple(levels))
+        only = () if job.only is None else tuple(sorted((lvl, tuple(sorted(g))) for lvl, g in job.only.items()))
+        key = (id(frame), tuple(levels), only)
         entry = self.pending.setdefault(key, (frame, []))
         entry[1].append((job, name, year, structure, code))
         if len(entry[1]) >= min(BATCH_JOBS, max(1, BATCH_CELLS // max(1, len(frame.codes)))):
@@ -224,7 +225,7 @@ class Batch:
 
     def flush(self) -> Iterator[Block]:
         pending, self.pending = self.pending, {}
-        for (_, levels), (frame, items) in pending.items():
+        for (_, levels, _), (frame, items) in pending.items():
             yield from _grouped(frame, levels, items)
 
 

@@ -233,6 +233,32 @@ class Layout:
             names=[name for g in chosen for name in g.names],
         )
 
+    def subset(self, only: Mapping[str, Collection[str]]) -> Layout:
+        """Just the groups `only` names ({level: group names}), in the same order: an incremental recompute groups
+        the few groups that hold the changed units rather than every group."""
+        chosen = [
+            i
+            for i, (level, name) in enumerate(zip(self.levels, self.names, strict=True))
+            if name in only.get(level, ())
+        ]
+        sizes = self.sizes[chosen]
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.intp)
+        rows = (
+            np.concatenate([np.arange(self.starts[i], self.ends[i]) for i in chosen])
+            if chosen
+            else np.zeros(0, np.intp)
+        )
+        return Layout(
+            order=self.order[rows],
+            starts=starts,
+            ends=(starts + sizes).tolist(),
+            sizes=sizes,
+            group=np.repeat(np.arange(len(sizes), dtype=np.intp), sizes),
+            bands={t: band[rows] for t, band in self.bands.items()},
+            levels=[self.levels[i] for i in chosen],
+            names=[self.names[i] for i in chosen],
+        )
+
 
 class Columns(NamedTuple):
     """Groups as columns, in group order (batched.aggregate_many): the figures as numpy arrays (float64 with NaN for
