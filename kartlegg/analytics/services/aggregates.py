@@ -30,6 +30,7 @@ from kartlegg.analytics.services.extract import (
     annual_rounds,
     load_geography,
     read_year,
+    read_years,
 )
 from kartlegg.geography import services as geography
 from kartlegg.responses.models import Answer, Round
@@ -135,14 +136,19 @@ def read_data(
     years: Iterable[int],
     versions: dict[int, Any] | None = None,
 ) -> dict[int, YearValues]:
-    """One streaming query per round, for the codes the variables need: the round's current data, or the data
-    version `versions[year]` gives (a quality.DataVersion; None: the live answers)."""
+    """The values of the codes the variables need: each round's current data, or the data version
+    `versions[year]` gives (a quality.DataVersion; None: the live answers). Every variable of several open rounds
+    comes in one streaming query (read_years); the rest one query per round."""
     chosen = versions or {}
-    found = {}
-    for year in sorted(years):
+    wanted = sorted(years)
+    everything = len(variables) == len(cat.variables)
+    found = read_years({y: rounds[y] for y in wanted if y not in chosen}) if everything else {}
+    for year in wanted:
+        if year in found:
+            continue
         codes = _codes_to_read(cat, variables, year)
         found[year] = read_year(rounds[year], codes, chosen[year]) if year in chosen else read_year(rounds[year], codes)
-    return found
+    return {year: found[year] for year in wanted}
 
 
 def default_levels(variable: Variable, structure: int) -> Sequence[str]:
