@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -253,14 +254,24 @@ def _store(
 
 
 def _record_sets(rule: str, keys: dict[int, str], basis: dict[int, str], moment: Any) -> None:
+    """Record what the computation of each year (at its key) read and when: one query to find the sets, one update
+    per distinct source, and the missing ones created together (inside the caller's transaction)."""
     read = {str(y): label for y, label in sorted(basis.items())}
+    sets = AggregateSet.objects.filter(rule=rule, year__in=list(keys), data_version__in=sorted(set(keys.values())))
+    existing = {(year, key): pk for pk, year, key in sets.values_list("pk", "year", "data_version")}
+    by_source: dict[str, list[int]] = defaultdict(list)
+    missing = []
     for year, key in keys.items():
-        AggregateSet.objects.update_or_create(
-            year=year,
-            rule=rule,
-            data_version=key,
-            defaults={"source": basis.get(year, LIVE), "basis": read, "computed_at": moment},
-        )
+        source = basis.get(year, LIVE)
+        if (year, key) in existing:
+            by_source[source].append(existing[(year, key)])
+        else:
+            missing.append(
+                AggregateSet(year=year, rule=rule, data_version=key, source=source, basis=read, computed_at=moment)
+            )
+    for source, pks in by_source.items():
+        AggregateSet.objects.filter(pk__in=pks).update(source=source, basis=read, computed_at=moment)
+    AggregateSet.objects.bulk_create(missing)
 
 
 def compute(

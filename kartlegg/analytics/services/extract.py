@@ -172,7 +172,7 @@ def read_units(round_obj: Round, units: Collection[str]) -> dict[str, dict[str, 
     query = rows.annotate(number=Cast("value_num", FloatField())).values_list(
         "response__unit__code", "variable", "number"
     )
-    for unit, code, number in stream(query):
+    for unit, code, number in query:  # a few units: a plain query, no server-side cursor
         found[code][unit] = number
     return dict(found)
 

@@ -194,7 +194,7 @@ def merge(found: Sequence[Block], rule: str, key: str, moment: Any) -> int:
     if not found:
         return 0
     ident = {(b.variable, b.structure, b.level, b.year): b for b in found}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         stored = AggregateBlock.objects.select_for_update().filter(
             rule=rule,
             data_version=key,
