@@ -75,18 +75,21 @@ def _medians(layout: Layout, units: Any, counts: Any) -> Any:
 
 class Inputs(NamedTuple):
     """What aggregate_matrix groups, as codes × jobs matrices in the frame's code order: the figures (NaN: none),
-    which are imputed and their imputed amounts, which are estimated; per job the rate's target and `only`."""
+    which are imputed and their imputed amounts, which are estimated; per job the rate's target."""
 
     values: Any
     flagged: Any
     amounts: Any
     estimated: Any
     targets: list[str | None]
-    only: list[Mapping[str, Collection[str]] | None]
 
 
 def aggregate_many(frame: Frame, levels: Sequence[str], jobs: Sequence[Job]) -> list[Columns]:
-    """Every group of every level, for each job (aggregate_matrix)."""
+    """Every group of every level, for each job (aggregate_matrix); the jobs of one call share `only` (an
+    incremental recompute: then only those groups are grouped)."""
+    only = jobs[0].only if jobs else None
+    if any(job.only != only for job in jobs):
+        raise ValueError("The jobs of one aggregate_many call must share `only`.")
     codes, position = frame.codes, frame.position
     width = len(jobs)
     flagged = np.zeros((len(codes), width), bool)
@@ -100,14 +103,9 @@ def aggregate_many(frame: Frame, levels: Sequence[str], jobs: Sequence[Job]) -> 
                 amounts[p, j] = 0.0 if amount is None else amount
         if job.estimated:
             estimated[[position[c] for c in job.estimated if c in position], j] = True
-    values = _matrix(codes, [job.values for job in jobs])
-    only = jobs[0].only if jobs else None
-    if only is not None and all(job.only == only for job in jobs):
-        # An incremental recompute: only the groups that hold the changed units (the same for every job here).
-        inputs = Inputs(values, flagged, amounts, estimated, [job.target for job in jobs], [None] * width)
-        return aggregate_matrix(frame, levels, inputs, frame.layout(levels).subset(only))
-    inputs = Inputs(values, flagged, amounts, estimated, [job.target for job in jobs], [job.only for job in jobs])
-    return aggregate_matrix(frame, levels, inputs)
+    inputs = Inputs(_matrix(codes, [job.values for job in jobs]), flagged, amounts, estimated, [j.target for j in jobs])
+    layout = None if only is None else frame.layout(levels).subset(only)
+    return aggregate_matrix(frame, levels, inputs, layout)
 
 
 def aggregate_matrix(
@@ -143,23 +141,18 @@ def aggregate_matrix(
     if len(imputed):
         found = segment_sums(np.ascontiguousarray(inputs.amounts[:, imputed]), starts, order)
         parts[:, imputed] = np.where(n_imp[:, imputed] > 0, found, np.nan)
-    result = []
-    for j, only in enumerate(inputs.only):
-        columns = Columns(
-            layout.levels, layout.names, totals[:, j], rates[:, j], medians[:, j], status[:, j].tolist(),
-            counts[:, j], layout.sizes, n_imp[:, j], parts[:, j],
+    return [
+        Columns(
+            layout.levels,
+            layout.names,
+            totals[:, j],
+            rates[:, j],
+            medians[:, j],
+            status[:, j].tolist(),
+            counts[:, j],
+            layout.sizes,
+            n_imp[:, j],
+            parts[:, j],
         )  # fmt: skip
-        result.append(columns if only is None else select(columns, only))
-    return result
-
-
-def select(columns: Columns, only: Mapping[str, Collection[str]]) -> Columns:
-    """Just the groups `only` names ({level: group names})."""
-    pairs = enumerate(zip(columns.levels, columns.regions, strict=True))
-    chosen = [i for i, (level, name) in pairs if name in only.get(level, ())]
-    c = columns
-    return Columns(
-        [c.levels[i] for i in chosen], [c.regions[i] for i in chosen], c.values[chosen], c.rates[chosen],
-        c.medians[chosen], [c.statuses[i] for i in chosen], c.n[chosen], c.n_units[chosen], c.n_imputed[chosen],
-        c.parts[chosen],
-    )  # fmt: skip
+        for j in range(width)
+    ]

@@ -58,7 +58,7 @@ class Context:
     _plans: dict[tuple[int, int], HarmonisePlan] = field(default_factory=dict)
     _codes: dict[int, set[str]] = field(default_factory=dict)
     _components: dict[tuple[int, ...], Mapping[str, frozenset[str]]] = field(default_factory=dict)
-    # Each year's headline inputs (headline_inputs): read-only once made; kept.py drops a year whose data it changes.
+    # Each year's headline inputs (headline_inputs), and the units whose values kept.py has changed since.
     _headline: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict)
     _headline_stale: dict[int, set[str]] = field(default_factory=dict)
 
@@ -242,7 +242,7 @@ def variable_rows(
     years: Iterable[int],
     batch: Batch,
 ) -> Iterator[Block]:
-    """Rows of one variable for each structure (with its levels) and each of `years` (some of them may wait in
+    """The blocks of one variable for each structure (with its levels) and each of `years` (some of them may wait in
     `batch` until it is flushed)."""
     series = unit_series(ctx, variable)
     target = variable.target if variable.additive else None
@@ -425,7 +425,7 @@ def compute_rows(
     levels_for: Callable[[Variable, int], Sequence[str]] | None = None,
     progress: Callable[[Variable], None] | None = None,
 ) -> Iterator[Block]:
-    """Rows for these variables. `levels_for(variable, structure)` picks the levels (none: skip that structure);
+    """The blocks of these variables. `levels_for(variable, structure)` picks the levels (none: skip that structure);
     by default every level for the headline and the group levels for the rest. `progress(variable)` is called
     after each variable."""
     wanted = list(years)

@@ -197,6 +197,6 @@ def _grouped(
     matrix, flagged, amounts, marked = _inputs(frame, *found, chosen)
     variables = [series.variables[k] for k in chosen]
     targets = [v.target if v.additive else None for v in variables]
-    inputs = Inputs(matrix, flagged, amounts, marked, targets, [None] * len(chosen))
+    inputs = Inputs(matrix, flagged, amounts, marked, targets)
     for variable, columns in zip(variables, aggregate_matrix(frame, levels, inputs), strict=True):
         yield from blocks_of(columns, variable.code, year, structure, variable.codes[year])

@@ -279,6 +279,8 @@ class Columns(NamedTuple):
 def blocks_of(columns: Columns, variable: str, year: int, structure: int, source_code: str) -> Iterator[Block]:
     """The columns split into one block per level (a level's groups are consecutive)."""
     levels = columns.levels
+    found = (columns.regions, columns.values, columns.rates, columns.medians, columns.statuses, columns.n,
+             columns.n_units, columns.n_imputed, columns.parts)  # fmt: skip
     start, size = 0, len(levels)
     while start < size:
         level = levels[start]
@@ -286,8 +288,6 @@ def blocks_of(columns: Columns, variable: str, year: int, structure: int, source
         while end < size and levels[end] == level:
             end += 1
         cut = slice(start, end)
-        found = (columns.regions, columns.values, columns.rates, columns.medians, columns.statuses, columns.n,
-                 columns.n_units, columns.n_imputed, columns.parts)  # fmt: skip
         lists = {name: column[cut] for name, column in zip(CELL_FIELDS, found, strict=True)}
         yield Block(variable, level, year, structure, source_code, lists)
         start = end

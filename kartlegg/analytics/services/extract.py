@@ -110,6 +110,13 @@ def numeric_kinds(defn: Any) -> dict[str, str]:
 _CURRENT: Any = object()
 
 
+def live_numbers(**filters: Any) -> Any:
+    """The answers that count while a round is open (submitted responses, a number given), each with `number`, its
+    value as a float; `filters` narrow them (the round, the units)."""
+    rows = Answer.objects.filter(response__submitted_at__isnull=False, value_num__isnull=False, **filters)
+    return rows.annotate(number=Cast("value_num", FloatField()))
+
+
 def read_year(round_obj: Round, codes: Collection[str] | None = None, version: Any = _CURRENT) -> YearValues:
     """A round's numeric values in one streaming query; `codes` limits it to some variables. `version` picks a
     data version (a quality.DataVersion, or None for the live answers); by default the round's newest."""
@@ -122,15 +129,10 @@ def read_year(round_obj: Round, codes: Collection[str] | None = None, version: A
     if codes is not None and not codes:
         return result  # the variables have no code in this year's questionnaire: nothing to read
     if version is None:
-        rows = Answer.objects.filter(
-            response__round_id=round_obj.pk, response__submitted_at__isnull=False, value_num__isnull=False
-        )
+        rows = live_numbers(response__round_id=round_obj.pk)
         if codes is not None:
             rows = rows.filter(variable__in=list(codes))
-        query = rows.annotate(number=Cast("value_num", FloatField())).values_list(
-            "response__unit__code", "variable", "number"
-        )
-        for unit, code, number in stream(query):
+        for unit, code, number in stream(rows.values_list("response__unit__code", "variable", "number")):
             values[code][unit] = number
     else:
         _read_snapshot(version, round_obj.definition(), codes, values)
@@ -147,11 +149,8 @@ def read_years(rounds: Mapping[int, Round]) -> dict[int, YearValues]:
     if not live:
         return found
     values: dict[int, dict[str, dict[str, float]]] = {y: defaultdict(dict) for y in found}
-    rows = Answer.objects.filter(
-        response__round_id__in=sorted(live), response__submitted_at__isnull=False, value_num__isnull=False
-    )
-    numbers = rows.annotate(number=Cast("value_num", FloatField()))
-    query = numbers.values_list("response__round_id", "response__unit__code", "variable", "number")
+    rows = live_numbers(response__round_id__in=sorted(live))
+    query = rows.values_list("response__round_id", "response__unit__code", "variable", "number")
     for round_id, unit, code, number in stream(query):
         values[live[round_id]][code][unit] = number
     for year, result in found.items():
@@ -163,16 +162,9 @@ def read_units(round_obj: Round, units: Collection[str]) -> dict[str, dict[str, 
     """The live numeric values of some units of a round ({code: {unit: value}}), as read_year reads the round's
     submitted answers: a unit that has not submitted has none."""
     found: dict[str, dict[str, float]] = defaultdict(dict)
-    rows = Answer.objects.filter(
-        response__round_id=round_obj.pk,
-        response__submitted_at__isnull=False,
-        response__unit__code__in=sorted(units),
-        value_num__isnull=False,
-    )
-    query = rows.annotate(number=Cast("value_num", FloatField())).values_list(
-        "response__unit__code", "variable", "number"
-    )
-    for unit, code, number in query:  # a few units: a plain query, no server-side cursor
+    rows = live_numbers(response__round_id=round_obj.pk, response__unit__code__in=sorted(units))
+    # A few units: a plain query, no server-side cursor.
+    for unit, code, number in rows.values_list("response__unit__code", "variable", "number"):
         found[code][unit] = number
     return dict(found)
 

@@ -4,9 +4,8 @@ change is recomputed from that unit's answers alone (issue 11: one unit's recomp
 After a computation that read every year's live data, the process keeps what it read: the geography (with the
 frames and harmonisation plans built from it) and every year's values per code and unit, with a marker of each
 open round's responses (how many, how many submitted, the sum of their versions) and each response's state
-(version, submitted). When
-a recompute of some units of a round comes next, the kept values are brought up to date instead of being read
-again, and only if they can be:
+(version, submitted). When a recompute of some units of a round comes next, the kept values are brought up to
+date instead of being read again, and only if they can be:
 
 - the reference data, the annual rounds and each year's data version (locked years) are unchanged;
 - the open years other than the changed round's have the same markers (else another change is on its way, in its
@@ -17,8 +16,8 @@ again, and only if they can be:
 
 The kept figures are also dropped when another process has written aggregates since this one last did (a full
 `compute_aggregates` after a bulk import, say): the stored figures may then rest on data this process has not
-seen. Otherwise the caller reads everything, as before, and keeps that. Nothing here is shared between processes; a web
-process that never computes keeps nothing.
+seen. Otherwise the caller reads everything, as before, and keeps that. Nothing here is shared between processes;
+a web process that never computes keeps nothing.
 """
 
 from __future__ import annotations
@@ -79,8 +78,9 @@ def _markers(rounds: Mapping[int, Round], years: Collection[int]) -> dict[int, t
     return found
 
 
-def _signature(rounds: Mapping[int, Round], data: Mapping[int, YearValues]) -> tuple[tuple[int, int, str], ...]:
-    return tuple((y, r.pk, data[y].data_version) for y, r in sorted(rounds.items()) if y in data)
+def _signature(rounds: Mapping[int, Round], labels: Mapping[int, str]) -> tuple[tuple[int, int, str], ...]:
+    """(year, round, data version label) of the years `labels` gives."""
+    return tuple((y, r.pk, labels[y]) for y, r in sorted(rounds.items()) if y in labels)
 
 
 def remember(rounds: Mapping[int, Round], geo: Geography, data: dict[int, YearValues], caches: dict[str, Any]) -> None:
@@ -89,7 +89,8 @@ def remember(rounds: Mapping[int, Round], geo: Geography, data: dict[int, YearVa
     live = [y for y, d in data.items() if d.data_version == LIVE]
     markers = _markers(rounds, live)
     states = {y: _states(rounds[y]) for y in live}
-    kept = Kept(reference_signature(), _signature(rounds, data), geo, data, markers, states, caches, store.stamp())
+    labels = {y: d.data_version for y, d in data.items()}
+    kept = Kept(reference_signature(), _signature(rounds, labels), geo, data, markers, states, caches, store.stamp())
     with _lock:
         _kept = kept
 
@@ -130,8 +131,7 @@ def update(rounds: Mapping[int, Round], year: int, units: Collection[str]) -> Up
     if store.stamp() != kept.stamp:
         return None  # another process computed since (a full computation, a slice on request): read afresh
     labels = data_version_labels({y: r for y, r in rounds.items() if y in kept.data})
-    current = tuple((y, r.pk, labels[y]) for y, r in sorted(rounds.items()) if y in kept.data)
-    if current != kept.rounds or reference_signature() != kept.reference:
+    if _signature(rounds, labels) != kept.rounds or reference_signature() != kept.reference:
         return None
     markers = _markers(rounds, list(kept.markers))
     if any(y != year and markers[y] != marker for y, marker in kept.markers.items()):

@@ -1,5 +1,5 @@
 """Compact storage of the aggregates: one AggregateBlock row per (variable, rule, structure, level, year, data
-version), every region of the level in it as parallel lists (models.AggregateBlock). A full computation writes a
+version), every region of the level in it as parallel lists (models.AggregateBlock). A full computation writes
 some ten thousand blocks instead of ~190 000 rows; the readers get cells, one per region, from `cells()`.
 
 Writing a block replaces it (delete, insert): block ids only grow, so the newest id names the state of the store
