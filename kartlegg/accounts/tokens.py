@@ -11,13 +11,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
-from .models import ApiToken
+from kartlegg.lib.rawrows import Columns
+
+from .models import ApiToken, User
 
 TOKEN_PREFIX = "kl_"  # noqa: S105 - a visible prefix, not a secret
 
@@ -67,21 +70,54 @@ def user_for_token(key: str) -> Any | None:
         hit = _CACHE.get(digest)
     if hit is not None and hit[0] > now_mono:
         return _fresh_copy(hit[1])
-    token = ApiToken.objects.select_related("user").filter(key_hash=digest, revoked=False).first()
-    if token is None or not token.user.is_active:
+    found = _read_token(digest)
+    if found is None or not found[2].is_active:
         with _CACHE_LOCK:
             _CACHE.pop(digest, None)
         return None
+    token_id, last_used, user = found
     # Touch last_used at most once a minute, so a busy client does not write on every call.
     now = timezone.now()
-    if token.last_used is None or (now - token.last_used).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+    if last_used is None or (now - last_used).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token_id).update(last_used=now)
     if seconds > 0:
         with _CACHE_LOCK:
             if len(_CACHE) >= _CACHE_MAX:
                 _CACHE.clear()
-            _CACHE[digest] = (now_mono + seconds, _fresh_copy(token.user))
-    return token.user
+            _CACHE[digest] = (now_mono + seconds, _fresh_copy(user))
+    return user
+
+
+# The token look-up as one hand-written statement (lib.rawrows): each app process reads every client's token once
+# per KARTLEGG_TOKEN_CACHE_SECONDS, and compiling the ORM's select_related query cost more than running it.
+_TOKEN_SQL: dict[str, tuple[str, Columns, Columns]] = {}
+
+
+def _token_sql() -> tuple[str, Columns, Columns]:
+    vendor = connection.vendor
+    if vendor not in _TOKEN_SQL:
+        q = connection.ops.quote_name
+        token = Columns.of(ApiToken, "t", ["id", "last_used"])
+        user = Columns.of(User, "u")
+        sql = (
+            f"SELECT {', '.join(token.sql + user.sql)} FROM {q(ApiToken._meta.db_table)} t"  # noqa: S608 - names from the models
+            f" JOIN {q(User._meta.db_table)} u ON u.{q('id')} = t.{q('user_id')}"
+            f" WHERE t.{q('key_hash')} = %s AND t.{q('revoked')} = %s"
+        )
+        _TOKEN_SQL[vendor] = (sql, token, user)
+    return _TOKEN_SQL[vendor]
+
+
+def _read_token(digest: str) -> tuple[int, Any, Any] | None:
+    """(token id, last used, its user) of the unrevoked token with this hash, or None."""
+    sql, token_columns, user_columns = _token_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [digest, False])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token = token_columns.build(row)
+    return token.pk, token.last_used, user_columns.build(row, len(token_columns.names))
 
 
 class TokenAuth(HttpBearer):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, models
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kartlegg.accounts.models import Channel, UnitAssignment
 from kartlegg.accounts.permissions import Access, check_unit_access, require_analyst, unit_filter
 from kartlegg.geography.models import ReportingUnit
+from kartlegg.lib.rawrows import Columns
 from kartlegg.surveys.models import QuestionnaireVersion
 
 from ..models import Response, ResponseStatus, Round
@@ -86,50 +87,55 @@ def lock_response_for_user(user: Any, round_id: int, unit_code: str) -> Response
     return found
 
 
+def read_response_for_user(user: Any, round_id: int, unit_code: str, access: Access = Access.VIEW) -> Response:
+    """get_response_for_user in one statement (the API's GET, which every form opening and client sync sends): the
+    response with its round, questionnaire version and unit, for a respondent only if bound to the unit, read by
+    the statement lock_response_for_user takes its lock with, here without the lock. The same verdicts: 404 when
+    there is no such response, 403 (PermissionDenied) when this user may not reach it with `access`."""
+    if not getattr(user, "is_authenticated", False) or not (user.is_analyst or user.is_respondent or user.is_reviewer):
+        return get_response_for_user(user, round_id, unit_code, access)  # 403 (or 404): the gate says which
+    found = _locked(round_id, unit_code, user.pk if user.is_respondent and not user.is_analyst else None, lock=False)
+    if found is None:
+        # Not there, or not this respondent's: the gate says which (and finds a unit bound meanwhile).
+        return get_response_for_user(user, round_id, unit_code, access)
+    bound = True if user.is_respondent and not user.is_analyst else None
+    check_unit_access(user, found.unit.code, found.unit.county_code, access, bound=bound)
+    return found
+
+
 # The columns the lock reads: every column of the response, round and unit, and of the questionnaire version what
-# its cached definition is found by (not its YAML source). Built once per database vendor, with the converters the
-# ORM would apply to each column (SQLite stores datetimes as text).
+# its cached definition is found by (not its YAML source). Built once per database vendor and locking mode.
 _VERSION_FIELDS = ("id", "survey_id", "year", "label", "title", "source_name", "published", "imported_at")
-_Part = tuple[type[models.Model], list[str], list[tuple[Any, list[Any]]]]
-_LOCK_SQL: dict[str, tuple[str, list[_Part]]] = {}
+_LOCK_SQL: dict[tuple[str, bool], tuple[str, list[Columns]]] = {}
 
 
-def _lock_sql() -> tuple[str, list[_Part]]:
+def _lock_sql(lock: bool = True) -> tuple[str, list[Columns]]:
     vendor = connection.vendor
-    if vendor in _LOCK_SQL:
-        return _LOCK_SQL[vendor]
+    if (vendor, lock) in _LOCK_SQL:
+        return _LOCK_SQL[vendor, lock]
     q = connection.ops.quote_name
-    models_and_fields = [
-        (Response, [f.attname for f in Response._meta.concrete_fields]),
-        (Round, [f.attname for f in Round._meta.concrete_fields]),
-        (QuestionnaireVersion, list(_VERSION_FIELDS)),
-        (ReportingUnit, [f.attname for f in ReportingUnit._meta.concrete_fields]),
+    parts = [
+        Columns.of(Response, "r"),
+        Columns.of(Round, "rd"),
+        Columns.of(QuestionnaireVersion, "v", _VERSION_FIELDS),
+        Columns.of(ReportingUnit, "u"),
     ]
-    aliases = ("r", "rd", "v", "u")
-    columns: list[str] = []
-    parts: list[_Part] = []
-    for alias, (model, names) in zip(aliases, models_and_fields, strict=True):
-        converters = []
-        for name in names:
-            field: Any = model._meta.get_field(name)
-            columns.append(f"{alias}.{q(field.column)}")
-            col = field.get_col(alias)
-            converters.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-        parts.append((model, names, converters))
     sql = (
-        f"SELECT {', '.join(columns)} FROM {q(Response._meta.db_table)} r"  # noqa: S608 - names from the models
+        f"SELECT {', '.join(c for part in parts for c in part.sql)} FROM {q(Response._meta.db_table)} r"  # noqa: S608
         f" JOIN {q(Round._meta.db_table)} rd ON rd.id = r.{q('round_id')}"
         f" JOIN {q(QuestionnaireVersion._meta.db_table)} v ON v.id = rd.{q('version_id')}"
         f" JOIN {q(ReportingUnit._meta.db_table)} u ON u.id = r.{q('unit_id')}"
         f" WHERE r.{q('round_id')} = %s AND u.{q('code')} = %s{{bound}}"
-        + (" FOR UPDATE OF r FOR SHARE OF rd" if vendor == "postgresql" else "")
+        + (" FOR UPDATE OF r FOR SHARE OF rd" if vendor == "postgresql" and lock else "")
     )
-    _LOCK_SQL[vendor] = (sql, parts)
+    _LOCK_SQL[vendor, lock] = (sql, parts)
     return sql, parts
 
 
-def _locked(round_id: int, unit_code: str, respondent_id: int | None) -> Response | None:
-    sql, parts = _lock_sql()
+def _locked(round_id: int, unit_code: str, respondent_id: int | None, lock: bool = True) -> Response | None:
+    """The response with its round, version and unit in one statement (locked unless `lock` is False), for a
+    respondent only if bound to the unit; None when there is no such row."""
+    sql, parts = _lock_sql(lock)
     params: list[Any] = [round_id, unit_code]
     bound = ""
     if respondent_id is not None:
@@ -146,14 +152,9 @@ def _locked(round_id: int, unit_code: str, respondent_id: int | None) -> Respons
         return None
     objects: list[Any] = []
     start = 0
-    for model, names, converters in parts:
-        values = []
-        for value, (col, funcs) in zip(row[start : start + len(names)], converters, strict=True):
-            for func in funcs:
-                value = func(value, col, connection)
-            values.append(value)
-        start += len(names)
-        objects.append(model.from_db(connection.alias, names, values))
+    for part in parts:
+        objects.append(part.build(row, start))
+        start += len(part.names)
     response, round_obj, version, unit = objects
     round_obj.version = version
     response.round = round_obj

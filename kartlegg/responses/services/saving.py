@@ -19,7 +19,7 @@ from kartlegg.surveys import engine
 
 from .. import writes
 from ..models import Response, ResponseStatus
-from .access import NotWritable, lock_response, lock_response_for_user, writable_reason
+from .access import NotWritable, lock_response, lock_response_for_user, read_response_for_user, writable_reason
 from .validating import validate_values
 
 # The engine limits text further; this only spares it from parsing megabytes sent by a misbehaving client.
@@ -84,7 +84,19 @@ def comment_codes(defn: Any) -> set[str]:
 def stored_values(response: Response, defn: Any | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """(values, comments) as python values, for every stored variable the questionnaire knows."""
     defn = defn or response.round.version.definition()
-    return values_from_rows(defn, response.answers.values_list("variable", "value_text", "comment"))
+    return values_from_rows(defn, ((row[0], row[1], row[3]) for row in writes.answer_rows(response.pk)))
+
+
+def read_for_user(
+    user: Any, round_id: int, unit_code: str
+) -> tuple[Response, dict[str, Any], dict[str, str], engine.ValidationResult]:
+    """What the API's GET answers: the response through the permission gate in one statement
+    (access.read_response_for_user), its values and comments, and their validation (incremental, as after a save).
+    Raises Http404 and PermissionDenied."""
+    response = read_response_for_user(user, round_id, unit_code)
+    defn = response.round.version.definition()
+    values, comments = stored_values(response, defn)
+    return response, values, comments, validate_values(response, values, comments, defn)
 
 
 def values_from_rows(defn: Any, rows: Iterable[tuple[str, str | None, str]]) -> tuple[dict[str, Any], dict[str, str]]:
