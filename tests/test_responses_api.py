@@ -357,3 +357,38 @@ def test_a_saved_body_is_exactly_the_documented_schema(setup: dict[str, Any]) ->
     assert all(
         set(issue) == {"rule", "message", "variables", "explained"} for issue in body["errors"] + body["warnings"]
     )
+
+
+def test_a_read_body_is_exactly_the_documented_schema(setup: dict[str, Any]) -> None:
+    """The GET answer is written as JSON by the view too, so it must still be exactly ResponseOut."""
+    from kartlegg.responses.api import ResponseOut
+
+    response = response_of(setup["round"], BAERUM)
+    services.save_values(response, {CELL: "2,25", "E_fact": "nei"}, {CELL: "Ny"}, 0, setup["respondent"])
+    answer = setup["client"].get(url(setup["round"].pk, BAERUM), **setup["auth"])
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/json; charset=utf-8"
+    body = answer.json()
+    assert list(body) == list(ResponseOut.model_fields)
+    assert ResponseOut.model_validate(body).model_dump(mode="json") == body
+    assert body["values"][CELL] == 2.25 and body["values"]["E_fact"] is False
+    assert body["errors"] and all(set(i) == {"rule", "message", "variables", "explained"} for i in body["errors"])
+
+
+def test_a_read_costs_a_fixed_number_of_queries(setup: dict[str, Any], django_assert_max_num_queries: Any) -> None:
+    """The permission gate, the response, its round, version and unit in one statement, then the answers."""
+    client, round_id = setup["client"], setup["round"].pk
+    assert client.get(url(round_id, BAERUM), **setup["auth"]).status_code == 200  # the token is now known
+    with django_assert_max_num_queries(2):
+        assert client.get(url(round_id, BAERUM), **setup["auth"]).status_code == 200
+
+
+def test_a_read_by_session_and_by_an_analyst_token_agree(setup: dict[str, Any]) -> None:
+    analyst = make_analyst()
+    by_token = setup["client"].get(url(setup["round"].pk, BAERUM), **bearer(analyst))
+    session = Client()
+    session.force_login(analyst)
+    by_session = session.get(url(setup["round"].pk, BAERUM))
+    assert by_token.status_code == by_session.status_code == 200
+    assert by_token.json() == by_session.json()
+    assert session.get(url(setup["round"].pk, "9999")).status_code == 404

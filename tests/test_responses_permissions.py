@@ -163,3 +163,62 @@ def test_round_lists_show_only_the_units_each_user_may_see(world) -> None:  # ty
     assert all(code.startswith("46") for code in reviewer)
     assert seen(make_analyst(is_active=False)) == set()
     assert seen(make_respondent()) == set()
+
+
+def _verdict(gate, *args):  # type: ignore[no-untyped-def]
+    try:
+        return gate(*args).pk
+    except (PermissionDenied, Http404) as exc:
+        return type(exc).__name__
+
+
+@pytest.mark.parametrize("access", [Access.VIEW, Access.EDIT])
+def test_the_one_statement_gate_gives_the_same_verdicts_as_the_gate(world, access) -> None:  # type: ignore[no-untyped-def]
+    """read_response_for_user (the API's GET: the response, round, version and unit in one statement, a respondent's
+    binding inside it) must answer exactly as get_response_for_user for every kind of caller and target."""
+    from django.contrib.auth.models import AnonymousUser
+
+    round_id = world["round"].pk
+    users = [
+        world["analyst"],
+        make_respondent("4601"),
+        make_respondent("030101"),
+        make_respondent(),
+        make_reviewer("46"),
+        make_reviewer("03"),
+        make_respondent("4601", is_active=False),
+        make_analyst(is_active=False),
+        AnonymousUser(),
+        None,
+    ]
+    targets = [(round_id, "4601"), (round_id, "030101"), (round_id, "9999"), (999_999, "4601"), (round_id, "")]
+    seen = set()
+    for user in users:
+        for target in targets:
+            expected = _verdict(services.get_response_for_user, user, *target, access)
+            found = _verdict(services.read_response_for_user, user, *target, access)
+            assert found == expected, (user, target, access)
+            seen.add(expected if isinstance(expected, str) else "found")
+    assert seen == {"found", "PermissionDenied", "Http404"}
+
+
+def test_the_one_statement_gate_reads_the_same_objects(world) -> None:  # type: ignore[no-untyped-def]
+    respondent = make_respondent("4601")
+    read = services.read_response_for_user(respondent, world["round"].pk, "4601")
+    fresh = services.get_response_for_user(respondent, world["round"].pk, "4601")
+    for mine, theirs in ((read, fresh), (read.round, fresh.round), (read.unit, fresh.unit)):
+        for model_field in type(theirs)._meta.concrete_fields:
+            assert getattr(mine, model_field.attname) == getattr(theirs, model_field.attname), model_field.name
+    assert read.round.version.pk == fresh.round.version.pk
+    assert read.round.version.definition() is fresh.round.version.definition()
+
+
+def test_a_unit_bound_after_the_first_refusal_is_reached(world) -> None:  # type: ignore[no-untyped-def]
+    from kartlegg.accounts.models import UnitAssignment
+
+    respondent = make_respondent("4601")
+    with pytest.raises(PermissionDenied):
+        services.read_response_for_user(respondent, world["round"].pk, "030101")
+    UnitAssignment.objects.create(user=respondent, unit_code="030101")
+    fresh = type(respondent).objects.get(pk=respondent.pk)  # a new request's user: no units read yet
+    assert services.read_response_for_user(fresh, world["round"].pk, "030101").unit.code == "030101"
