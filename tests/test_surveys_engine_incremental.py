@@ -152,3 +152,35 @@ def test_a_save_of_one_value_re_checks_only_the_rules_that_read_it(monkeypatch: 
     checked.clear()
     _same(result, engine.validate(defn, values, {}, {}))
     assert len(checked) == len(defn.rules)
+
+
+def test_rules_on_the_cell_alone_judge_each_cell_by_its_value() -> None:
+    """The per-cell rules that read nothing but the cell are judged for all new values at once
+    (expressions.passes_for_values) and kept by value; each cell's verdict must still be its own value's, from a
+    fresh definition (nothing kept), after a save (only the changed cells judged) and for values seen before."""
+    from kartlegg.surveys import expressions as ex
+
+    rng = random.Random(11)
+    defn = _definition("per-cell")
+    rule = next(r for r in defn.rules if r.code == "alene")
+    tree = defn.compiled(rule.expression, {"_cell": ex.NUMBER}).tree
+    cells = defn.expand("G")
+
+    def failing(values: dict[str, Any]) -> set[str]:
+        result = engine.validate(defn, values, {}, {}, previous=previous)
+        return {i.variables[0] for i in result.errors + result.warnings if i.rule_code == "alene"}
+
+    def oracle(values: dict[str, Any]) -> set[str]:
+        return {c for c in cells if not ex.truthy(ex.evaluate(tree, {"_cell": values.get(c)}.get))}
+
+    previous = None
+    values: dict[str, Any] = {}
+    failures = 0
+    for _step in range(40):
+        for cell in rng.sample(cells, rng.randint(1, len(cells))):
+            values[cell] = rng.choice([None, D(0), D(300), D("300.01"), D(rng.randint(0, 600)) / 2])
+        expected = oracle(values)
+        assert failing(values) == expected
+        failures += len(expected)
+        previous = engine.validate(defn, values, {}, {}, previous=previous)
+    assert 0 < failures < 40 * len(cells)  # the rule both passed and failed cells

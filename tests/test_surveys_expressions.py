@@ -242,3 +242,33 @@ def test_describe_puts_rules_in_words() -> None:
     assert words == "(E_fact er ja og ikke (x er tom)) eller y er «a» eller «b»"
     named = ex.describe(ex.parse("x > 2,5".replace(",", ".")), lambda code: f"«{code.upper()}»")
     assert named == "«X» er større enn 2,5"
+
+
+CELL_RULES = [
+    ("empty(_cell) or _cell <= 500", None),
+    ("empty(_cell) or not (_cell in (25, 50, 75, 100))", None),
+    ("_cell / (_cell - 10) > 1", None),  # division by zero at 10: null, so the rule fails there
+    ("_cell * 100000000000 * 100000000000 * 100000000000 < 1", None),  # precision, not overflow
+    ("_cell <= 400", "_cell > 5"),  # a condition
+    ("_cell > 1", "_cell / 0 > 1"),  # a condition that is null: the rule does not apply
+]
+CELL_VALUES = [None, D(0), D(10), D(5), D("5.01"), D("25"), D("25.00"), D("-3"), D("400.5"), D("500"), D("500.01"),
+               D("1e30"), D("-1e30"), D(100)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rule", "when"), CELL_RULES)
+def test_judging_many_values_at_once_gives_each_values_own_verdict(rule: str, when: str | None) -> None:
+    """passes_for_values (one decimal context for a save's new cells) against evaluate() for each value alone."""
+    types = {"_cell": ex.NUMBER}
+    tree = ex.compile_expression(rule, types.get).tree
+    guard = ex.compile_expression(when, types.get).tree if when else None
+    expected = []
+    for value in CELL_VALUES:
+        lookup = {"_cell": value}.get
+        applies = guard is None or ex.truthy(ex.evaluate(guard, lookup))
+        expected.append(not applies or ex.truthy(ex.evaluate(tree, lookup)))
+    found = ex.passes_for_values(tree, guard, CELL_VALUES, "_cell")
+    assert found == expected
+    # Every rule here passes some values and fails others, but where its condition is null for every value.
+    assert set(found) == ({True} if when == "_cell / 0 > 1" else {True, False})
+    assert ex.passes_for_values(tree, guard, [], "_cell") == []

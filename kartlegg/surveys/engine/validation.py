@@ -314,6 +314,8 @@ def _check_rule(
     verdicts: dict[Any, bool] = defn.cell_verdicts(rule.code) if value_only else {}
     changed, before = reuse if reuse is not None else (None, [])
     failed_before = {issue.variables[0]: issue for issue in before}
+    if value_only:
+        _judge_new_values(defn, rule, compiled, when, values, verdicts, changed)
     for cell in defn.expand(rule.each_cell):
         if changed is not None and cell not in changed:
             if cell in failed_before:
@@ -332,6 +334,32 @@ def _check_rule(
         if not passed:
             issues.append(Issue(rule.code, rule.message, [cell], rule.severity))
     return issues
+
+
+def _judge_new_values(
+    defn: Definition,
+    rule: Rule,
+    compiled: ex.Compiled,
+    when: ex.Compiled | None,
+    values: dict[str, Any],
+    verdicts: dict[Any, bool],
+    changed: set[str] | None,
+) -> None:
+    """Fill `verdicts` for the values of the rule's cells (only `changed` ones when given) it has not judged yet,
+    all in one pass (ex.passes_for_values): for a rule that reads nothing but the cell, the verdict is the value's."""
+    new: dict[Any, Any] = {}
+    for cell in defn.expand(rule.each_cell or ""):
+        if changed is not None and cell not in changed:
+            continue
+        value = _coerce(defn, cell, values.get(cell))
+        if isinstance(value, list):
+            continue
+        key = (type(value), value)
+        if key not in verdicts:
+            new.setdefault(key, value)
+    if new:
+        passed = ex.passes_for_values(compiled.tree, when.tree if when else None, list(new.values()), CELL_VARIABLE)
+        verdicts.update(zip(new, passed, strict=True))
 
 
 def grid_totals(defn: Definition, grid_code: str, values: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from kartlegg.surveys.expressions.semantics import (
     compile_expression,
     evaluate,
     evaluate_text,
+    passes_for_values,
     truthy,
 )
 from kartlegg.surveys.expressions.syntax import (
@@ -54,5 +55,5 @@ __all__ = [
     "BOOL", "CELLS", "DATE", "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "MAX_TOKENS", "NULL", "NUMBER", "STRING",
     "STRINGS", "Binary", "Call", "Compiled", "EvaluationError", "ExpressionError", "Function", "InList", "Literal",
     "Node", "Token", "Unary", "Var", "check", "compile_expression", "describe", "evaluate", "evaluate_text", "parse",
-    "tokenize", "truthy", "variables",
+    "passes_for_values", "tokenize", "truthy", "variables",
 ]  # fmt: skip

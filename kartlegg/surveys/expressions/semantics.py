@@ -276,6 +276,36 @@ def evaluate(node: Node, lookup: ValueLookup) -> Any:
             return None
 
 
+def passes_for_values(rule: Node, when: Node | None, values: Sequence[Any], name: str) -> list[bool]:
+    """For a rule whose trees read no variable but `name` (a per-cell rule that reads only `_cell`): whether each
+    value passes, i.e. `when` is not truthy or `rule` is, each evaluated as evaluate() would with `name` bound to the
+    value. One decimal context for all the values instead of one per evaluation: a save's new cells are evaluated
+    this way, and entering the context was a third of each evaluation."""
+    check_fn = _closure(rule)
+    guard_fn = _closure(when) if when is not None else None
+    out: list[bool] = []
+    with decimal.localcontext(_CONTEXT):
+        for value in values:
+
+            def lookup(asked: str, value: Any = value) -> Any:
+                return value if asked == name else None
+
+            if guard_fn is not None:
+                try:
+                    guarded = guard_fn(lookup)
+                except (decimal.InvalidOperation, decimal.Overflow):
+                    guarded = None
+                if not truthy(guarded):
+                    out.append(True)
+                    continue
+            try:
+                verdict = check_fn(lookup)
+            except (decimal.InvalidOperation, decimal.Overflow):
+                verdict = None
+            out.append(truthy(verdict))
+    return out
+
+
 # A tree is turned into nested closures once and kept: validation evaluates the same rules on every save, and
 # closures skip the isinstance dispatch an interpreter repeats for each node each time. Keyed by id() with the
 # node kept alongside, so a recycled id can never return another tree's closure.
