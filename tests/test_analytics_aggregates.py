@@ -435,3 +435,23 @@ def test_a_recompute_of_units_or_of_a_whole_round_brings_the_figures_up_to_date(
         job.refresh_from_db()
         assert job.status == "done", job.error
         assert before + added - 1_000 <= stored("E_n", NATION, 2024, 2019)["0"].value <= before + added
+
+
+def test_block_payloads_are_compressed_with_lz4_on_postgresql_and_sqlite_is_left_alone() -> None:
+    """Migration 0004: pglz cost more than the rest of the insert; lz4 is the column's compression on PostgreSQL."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    migration = importlib.import_module("kartlegg.analytics.migrations.0004_block_payload_lz4")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT attcompression FROM pg_attribute WHERE attrelid = 'analytics_aggregateblock'::regclass "
+                "AND attname = 'payload'"
+            )
+            assert cursor.fetchone() == ("l",)
+    else:
+        executed: list[str] = []
+        migration.forward(None, SimpleNamespace(connection=connection, execute=executed.append))
+        assert executed == []
