@@ -9,6 +9,7 @@ other regions of those blocks are kept as they were.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
@@ -151,32 +152,76 @@ def _row(block: Block, rule: str, key: str, moment: Any) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def _sql() -> str:
+    table = connection.ops.quote_name(AggregateBlock._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in BLOCK_COLUMNS)  # the fields are their columns
+    if connection.vendor == "postgresql":
+        return f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
+    return f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(BLOCK_COLUMNS))})"  # noqa: S608
+
+
 def _insert(rows: list[tuple[Any, ...]]) -> None:
     """Plain rows straight into the table: binary COPY on PostgreSQL, executemany on SQLite (bulk_create would
     build and prepare a model instance per block)."""
     if not rows:
         return
-    meta = AggregateBlock._meta
-    table = connection.ops.quote_name(meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in BLOCK_COLUMNS)  # the fields are their columns
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            with cursor.cursor.copy(_sql()) as copy:
                 copy.set_types(COPY_TYPES)
                 for row in rows:
                     copy.write_row(row)
         else:
             stamps = {id(row[-1]): row[-1] for row in rows}
             adapted = {key: connection.ops.adapt_datetimefield_value(moment) for key, moment in stamps.items()}
-            marks = ", ".join(["%s"] * len(BLOCK_COLUMNS))
-            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(sql, [(*row[:-1], adapted[id(row[-1])]) for row in rows])
+            cursor.executemany(_sql(), [(*row[:-1], adapted[id(row[-1])]) for row in rows])
+
+
+class _Copy:
+    """One COPY on PostgreSQL for as many blocks as come, sent as they are computed, so that the server stores them
+    while the next ones are computed (a COPY per batch made the computation wait for each batch). Any other
+    statement on the connection meanwhile (the computation reads a population, Django makes a savepoint) first
+    ends the COPY; the next block starts a new one."""
+
+    def __init__(self) -> None:
+        self._stack: contextlib.ExitStack | None = None
+        self._copy: Any = None
+
+    def write(self, row: tuple[Any, ...]) -> None:
+        if self._copy is None:
+            stack = contextlib.ExitStack()
+            cursor = stack.enter_context(connection.cursor())
+            self._copy = stack.enter_context(cursor.cursor.copy(_sql()))
+            self._copy.set_types(COPY_TYPES)
+            self._stack = stack
+        self._copy.write_row(row)
+
+    def end(self, *error: Any) -> None:
+        stack, self._stack, self._copy = self._stack, None, None
+        if stack is not None:
+            stack.__exit__(*(error or (None, None, None)))
+
+    def before(self, execute: Any, sql: Any, params: Any, many: bool, context: Any) -> Any:
+        self.end()
+        return execute(sql, params, many, context)
 
 
 def write(found: Iterable[Block], rule: str, keys: dict[int, str], moment: Any) -> int:
-    """Insert the blocks (under `keys[year]`, live by default), a batch at a time; returns the cells written. The
-    caller has removed what they replace."""
+    """Insert the blocks (under `keys[year]`, live by default); returns the cells written. The caller has removed
+    what they replace. PostgreSQL streams them through one COPY (_Copy), SQLite inserts a batch at a time."""
     total = 0
+    if connection.vendor == "postgresql":
+        copy = _Copy()
+        try:
+            with connection.execute_wrapper(copy.before):
+                for block in found:
+                    copy.write(_row(block, rule, keys.get(block.year, LIVE), moment))
+                    total += len(block.columns["region"])
+        except BaseException as error:
+            copy.end(type(error), error, error.__traceback__)
+            raise
+        copy.end()
+        return total
     batch: list[tuple[Any, ...]] = []
     for block in found:
         batch.append(_row(block, rule, keys.get(block.year, LIVE), moment))

@@ -1,0 +1,72 @@
+"""services/store.py writes blocks: on PostgreSQL through one COPY that any other statement on the connection first
+ends (the computation may read a population between two blocks), on SQLite a batch at a time."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kartlegg.analytics.grouping import CELL_FIELDS, Block
+from kartlegg.analytics.services import store
+from kartlegg.geography.models import ReportingUnit
+
+pytestmark = pytest.mark.django_db
+
+
+def block(i: int, regions: int = 3) -> Block:
+    names = [f"{i:04d}{r}" for r in range(regions)]
+    columns: dict[str, list] = {name: [] for name in CELL_FIELDS}
+    columns["region"] = names
+    for r, _ in enumerate(names):
+        columns["value"].append(i + r / 10 if r else None)
+        columns["rate"].append(float(r))
+        columns["median"].append(i / 3)
+        columns["status"].append(".." if r == 0 else "")
+        columns["n"].append(r)
+        columns["n_units"].append(r + 1)
+        columns["n_imputed"].append(0)
+        columns["value_imputed"].append(None)
+    return Block(f"v{i}", "county", 2024, 2024, f"v{i}", columns)
+
+
+def blocks_with_statements(count: int, every: int) -> Iterator[Block]:
+    for i in range(count):
+        if i % every == 0:
+            ReportingUnit.objects.filter(year=2024).count()  # a read between two blocks
+            with transaction.atomic():  # and a savepoint
+                ReportingUnit.objects.filter(code="nothing").update(name="x")
+        yield block(i)
+
+
+def test_blocks_are_all_written_and_read_back_when_other_statements_come_between_them() -> None:
+    count = store.WRITE_BATCH + 17
+    written = store.write(blocks_with_statements(count, every=7), "carry_forward", {}, timezone.now())
+    assert written == 3 * count
+    assert store.blocks().count() == count
+    found = {(c.variable, c.region): c for c in store.cells()}
+    for i in (0, 1, 250, count - 1):
+        expected = block(i).columns
+        for r, region in enumerate(expected["region"]):
+            cell = found[(f"v{i}", region)]
+            assert cell.status == expected["status"][r] and cell.n_units == expected["n_units"][r]
+            value = expected["value"][r]
+            assert (cell.value is None) if value is None else math.isclose(cell.value, value, rel_tol=0, abs_tol=0)
+
+
+def test_a_failing_computation_leaves_no_half_written_blocks_and_the_connection_usable() -> None:
+    def failing() -> Iterator[Block]:
+        yield from blocks_with_statements(30, every=11)
+        raise RuntimeError("broken block")
+
+    with pytest.raises(RuntimeError, match="broken block"), transaction.atomic():
+        store.write(failing(), "carry_forward", {}, timezone.now())
+    assert not store.blocks().exists()
+    assert store.write(iter([block(1)]), "carry_forward", {}, timezone.now()) == 3
+    assert store.blocks().count() == 1
+    with connection.cursor() as cursor:  # no COPY left open on the connection
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
