@@ -311,36 +311,42 @@ def headline_inputs(
     ctx: Context, years: Sequence[int], only: Collection[str] | None = None
 ) -> dict[int, dict[str, dict[str, float]]]:
     """{year: {unit: {"A": adults' årsverk, "C": children's}}}: the tagged cells summed once, so headline_series
-    sums two numbers per unit instead of a hundred cells, for every level (of the units in `only`, when given)."""
+    sums two numbers per unit instead of a hundred cells, for every level (of the units in `only`, when given).
+    A year summed before is taken from the context (a unit's sums do not depend on the other units), after summing
+    again the units whose values changed since (kept.py)."""
     cells_by_year: dict[int, dict[str, dict[str, float]]] = {}
     for year in years:
-        if only is None and year in ctx._headline:
+        if year in ctx._headline:
             stale = ctx._headline_stale.pop(year, None)
-            if stale:  # units whose values changed since (kept.py): only theirs are summed again
-                fresh = headline_inputs(ctx, [year], stale)[year]
+            if stale:
                 kept = {u: sums for u, sums in ctx._headline[year].items() if u not in stale}
-                ctx._headline[year] = {**kept, **fresh}
-            cells_by_year[year] = ctx._headline[year]
+                ctx._headline[year] = {**kept, **_headline_sums(ctx, year, stale)}
+            summed = ctx._headline[year]
+            cells_by_year[year] = summed if only is None else {u: summed[u] for u in only if u in summed}
             continue
-        tags = ctx.catalogue.tag_cells.get(year, {})
-        expected = ctx.codes_of(year) if only is None else ctx.codes_of(year) & set(only)
-        per_unit: dict[str, dict[str, float]] = {}
-        for key, tag in ((_SUM_CODES[headline.ADULTS], headline.TAG_ADULTS), ("C", headline.TAG_CHILDREN)):
-            columns = [ctx.data[year].values.get(cell, {}) for cell in tags.get(tag, ())]
-            if only is None:
-                units = sorted({u for column in columns for u in column if u in expected})
-            else:  # a few units: look them up rather than go through every column
-                units = sorted(u for u in expected if any(u in column for column in columns))
-            if not units:
-                continue
-            # Each unit's tagged cells added up (a blank cell 0), correctly rounded as math.fsum does it.
-            matrix = np.array([[column.get(u, 0.0) for column in columns] for u in units], dtype=float)
-            for unit, total in zip(units, row_sums(matrix).tolist(), strict=True):
-                per_unit.setdefault(unit, {})[key] = total
-        cells_by_year[year] = per_unit
+        cells_by_year[year] = _headline_sums(ctx, year, only)
         if only is None:
-            ctx._headline[year] = per_unit
+            ctx._headline[year] = cells_by_year[year]
     return cells_by_year
+
+
+def _headline_sums(ctx: Context, year: int, only: Collection[str] | None) -> dict[str, dict[str, float]]:
+    tags = ctx.catalogue.tag_cells.get(year, {})
+    expected = ctx.codes_of(year) if only is None else ctx.codes_of(year) & set(only)
+    per_unit: dict[str, dict[str, float]] = {}
+    for key, tag in ((_SUM_CODES[headline.ADULTS], headline.TAG_ADULTS), ("C", headline.TAG_CHILDREN)):
+        columns = [ctx.data[year].values.get(cell, {}) for cell in tags.get(tag, ())]
+        if only is None:
+            units = sorted({u for column in columns for u in column if u in expected})
+        else:  # a few units: look them up rather than go through every column
+            units = sorted(u for u in expected if any(u in column for column in columns))
+        if not units:
+            continue
+        # Each unit's tagged cells added up (a blank cell 0), correctly rounded as math.fsum does it.
+        matrix = np.array([[column.get(u, 0.0) for column in columns] for u in units], dtype=float)
+        for unit, total in zip(units, row_sums(matrix).tolist(), strict=True):
+            per_unit.setdefault(unit, {})[key] = total
+    return per_unit
 
 
 def headline_units(ctx: Context, years: Sequence[int]) -> dict[str, UnitSeries]:
