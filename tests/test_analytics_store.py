@@ -69,3 +69,30 @@ def test_a_failing_computation_leaves_no_half_written_blocks_and_the_connection_
     with connection.cursor() as cursor:  # no COPY left open on the connection
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+def test_merge_writes_the_changed_regions_over_the_stored_block_and_adds_new_ones_at_the_end() -> None:
+    moment = timezone.now()
+    store.write(iter([block(5, regions=4)]), "carry_forward", {}, moment)
+    stored = block(5, regions=4).columns
+    part = {name: [] for name in stored}
+    for region, value, status, n in (("00051", None, "..", 0), ("00059", 2.25, "i", 7)):
+        for name, given in (("region", region), ("value", value), ("status", status), ("n", n)):
+            part[name].append(given)
+        for name in ("rate", "median", "value_imputed"):
+            part[name].append(1.5)
+        for name in ("n_units", "n_imputed"):
+            part[name].append(3)
+    assert store.merge([block(5)._replace(columns=part)], "carry_forward", "live", moment) == 2
+    assert store.blocks().count() == 1
+    found = [(c.region, c.value, c.status, c.n, c.median) for c in store.cells()]
+    assert found == [
+        ("00050", None, "..", 0, 5 / 3),
+        ("00051", None, "..", 0, 1.5),
+        ("00052", 5.2, "", 2, 5 / 3),
+        ("00053", 5.3, "", 3, 5 / 3),
+        ("00059", 2.25, "i", 7, 1.5),
+    ]
+    with pytest.raises(ValueError), transaction.atomic():
+        store.merge([block(5)._replace(columns={**part, "n": [1]})], "carry_forward", "live", moment)
+    assert [c.n for c in store.cells()] == [0, 0, 2, 3, 7]  # the failed merge changed nothing

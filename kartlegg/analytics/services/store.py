@@ -18,7 +18,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.models import Max, Q
 
-from kartlegg.analytics.grouping import CELL_FIELDS, Block
+from kartlegg.analytics.grouping import Block
 from kartlegg.analytics.models import LIVE, AggregateBlock
 
 WRITE_BATCH = 500
@@ -113,28 +113,37 @@ def _region_text(regions: Any) -> str:
     return text
 
 
+def _pack(regions: Any, status: Sequence[str], floats: Any, ints: Any) -> bytes:
+    head = '{"region":' + _region_text(regions) + ',"status":' + json.dumps(list(status), separators=(",", ":")) + "}"
+    return b"".join((head.encode(), b"\0", floats.astype("<f8").tobytes(), ints.astype("<i8").tobytes()))
+
+
 def encode(columns: dict[str, Any]) -> bytes:
-    status = json.dumps(list(columns["status"]), separators=(",", ":"))
-    head = '{"region":' + _region_text(columns["region"]) + ',"status":' + status + "}"
     floats = np.array([columns[name] for name in FLOATS], dtype="<f8")  # None becomes NaN
     ints = np.array([columns[name] for name in INTS], dtype="<i8")
-    return b"".join((head.encode(), b"\0", floats.tobytes(), ints.tobytes()))
+    return _pack(columns["region"], columns["status"], floats, ints)
+
+
+def _unpack(payload: bytes | memoryview) -> tuple[dict[str, list[Any]], Any, Any]:
+    """The header ({"region": [...], "status": [...]}) and the figures as (FLOATS × regions) and (INTS × regions)
+    arrays."""
+    raw = bytes(payload)
+    cut = raw.index(b"\0")
+    head: dict[str, list[Any]] = json.loads(raw[:cut])
+    size = len(head["region"])
+    floats = np.frombuffer(raw, dtype="<f8", count=size * len(FLOATS), offset=cut + 1).reshape(len(FLOATS), size)
+    offset = cut + 1 + 8 * size * len(FLOATS)
+    ints = np.frombuffer(raw, dtype="<i8", count=size * len(INTS), offset=offset).reshape(len(INTS), size)
+    return head, floats, ints
 
 
 def decode(payload: bytes | memoryview) -> dict[str, list[Any]]:
     """The payload as lists, None where a figure is missing."""
-    raw = bytes(payload)
-    cut = raw.index(b"\0")
-    found: dict[str, list[Any]] = json.loads(raw[:cut])
-    size = len(found["region"])
-    offset = cut + 1
-    for name in FLOATS:
-        array = np.frombuffer(raw, dtype="<f8", count=size, offset=offset)
-        found[name] = [None if v != v else v for v in array.tolist()]
-        offset += 8 * size
-    for name in INTS:
-        found[name] = np.frombuffer(raw, dtype="<i8", count=size, offset=offset).tolist()
-        offset += 8 * size
+    found, floats, ints = _unpack(payload)
+    for name, row in zip(FLOATS, floats.tolist(), strict=True):
+        found[name] = [None if v != v else v for v in row]
+    for name, row in zip(INTS, ints.tolist(), strict=True):
+        found[name] = row
     return found
 
 
@@ -257,28 +266,40 @@ def merge(found: Sequence[Block], rule: str, key: str, moment: Any) -> int:
         rows = []
         for name, block in ident.items():
             if name in old:
-                block = block._replace(columns=_merged(decode(old[name][1]), block.columns))
-            rows.append(_row(block, rule, key, moment))
+                rows.append(_merged_row(block, old[name][1], rule, key, moment))
+            else:
+                rows.append(_row(block, rule, key, moment))
         AggregateBlock.objects.filter(pk__in=[pk for pk, _ in old.values()]).delete()
         _insert(rows)
     return sum(len(b.columns["region"]) for b in found)
 
 
-def _merged(old: dict[str, list[Any]], new: dict[str, Any]) -> dict[str, list[Any]]:
-    position = {region: i for i, region in enumerate(old["region"])}
-    result = {name: list(old[name]) for name in CELL_FIELDS}
-    fresh = {name: list(new[name]) for name in CELL_FIELDS}
-    for j, region in enumerate(fresh["region"]):
-        i = position.get(region)
-        for name in CELL_FIELDS:
-            value = fresh[name][j]
-            if name in FLOATS and value != value:
-                value = None
-            if i is None:
-                result[name].append(value)
-            else:
-                result[name][i] = value
-    return result
+def _merged_row(block: Block, payload: bytes, rule: str, key: str, moment: Any) -> tuple[Any, ...]:
+    """The stored block with the regions of `block` written over it (a region it did not hold yet added at the
+    end), as a row to insert."""
+    head, floats, ints = _unpack(payload)
+    regions, status = head["region"], head["status"]
+    new = block.columns
+    position = {region: i for i, region in enumerate(regions)}
+    added = [r for r in new["region"] if r not in position]
+    if added:
+        regions = regions + added
+        status = status + [""] * len(added)
+        position.update((r, i) for i, r in enumerate(added, start=len(position)))
+        floats = np.concatenate([floats, np.full((len(FLOATS), len(added)), np.nan)], axis=1)
+        ints = np.concatenate([ints, np.zeros((len(INTS), len(added)), np.int64)], axis=1)
+    else:
+        floats, ints = floats.copy(), ints.copy()
+    at = np.array([position[r] for r in new["region"]], dtype=np.intp)
+    floats[:, at] = np.array([new[name] for name in FLOATS], dtype=float)  # None becomes NaN
+    ints[:, at] = np.array([new[name] for name in INTS], dtype=np.int64)
+    for i, value in zip(at.tolist(), new["status"], strict=True):
+        status[i] = value
+    payload = _pack(regions, status, floats, ints)
+    return (
+        block.variable, rule, block.structure, block.level, block.year, key, block.source_code, len(regions),
+        payload, moment,
+    )  # fmt: skip
 
 
 def stamp() -> int:
