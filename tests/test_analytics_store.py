@@ -4,6 +4,7 @@ ends (the computation may read a population between two blocks), on SQLite a bat
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -75,7 +76,7 @@ def test_merge_writes_the_changed_regions_over_the_stored_block_and_adds_new_one
     moment = timezone.now()
     store.write(iter([block(5, regions=4)]), "carry_forward", {}, moment)
     stored = block(5, regions=4).columns
-    part = {name: [] for name in stored}
+    part: dict[str, list[Any]] = {name: [] for name in stored}
     for region, value, status, n in (("00051", None, "..", 0), ("00059", 2.25, "i", 7)):
         for name, given in (("region", region), ("value", value), ("status", status), ("n", n)):
             part[name].append(given)
