@@ -134,3 +134,22 @@ def test_a_failed_recompute_drops_the_kept_figures(survey: SmallSurvey, monkeypa
     with pytest.raises(RuntimeError):
         services.recompute_for_response(_change(survey, 2024, "1508", "B_b.r1.c1", "11"))
     assert kept.update(services.annual_rounds(), 2024, ["1508"]) is None
+
+
+def test_a_lock_since_makes_them_be_read_again(survey: SmallSurvey, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A year locked since the figures were kept is read from its data version, not from the kept live answers."""
+    import importlib
+
+    from tests.factories import make_analyst
+
+    quality = importlib.import_module("kartlegg.quality.services.versions")
+    services.compute()
+    Answer.objects.filter(response__round=survey.rounds[2020], variable="E_n").update(value_num=Decimal(0))
+    monkeypatch.setattr(aggregates.kept_figures, "remember", lambda *args: None)  # keep the figures from before
+    quality.lock_round(survey.rounds[2020], make_analyst())
+    reads = _reads(monkeypatch)
+    services.recompute_for_response(_change(survey, 2024, "1508", "B_b.r1.c1", "13"))
+    assert reads == [1]
+    incremental = snapshot()
+    services.compute()
+    assert snapshot() == incremental
