@@ -206,13 +206,27 @@ def run(
         caches: dict[str, Any] = {}
         ctx = _context(cat, geo, data, plan.rule, caches)
         rows = compute_rows(ctx, plan.variables, plan.structures, plan.years, plan.levels_for, progress)
+        # From scratch, what is written is all that is stored live afterwards: update_plan needs no query for it.
+        written: dict[tuple[str, int], set[str]] | None = None
+        if replace and everything and set(keys.values()) == {LIVE}:
+            written = {}
+            rows = _noting(rows, written)
         result.rows = _store(plan, cat, rows, replace, keys, result.data_versions)
         if everything:
+            if written is not None:
+                levels = {name: [lvl for lvl in ALL_LEVELS if lvl in found] for name, found in written.items()}
+                caches["stored_levels"] = {plan.rule: levels}
             kept_figures.remember(rounds, geo, data, caches)  # a later change to some units starts from these
     finally:
         if collecting:
             gc.enable()
     return result
+
+
+def _noting(rows: Iterable[Block], written: dict[tuple[str, int], set[str]]) -> Iterator[Block]:
+    for block in rows:
+        written.setdefault((block.variable, block.structure), set()).add(block.level)
+        yield block
 
 
 def _context(cat: Catalogue, geo: Geography, data: dict[int, YearValues], rule: str, caches: dict[str, Any]) -> Context:
@@ -254,24 +268,25 @@ def _store(
 
 
 def _record_sets(rule: str, keys: dict[int, str], basis: dict[int, str], moment: Any) -> None:
-    """Record what the computation of each year (at its key) read and when: one query to find the sets, one update
-    per distinct source, and the missing ones created together (inside the caller's transaction)."""
+    """Record what the computation of each year (at its key) read and when, inside the caller's transaction: one
+    update per distinct source and key, and only when a set is missing, one query to find which and one insert."""
     read = {str(y): label for y, label in sorted(basis.items())}
-    sets = AggregateSet.objects.filter(rule=rule, year__in=list(keys), data_version__in=sorted(set(keys.values())))
-    existing = {(year, key): pk for pk, year, key in sets.values_list("pk", "year", "data_version")}
-    by_source: dict[str, list[int]] = defaultdict(list)
-    missing = []
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for year, key in keys.items():
-        source = basis.get(year, LIVE)
-        if (year, key) in existing:
-            by_source[source].append(existing[(year, key)])
-        else:
-            missing.append(
-                AggregateSet(year=year, rule=rule, data_version=key, source=source, basis=read, computed_at=moment)
-            )
-    for source, pks in by_source.items():
-        AggregateSet.objects.filter(pk__in=pks).update(source=source, basis=read, computed_at=moment)
-    AggregateSet.objects.bulk_create(missing)
+        groups[(basis.get(year, LIVE), key)].append(year)
+    updated = 0
+    for (source, key), years in groups.items():
+        sets = AggregateSet.objects.filter(rule=rule, data_version=key, year__in=years)
+        updated += sets.update(source=source, basis=read, computed_at=moment)
+    if updated == len(keys):
+        return
+    sets = AggregateSet.objects.filter(rule=rule, year__in=list(keys), data_version__in=sorted(set(keys.values())))
+    existing = set(sets.values_list("year", "data_version"))
+    AggregateSet.objects.bulk_create(
+        AggregateSet(year=y, rule=rule, data_version=k, source=basis.get(y, LIVE), basis=read, computed_at=moment)
+        for y, k in keys.items()
+        if (y, k) not in existing
+    )
 
 
 def compute(
@@ -323,12 +338,14 @@ def checked_rule(rule: str | None) -> str:
 
 
 def stored_levels(
-    rule: str, variables: Sequence[Variable], key: str = LIVE, years: Sequence[int] | None = None
+    rule: str, variables: Sequence[Variable] | None, key: str = LIVE, years: Sequence[int] | None = None
 ) -> dict[tuple[str, int], list[str]]:
-    """{(variable, structure): levels} that have stored rows of version `key`: an update rewrites exactly what is
-    there."""
+    """{(variable, structure): levels} that have stored rows of version `key` (of these variables; None: all): an
+    update rewrites exactly what is there."""
     found: dict[tuple[str, int], list[str]] = {}
-    rows = store.blocks(rule=rule, data_version=key, variable__in=[v.code for v in variables])
+    rows = store.blocks(rule=rule, data_version=key)
+    if variables is not None:
+        rows = rows.filter(variable__in=[v.code for v in variables])
     if years is not None:
         rows = rows.filter(year__in=list(years))
     for code, structure, level in rows.values_list("variable", "structure", "level").distinct():
@@ -342,8 +359,18 @@ def update_plan(
     years: list[int],
     key: str = LIVE,
     stored_years: Sequence[int] | None = None,
+    caches: dict[str, Any] | None = None,
 ) -> Plan | None:
-    stored = stored_levels(rule, variables, key, stored_years)
+    """`caches`: the kept figures' (kept.py), where the stored levels of every live variable are kept once read
+    (while they are valid, only this process writes, and a merge never adds a level)."""
+    if caches is not None and key == LIVE and stored_years is None:
+        every = caches.setdefault("stored_levels", {})
+        if rule not in every:
+            every[rule] = stored_levels(rule, None)
+        codes = {v.code for v in variables}
+        stored = {k: levels for k, levels in every[rule].items() if k[0] in codes}
+    else:
+        stored = stored_levels(rule, variables, key, stored_years)
     if not stored:
         return None
     structures = sorted({structure for _, structure in stored})
@@ -373,7 +400,7 @@ def recompute_live(round_id: int, unit_codes: Sequence[str] | None = None, rule:
     if found is not None:
         # Only what the values that changed move, for these units and any other unit of the round changed since.
         units = sorted(found.units)
-        plan = update_plan(rule, affected(cat, round_obj.year, found.codes, found.regridded), [])
+        plan = update_plan(rule, affected(cat, round_obj.year, found.codes, found.regridded), [], caches=found.caches)
     else:
         codes = set(
             Answer.objects.filter(response__round_id=round_id, response__unit__code__in=list(unit_codes)).values_list(

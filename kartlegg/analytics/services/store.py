@@ -244,32 +244,28 @@ def write(found: Iterable[Block], rule: str, keys: dict[int, str], moment: Any) 
 
 def merge(found: Sequence[Block], rule: str, key: str, moment: Any) -> int:
     """Write the regions these (partial) blocks hold into the stored blocks of the same key, keeping every other
-    region of them as it was; a block not stored yet is stored as given. Returns the cells written."""
+    region of them as it was; a block not stored yet is stored as given. Returns the cells written. The stored
+    blocks are taken out and read in one statement (DELETE ... RETURNING), then written back merged."""
     if not found:
         return 0
     ident = {(b.variable, b.structure, b.level, b.year): b for b in found}
-    with transaction.atomic(savepoint=False):
-        stored = AggregateBlock.objects.select_for_update().filter(
-            rule=rule,
-            data_version=key,
-            variable__in=sorted({b.variable for b in found}),
-            year__in=sorted({b.year for b in found}),
-            structure__in=sorted({b.structure for b in found}),
-            level__in=sorted({b.level for b in found}),
-        )
-        old: dict[tuple[str, int, str, int], tuple[int, Any]] = {}
-        for pk, variable, structure, level, year, payload in stored.values_list(
-            "pk", "variable", "structure", "level", "year", "payload"
-        ):
-            if (variable, structure, level, year) in ident:
-                old[(variable, structure, level, year)] = (pk, payload)
+    meta = AggregateBlock._meta
+    table = connection.ops.quote_name(meta.db_table)
+    wanted = ", ".join(["(%s, %s, %s, %s)"] * len(ident))
+    sql = (
+        f"DELETE FROM {table} WHERE rule = %s AND data_version = %s "  # noqa: S608 - values as parameters
+        f"AND (variable, structure, level, year) IN (VALUES {wanted}) "
+        "RETURNING variable, structure, level, year, payload"
+    )
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql, [rule, key, *(part for name in ident for part in name)])
+        old = {(v, int(s), lvl, int(y)): payload for v, s, lvl, y, payload in cursor.fetchall()}
         rows = []
         for name, block in ident.items():
             if name in old:
-                rows.append(_merged_row(block, old[name][1], rule, key, moment))
+                rows.append(_merged_row(block, old[name], rule, key, moment))
             else:
                 rows.append(_row(block, rule, key, moment))
-        AggregateBlock.objects.filter(pk__in=[pk for pk, _ in old.values()]).delete()
         _insert(rows)
     return sum(len(b.columns["region"]) for b in found)
 
