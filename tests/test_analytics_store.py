@@ -97,3 +97,11 @@ def test_merge_writes_the_changed_regions_over_the_stored_block_and_adds_new_one
     with pytest.raises(ValueError), transaction.atomic():
         store.merge([block(5)._replace(columns={**part, "n": [1]})], "carry_forward", "live", moment)
     assert [c.n for c in store.cells()] == [0, 0, 2, 3, 7]  # the failed merge changed nothing
+
+
+@pytest.mark.parametrize("statuses", [[], [""], ["..", "", "e", "i", ":"], ['quote " and \\ backslash', "ø"], ["\n"]])
+def test_a_payload_gives_back_exactly_the_statuses_and_figures_it_was_given(statuses: list[str]) -> None:
+    columns = block(2, regions=len(statuses)).columns
+    columns["status"] = statuses
+    found = store.decode(store.encode(columns))
+    assert found == {name: columns[name] for name in CELL_FIELDS}

@@ -72,11 +72,12 @@ def _raw(ctx: Any, variables: Sequence[Variable], year: int) -> dict[str, Any]:
     expected = ctx.codes_of(year)
     units = [u for u in answered if u in expected]
     cells: dict[str, Any] = {}
+    zeros = [0.0] * len(units)  # the default of each lookup
 
     def cell(code: str) -> Any:
         if code not in cells:
             column = data.values.get(code, {})
-            cells[code] = np.array([column.get(u, 0.0) for u in units], dtype=float)
+            cells[code] = np.array(list(map(column.get, units, zeros)), dtype=float)
         return cells[code]
 
     matrix = np.empty((len(units), len(variables)))
