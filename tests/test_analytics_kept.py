@@ -42,6 +42,13 @@ def _change(survey: SmallSurvey, year: int, unit: str, variable: str, value: str
     return response
 
 
+def _equals_a_full_computation() -> None:
+    """What the recomputes stored is exactly what a full computation writes."""
+    incremental = snapshot()
+    services.compute()
+    assert snapshot() == incremental
+
+
 def test_one_unit_is_recomputed_from_its_own_answers_and_equals_a_full_computation(
     survey: SmallSurvey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -57,9 +64,7 @@ def test_one_unit_is_recomputed_from_its_own_answers_and_equals_a_full_computati
     assert result.variables == len(moved) < len(cat.for_codes(2024, ["B_b.r1.c1"]))
     assert {v.code for v in moved} >= {"B_b.r1.c1", "B_b.r1.*", "B_b.*.c1"}
     assert "B_b.r2.c2" not in {v.code for v in moved} and "B_b.*.c2" not in {v.code for v in moved}
-    incremental = snapshot()
-    services.compute()
-    assert snapshot() == incremental
+    _equals_a_full_computation()
 
 
 def test_a_unit_leaving_a_grid_blank_moves_every_cell_of_it(survey: SmallSurvey) -> None:
@@ -72,9 +77,7 @@ def test_a_unit_leaving_a_grid_blank_moves_every_cell_of_it(survey: SmallSurvey)
     last.delete()  # the grid is now blank: not answered, so every cell of it is imputed instead of 0
     result = services.recompute_for_response(response)
     assert result.variables >= len([v for v in services.catalogue().variables if v.startswith("B_b.")])
-    incremental = snapshot()
-    services.compute()
-    assert snapshot() == incremental
+    _equals_a_full_computation()
 
 
 def test_an_unchanged_unit_recomputes_nothing(survey: SmallSurvey) -> None:
@@ -92,9 +95,7 @@ def test_changes_in_a_row_each_come_out_as_a_full_computation_would(survey: Smal
     response.version += 1
     response.save(update_fields=["submitted_at", "version"])
     services.recompute_for_response(response)
-    incremental = snapshot()
-    services.compute()
-    assert snapshot() == incremental
+    _equals_a_full_computation()
 
 
 def test_another_writer_makes_the_kept_figures_be_read_again(
@@ -105,9 +106,7 @@ def test_another_writer_makes_the_kept_figures_be_read_again(
     reads = _reads(monkeypatch)
     services.recompute_for_response(_change(survey, 2024, "1508", "B_b.r1.c1", "7"))
     assert reads == [1]
-    incremental = snapshot()
-    services.compute()
-    assert snapshot() == incremental
+    _equals_a_full_computation()
 
 
 def test_a_change_waiting_in_another_open_year_makes_them_be_read_again(
@@ -150,6 +149,4 @@ def test_a_lock_since_makes_them_be_read_again(survey: SmallSurvey, monkeypatch:
     reads = _reads(monkeypatch)
     services.recompute_for_response(_change(survey, 2024, "1508", "B_b.r1.c1", "13"))
     assert reads == [1]
-    incremental = snapshot()
-    services.compute()
-    assert snapshot() == incremental
+    _equals_a_full_computation()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,8 +214,7 @@ def run(
         result.rows = _store(plan, cat, rows, replace, keys, result.data_versions)
         if everything:
             if written is not None:
-                levels = {name: [lvl for lvl in ALL_LEVELS if lvl in found] for name, found in written.items()}
-                caches["stored_levels"] = {plan.rule: levels}
+                caches["stored_levels"] = {plan.rule: _in_level_order(written)}
             kept_figures.remember(rounds, geo, data, caches)  # a later change to some units starts from these
     finally:
         if collecting:
@@ -350,7 +349,11 @@ def stored_levels(
         rows = rows.filter(year__in=list(years))
     for code, structure, level in rows.values_list("variable", "structure", "level").distinct():
         found.setdefault((code, structure), []).append(level)
-    return {key_: [lvl for lvl in ALL_LEVELS if lvl in levels] for key_, levels in found.items()}
+    return _in_level_order(found)
+
+
+def _in_level_order(found: Mapping[tuple[str, int], Collection[str]]) -> dict[tuple[str, int], list[str]]:
+    return {key: [level for level in ALL_LEVELS if level in levels] for key, levels in found.items()}
 
 
 def update_plan(

@@ -132,10 +132,16 @@ def _pack(regions: Any, status: Sequence[str], floats: Any, ints: Any) -> bytes:
     return b"".join((head.encode(), b"\0", floats.tobytes(), ints.tobytes()))
 
 
+def _arrays(columns: dict[str, Any]) -> tuple[Any, Any]:
+    """The figures of block columns as (FLOATS × regions) and (INTS × regions) arrays, None becoming NaN."""
+    return (
+        np.array([columns[name] for name in FLOATS], dtype="<f8"),
+        np.array([columns[name] for name in INTS], dtype="<i8"),
+    )
+
+
 def encode(columns: dict[str, Any]) -> bytes:
-    floats = np.array([columns[name] for name in FLOATS], dtype="<f8")  # None becomes NaN
-    ints = np.array([columns[name] for name in INTS], dtype="<i8")
-    return _pack(columns["region"], columns["status"], floats, ints)
+    return _pack(columns["region"], columns["status"], *_arrays(columns))
 
 
 def _unpack(payload: bytes | memoryview) -> tuple[dict[str, list[Any]], Any, Any]:
@@ -168,47 +174,43 @@ BLOCK_COLUMNS = (
 COPY_TYPES = ["varchar", "varchar", "int2", "varchar", "int2", "varchar", "varchar", "int4", "bytea", "timestamptz"]
 
 
-def _row(block: Block, rule: str, key: str, moment: Any) -> tuple[Any, ...]:
+def _row(block: Block, rule: str, key: str, moment: Any, packed: tuple[int, bytes] | None = None) -> tuple[Any, ...]:
+    """The table row of a block; `packed` gives its region count and payload when they are not the block's own
+    (a merge)."""
+    regions, payload = packed or (len(block.columns["region"]), encode(block.columns))
     return (
-        block.variable, rule, block.structure, block.level, block.year, key, block.source_code,
-        len(block.columns["region"]), encode(block.columns), moment,
+        block.variable, rule, block.structure, block.level, block.year, key, block.source_code, regions, payload,
+        moment,
     )  # fmt: skip
 
 
+def _table() -> str:
+    return connection.ops.quote_name(AggregateBlock._meta.db_table)
+
+
 def _sql() -> str:
-    table = connection.ops.quote_name(AggregateBlock._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in BLOCK_COLUMNS)  # the fields are their columns
     if connection.vendor == "postgresql":
-        return f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
-    return f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(BLOCK_COLUMNS))})"  # noqa: S608
-
-
-def _insert(rows: list[tuple[Any, ...]]) -> None:
-    """Plain rows straight into the table: binary COPY on PostgreSQL, executemany on SQLite (bulk_create would
-    build and prepare a model instance per block)."""
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(_sql()) as copy:
-                copy.set_types(COPY_TYPES)
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            stamps = {id(row[-1]): row[-1] for row in rows}
-            adapted = {key: connection.ops.adapt_datetimefield_value(moment) for key, moment in stamps.items()}
-            cursor.executemany(_sql(), [(*row[:-1], adapted[id(row[-1])]) for row in rows])
+        return f"COPY {_table()} ({names}) FROM STDIN (FORMAT BINARY)"
+    return f"INSERT INTO {_table()} ({names}) VALUES ({', '.join(['%s'] * len(BLOCK_COLUMNS))})"  # noqa: S608
 
 
 class _Copy:
-    """One COPY on PostgreSQL for as many blocks as come, sent as they are computed, so that the server stores them
-    while the next ones are computed (a COPY per batch made the computation wait for each batch). Any other
-    statement on the connection meanwhile (the computation reads a population, Django makes a savepoint) first
-    ends the COPY; the next block starts a new one."""
+    """Binary COPY on PostgreSQL for as many rows as come, sent as they are made, so that the server stores them
+    while the next ones are computed (a COPY per batch made the computation wait for each batch). A context
+    manager: on an error the COPY is abandoned with it. While it is open, `before` (an execute wrapper) ends it
+    ahead of any other statement on the connection (the computation reads a population, Django makes a
+    savepoint); the next row starts a new one."""
 
     def __init__(self) -> None:
         self._stack: contextlib.ExitStack | None = None
         self._copy: Any = None
+
+    def __enter__(self) -> _Copy:
+        return self
+
+    def __exit__(self, *error: Any) -> None:
+        self.end(*error)
 
     def write(self, row: tuple[Any, ...]) -> None:
         if self._copy is None:
@@ -229,21 +231,31 @@ class _Copy:
         return execute(sql, params, many, context)
 
 
+def _insert(rows: list[tuple[Any, ...]]) -> None:
+    """Plain rows straight into the table: binary COPY on PostgreSQL, executemany on SQLite (bulk_create would
+    build and prepare a model instance per block)."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        with _Copy() as copy:
+            for row in rows:
+                copy.write(row)
+        return
+    stamps = {id(row[-1]): row[-1] for row in rows}
+    adapted = {key: connection.ops.adapt_datetimefield_value(moment) for key, moment in stamps.items()}
+    with connection.cursor() as cursor:
+        cursor.executemany(_sql(), [(*row[:-1], adapted[id(row[-1])]) for row in rows])
+
+
 def write(found: Iterable[Block], rule: str, keys: dict[int, str], moment: Any) -> int:
     """Insert the blocks (under `keys[year]`, live by default); returns the cells written. The caller has removed
     what they replace. PostgreSQL streams them through one COPY (_Copy), SQLite inserts a batch at a time."""
     total = 0
     if connection.vendor == "postgresql":
-        copy = _Copy()
-        try:
-            with connection.execute_wrapper(copy.before):
-                for block in found:
-                    copy.write(_row(block, rule, keys.get(block.year, LIVE), moment))
-                    total += len(block.columns["region"])
-        except BaseException as error:
-            copy.end(type(error), error, error.__traceback__)
-            raise
-        copy.end()
+        with _Copy() as copy, connection.execute_wrapper(copy.before):
+            for block in found:
+                copy.write(_row(block, rule, keys.get(block.year, LIVE), moment))
+                total += len(block.columns["region"])
         return total
     batch: list[tuple[Any, ...]] = []
     for block in found:
@@ -263,30 +275,22 @@ def merge(found: Sequence[Block], rule: str, key: str, moment: Any) -> int:
     if not found:
         return 0
     ident = {(b.variable, b.structure, b.level, b.year): b for b in found}
-    meta = AggregateBlock._meta
-    table = connection.ops.quote_name(meta.db_table)
     wanted = ", ".join(["(%s, %s, %s, %s)"] * len(ident))
     sql = (
-        f"DELETE FROM {table} WHERE rule = %s AND data_version = %s "  # noqa: S608 - values as parameters
+        f"DELETE FROM {_table()} WHERE rule = %s AND data_version = %s "  # noqa: S608 - values as parameters
         f"AND (variable, structure, level, year) IN (VALUES {wanted}) "
         "RETURNING variable, structure, level, year, payload"
     )
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(sql, [rule, key, *(part for name in ident for part in name)])
         old = {(v, int(s), lvl, int(y)): payload for v, s, lvl, y, payload in cursor.fetchall()}
-        rows = []
-        for name, block in ident.items():
-            if name in old:
-                rows.append(_merged_row(block, old[name], rule, key, moment))
-            else:
-                rows.append(_row(block, rule, key, moment))
-        _insert(rows)
+        _insert([_row(b, rule, key, moment, _merged(b, old[n]) if n in old else None) for n, b in ident.items()])
     return sum(len(b.columns["region"]) for b in found)
 
 
-def _merged_row(block: Block, payload: bytes, rule: str, key: str, moment: Any) -> tuple[Any, ...]:
-    """The stored block with the regions of `block` written over it (a region it did not hold yet added at the
-    end), as a row to insert."""
+def _merged(block: Block, payload: bytes) -> tuple[int, bytes]:
+    """The stored payload with the regions of `block` written over it (a region it did not hold yet added at the
+    end): its region count and the new payload."""
     head, floats, ints = _unpack(payload)
     regions, status = head["region"], head["status"]
     new = block.columns
@@ -299,17 +303,12 @@ def _merged_row(block: Block, payload: bytes, rule: str, key: str, moment: Any) 
         floats = np.concatenate([floats, np.full((len(FLOATS), len(added)), np.nan)], axis=1)
         ints = np.concatenate([ints, np.zeros((len(INTS), len(added)), np.int64)], axis=1)
     else:
-        floats, ints = floats.copy(), ints.copy()
+        floats, ints = floats.copy(), ints.copy()  # the stored arrays are read-only views of the payload
     at = np.array([position[r] for r in new["region"]], dtype=np.intp)
-    floats[:, at] = np.array([new[name] for name in FLOATS], dtype=float)  # None becomes NaN
-    ints[:, at] = np.array([new[name] for name in INTS], dtype=np.int64)
+    floats[:, at], ints[:, at] = _arrays(new)
     for i, value in zip(at.tolist(), new["status"], strict=True):
         status[i] = value
-    payload = _pack(regions, status, floats, ints)
-    return (
-        block.variable, rule, block.structure, block.level, block.year, key, block.source_code, len(regions),
-        payload, moment,
-    )  # fmt: skip
+    return len(regions), _pack(regions, status, floats, ints)
 
 
 def stamp() -> int:

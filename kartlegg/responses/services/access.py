@@ -94,12 +94,12 @@ def read_response_for_user(user: Any, round_id: int, unit_code: str, access: Acc
     there is no such response, 403 (PermissionDenied) when this user may not reach it with `access`."""
     if not getattr(user, "is_authenticated", False) or not (user.is_analyst or user.is_respondent or user.is_reviewer):
         return get_response_for_user(user, round_id, unit_code, access)  # 403 (or 404): the gate says which
-    found = _locked(round_id, unit_code, user.pk if user.is_respondent and not user.is_analyst else None, lock=False)
+    respondent = user.is_respondent and not user.is_analyst  # the statement checks the unit binding
+    found = _locked(round_id, unit_code, user.pk if respondent else None, lock=False)
     if found is None:
         # Not there, or not this respondent's: the gate says which (and finds a unit bound meanwhile).
         return get_response_for_user(user, round_id, unit_code, access)
-    bound = True if user.is_respondent and not user.is_analyst else None
-    check_unit_access(user, found.unit.code, found.unit.county_code, access, bound=bound)
+    check_unit_access(user, found.unit.code, found.unit.county_code, access, bound=True if respondent else None)
     return found
 
 
